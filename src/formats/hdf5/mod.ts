@@ -91,3 +91,8 @@ export {
   openHdf5Writer,
 } from "./writer.ts";
 export { fileTimeStamp, nextFileName, type NextFileNameOptions } from "../file_name.ts";
+export {
+  openRotatingHdf5Writer,
+  type RotatingHdf5Writer,
+  type RotatingHdf5WriterOptions,
+} from "./rotating.ts";
