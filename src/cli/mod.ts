@@ -1,11 +1,70 @@
 /**
- * The `daq` command line.
+ * The `daq` command line: `daq run`, `daq check`, and the other commands listed by
+ * `daq --help`. Every command resolves to its exit code; bad usage and bad configs print a
+ * clear message and give 1.
+ *
+ * ```ts
+ * import { main } from "./mod.ts";
+ * const code = await main(["check", "config/default.toml"]);
+ * ```
  *
  * @module
  */
+import { ConfigError } from "../config/errors.ts";
+import { VERSION } from "../version.ts";
+import { UsageError } from "./_args.ts";
+import { checkCommand } from "./check.ts";
+import { runCommand } from "./run.ts";
+
+export { UsageError } from "./_args.ts";
+
+const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  run: { summary: "run an acquisition from a config (default: the shipped one)", run: runCommand },
+  check: { summary: "validate a config and print its jobs and routes", run: checkCommand },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `daq ${VERSION}: data acquisition for physics labs and test benches
+
+Usage: daq COMMAND [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Options:
+  -h, --help     this help (daq COMMAND --help for a command's own)
+  -V, --version  print the version`;
+}
 
 /** Runs the `daq` command line with `args`; resolves to the process exit code. */
-export function main(_args: string[]): Promise<number> {
-  console.log("daq: not yet");
-  return Promise.resolve(0);
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    console.log(usage());
+    return command === undefined ? 1 : 0;
+  }
+  if (command === "--version" || command === "-V") {
+    console.log(`daq ${VERSION} (deno ${Deno.version.deno})`);
+    return 0;
+  }
+  const cmd = COMMANDS[command];
+  try {
+    if (!cmd) {
+      throw new UsageError(
+        `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")}`,
+      );
+    }
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}\n(see daq ${cmd ? `${command} ` : ""}--help)`);
+      return 1;
+    }
+    if (e instanceof ConfigError) {
+      console.error(`config error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
 }

@@ -1,0 +1,139 @@
+/** The live status shown while `daq run` runs: a table redrawn in place, or plain lines. */
+import type { JobStats, StatsSnapshot } from "../supervisor/stats.ts";
+
+/** Formats a rate in bytes per second as MB/s (10^6 bytes). */
+export function formatMBps(bytesPerS: number): string {
+  return (bytesPerS / 1e6).toFixed(bytesPerS >= 1e8 ? 0 : 2);
+}
+
+function formatRate(perS: number): string {
+  if (perS >= 1e6) return `${(perS / 1e6).toFixed(2)}M`;
+  if (perS >= 1e4) return `${(perS / 1e3).toFixed(1)}k`;
+  return perS.toFixed(perS >= 100 ? 0 : 1);
+}
+
+function jobRates(j: JobStats): { msgs: number; bytes: number } {
+  return j.msgsIn > 0 || j.msgsOut === 0
+    ? { msgs: j.msgsInPerS, bytes: j.bytesInPerS }
+    : { msgs: j.msgsOutPerS, bytes: j.bytesOutPerS };
+}
+
+const COLUMNS = [
+  "job",
+  "type",
+  "state",
+  "msgs/s",
+  "MB/s",
+  "ring",
+  "drops",
+  "gaps",
+  "restarts",
+  "p50 ms",
+  "p99 ms",
+];
+
+/** The status table as lines: one per job, under a header. */
+export function statusTable(s: StatsSnapshot): string[] {
+  const rows = s.jobs.map((j) => {
+    const r = jobRates(j);
+    const consumer = j.msgsIn > 0 || j.ringFill > 0;
+    return [
+      j.name,
+      j.type,
+      j.state,
+      formatRate(r.msgs),
+      formatMBps(r.bytes),
+      consumer ? `${(j.ringFill * 100).toFixed(0)}%` : "-",
+      String(j.drops),
+      String(j.gaps),
+      String(j.restarts),
+      consumer ? j.latencyP50Ms.toFixed(2) : "-",
+      consumer ? j.latencyP99Ms.toFixed(2) : "-",
+    ];
+  });
+  const widths = COLUMNS.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
+  return [
+    `daq ${s.supervisor}  ${s.elapsedS.toFixed(1)} s`,
+    line(COLUMNS),
+    ...rows.map(line),
+  ];
+}
+
+/** One plain line per job, for logs and pipes. */
+export function statusLines(s: StatsSnapshot): string[] {
+  return s.jobs.map((j) => {
+    const r = jobRates(j);
+    return `[${s.elapsedS.toFixed(1)}s] ${j.name} ${j.state} msgs/s=${formatRate(r.msgs)} MB/s=${
+      formatMBps(r.bytes)
+    } ring=${
+      (j.ringFill * 100).toFixed(0)
+    }% drops=${j.drops} gaps=${j.gaps} restarts=${j.restarts}`;
+  });
+}
+
+/** Writes log lines and a status block, redrawing the block in place on a terminal. */
+export class StatusDisplay {
+  #drawn = 0;
+  readonly #tty: boolean;
+  readonly #quiet: boolean;
+  readonly #encoder = new TextEncoder();
+  #lastPlain = 0;
+  readonly #plainEveryMs: number;
+
+  /** `tty`: redraw in place; `quiet`: no status at all, only warnings and errors. */
+  constructor(options: { tty: boolean; quiet: boolean; plainEveryMs?: number }) {
+    this.#tty = options.tty;
+    this.#quiet = options.quiet;
+    this.#plainEveryMs = options.plainEveryMs ?? 1000;
+  }
+
+  #write(text: string) {
+    const bytes = this.#encoder.encode(text);
+    let off = 0;
+    while (off < bytes.length) off += Deno.stderr.writeSync(bytes.subarray(off));
+  }
+
+  #clear() {
+    if (this.#tty && this.#drawn > 0) this.#write(`\x1b[${this.#drawn}F\x1b[J`);
+    this.#drawn = 0;
+  }
+
+  /** Prints a log line (above the status block on a terminal). */
+  log(level: "info" | "warn" | "error", text: string): void {
+    if (this.#quiet && level === "info") return;
+    const lines = this.#lastLines;
+    this.#clear();
+    this.#write(`${level === "info" ? "" : `${level}: `}${text}\n`);
+    if (lines.length) this.#draw(lines);
+  }
+
+  #lastLines: string[] = [];
+
+  #draw(lines: string[]) {
+    this.#write(lines.join("\n") + "\n");
+    this.#drawn = lines.length;
+  }
+
+  /** Shows the status of `s`: redrawn on a terminal, plain lines every second otherwise. */
+  status(s: StatsSnapshot): void {
+    if (this.#quiet) return;
+    if (this.#tty) {
+      this.#clear();
+      this.#lastLines = statusTable(s);
+      this.#draw(this.#lastLines);
+      return;
+    }
+    const now = performance.now();
+    if (now - this.#lastPlain < this.#plainEveryMs) return;
+    this.#lastPlain = now;
+    this.#write(statusLines(s).join("\n") + "\n");
+  }
+
+  /** Leaves the last table on screen and stops redrawing over it. */
+  release(): void {
+    this.#drawn = 0;
+    this.#lastLines = [];
+  }
+}

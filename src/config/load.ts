@@ -1,0 +1,254 @@
+import { parse as parseToml, TomlError } from "smol-toml";
+import { fail, nearestKey, type TableSpec, validateTable, type ValidationSite } from "./_schema.ts";
+import { ConfigError } from "./errors.ts";
+import type {
+  DaqConfig,
+  JobConfig,
+  OverflowPolicy,
+  RouteConfig,
+  SupervisorConfig,
+} from "./types.ts";
+import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
+
+/** Options that override what the config files say. */
+export interface LoadOptions {
+  /** Replaces `[supervisor] data_dir`. */
+  dataDir?: string;
+}
+
+/** The path of the config shipped with `daq`, used when `daq run` gets none. */
+export const DEFAULT_CONFIG_URL: URL = new URL("../../config/default.toml", import.meta.url);
+
+const SUPERVISOR_FIELDS: TableSpec = {
+  id: { type: "string", default: "daq", doc: "name of this supervisor" },
+  data_dir: { type: "string", default: "data", doc: "folder under which stores write" },
+  stats_interval: { type: "duration", default: "100ms", doc: "how often stats are gathered" },
+  restart_limit: { type: "number", integer: true, min: 0, default: 5 },
+  restart_backoff: { type: "duration", default: "1s" },
+  restart_backoff_max: { type: "duration", default: "30s" },
+  restart_reset_after: { type: "duration", default: "60s" },
+  stop_timeout: { type: "duration", default: "10s" },
+};
+
+const COMMON_JOB_FIELDS: TableSpec = {
+  type: { type: "string", required: true, choices: Object.keys(JOB_TYPES) },
+  name: { type: "string", required: true },
+  route: { type: "string", doc: "route key of this producer's messages; default its name" },
+  inputs: { type: "strings", doc: "route keys this consumer takes; `prefix*` matches a prefix" },
+  policy: { type: "string", choices: ["block", "drop-newest", "drop-oldest"], default: "block" },
+  ring_size: { type: "size", default: "16MiB", min: 64 * 1024 },
+};
+
+const TOP_KEYS = ["supervisor", "jobs"];
+
+/**
+ * Loads and validates a config: one TOML file, a folder whose `*.toml` files are read together,
+ * or, with no path, the default config shipped with `daq`. Throws {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "./load.ts";
+ * const config = await loadConfig();
+ * console.log(config.jobs.map((j) => j.name));
+ * ```
+ */
+export async function loadConfig(path?: string, options: LoadOptions = {}): Promise<DaqConfig> {
+  const files: { file: string; text: string }[] = [];
+  if (path === undefined) {
+    files.push({ file: "<default>", text: await Deno.readTextFile(DEFAULT_CONFIG_URL) });
+  } else {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (e) {
+      throw new ConfigError({ file: path }, `cannot read config: ${(e as Error).message}`);
+    }
+    if (info.isDirectory) {
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(path)) {
+        if (entry.isFile && entry.name.endsWith(".toml")) names.push(entry.name);
+      }
+      if (names.length === 0) throw new ConfigError({ file: path }, "folder holds no *.toml file");
+      for (const name of names.sort()) {
+        const file = `${path.replace(/\/$/, "")}/${name}`;
+        files.push({ file, text: await Deno.readTextFile(file) });
+      }
+    } else {
+      files.push({ file: path, text: await Deno.readTextFile(path) });
+    }
+  }
+  return parseConfigFiles(files, options);
+}
+
+/** Validates config texts already read (one entry per TOML file); throws {@link ConfigError}. */
+export function parseConfigFiles(
+  files: { file: string; text: string }[],
+  options: LoadOptions = {},
+): DaqConfig {
+  let supervisorSource: { file: string; text: string; table: Record<string, unknown> } | undefined;
+  const jobs: JobConfig[] = [];
+  for (const { file, text } of files) {
+    const doc = parseTomlText(file, text);
+    for (const key of Object.keys(doc)) {
+      if (!TOP_KEYS.includes(key)) {
+        const near = nearestKey(key, TOP_KEYS);
+        fail(
+          site(file, text, ""),
+          key,
+          `unknown key${near ? ` (did you mean "${near}"?)` : ""}; known: ${TOP_KEYS.join(", ")}`,
+        );
+      }
+    }
+    if (doc.supervisor !== undefined) {
+      if (!isTable(doc.supervisor)) fail(site(file, text, ""), "supervisor", "expected a table");
+      if (supervisorSource) {
+        fail(site(file, text, ""), "supervisor", `already defined in ${supervisorSource.file}`);
+      }
+      supervisorSource = { file, text, table: doc.supervisor };
+    }
+    if (doc.jobs !== undefined) {
+      if (!Array.isArray(doc.jobs)) fail(site(file, text, ""), "jobs", "expected [[jobs]] tables");
+      doc.jobs.forEach((raw, i) => {
+        const at = site(file, text, `jobs[${i}]`);
+        if (!isTable(raw)) fail(site(file, text, ""), `jobs[${i}]`, "expected a table");
+        jobs.push(resolveJob(raw, at, file));
+      });
+    }
+  }
+  const supSite = site(
+    supervisorSource?.file ?? files[0]?.file ?? "<none>",
+    supervisorSource?.text ?? "",
+    "supervisor",
+  );
+  const s = validateTable(supervisorSource?.table ?? {}, SUPERVISOR_FIELDS, supSite);
+  const supervisor: SupervisorConfig = {
+    id: s.id as string,
+    dataDir: options.dataDir ?? (s.data_dir as string),
+    statsIntervalMs: s.stats_interval as number,
+    restartLimit: s.restart_limit as number,
+    restartBackoffMs: s.restart_backoff as number,
+    restartBackoffMaxMs: s.restart_backoff_max as number,
+    restartResetMs: s.restart_reset_after as number,
+    stopTimeoutMs: s.stop_timeout as number,
+  };
+  if (!/^[A-Za-z0-9_.-]+$/.test(supervisor.id)) {
+    fail(
+      supSite,
+      "id",
+      `expected letters, digits, "_", "-" or ".", got ${JSON.stringify(supervisor.id)}`,
+    );
+  }
+  if (jobs.length === 0) {
+    throw new ConfigError({ file: files.map((f) => f.file).join(", ") }, "no [[jobs]] defined");
+  }
+  const routes = resolveRoutes(jobs, files);
+  return { supervisor, jobs, routes, files: files.map((f) => f.file) };
+}
+
+function parseTomlText(file: string, text: string): Record<string, unknown> {
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = e.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+      throw new ConfigError({ file, line: e.line, column: e.column }, `TOML parse error: ${first}`);
+    }
+    throw e;
+  }
+}
+
+function site(file: string, text: string, path: string): ValidationSite {
+  return { file, text, path, shownPath: path };
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: string): JobConfig {
+  validateTable({ type: raw.type }, { type: COMMON_JOB_FIELDS.type }, at);
+  const type = JOB_TYPES[raw.type as string];
+  const common = validateTable(raw, { ...COMMON_JOB_FIELDS, ...type.fields }, at);
+  const fields: Record<string, unknown> = {};
+  for (const k of Object.keys(type.fields)) if (common[k] !== undefined) fields[k] = common[k];
+  const name = common.name as string;
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    fail(at, "name", `expected letters, digits, "_", "-" or ".", got ${JSON.stringify(name)}`);
+  }
+  if (common.route !== undefined && !produces(type.role)) {
+    fail(at, "route", `a ${type.role} job sends nothing; "route" is for sources and processors`);
+  }
+  if (common.inputs !== undefined && !consumes(type.role)) {
+    fail(
+      at,
+      "inputs",
+      `a ${type.role} job takes nothing in; "inputs" is for stores and processors`,
+    );
+  }
+  if (consumes(type.role) && type.role !== "link" && common.inputs === undefined) {
+    fail(
+      at,
+      "inputs",
+      `missing required key: the route keys this ${type.role} takes, e.g. inputs = ["sim"]`,
+    );
+  }
+  return {
+    type: common.type as string,
+    name,
+    role: type.role,
+    route: produces(type.role) ? (common.route as string | undefined) ?? name : undefined,
+    inputs: (common.inputs as string[] | undefined) ?? [],
+    policy: common.policy as OverflowPolicy,
+    ringBytes: common.ring_size as number,
+    fields,
+    file,
+  };
+}
+
+/** Whether route key `key` is taken by input pattern `pattern` (exact, or `prefix*`). */
+export function routeMatches(pattern: string, key: string): boolean {
+  return pattern.endsWith("*") ? key.startsWith(pattern.slice(0, -1)) : pattern === key;
+}
+
+function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[]): RouteConfig[] {
+  const textOf = (file: string) => files.find((f) => f.file === file)?.text ?? "";
+  const seen = new Map<string, JobConfig>();
+  for (const job of jobs) {
+    const prev = seen.get(job.name);
+    if (prev) {
+      const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
+      fail(
+        site(job.file, textOf(job.file), `jobs[${idx}]`),
+        "name",
+        `"${job.name}" is already the name of a job in ${prev.file}`,
+      );
+    }
+    seen.set(job.name, job);
+  }
+  const producers = jobs.filter((j) => j.route !== undefined);
+  const routes: RouteConfig[] = [];
+  for (const job of jobs) {
+    job.inputs.forEach((pattern, i) => {
+      const from = producers.filter((p) => p.name !== job.name && routeMatches(pattern, p.route!));
+      if (from.length === 0) {
+        const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
+        const keys = producers.map((p) => `"${p.route}"`).join(", ") || "none";
+        fail(
+          site(job.file, textOf(job.file), `jobs[${idx}]`),
+          `inputs[${i}]`,
+          `no job sends route key "${pattern}"; route keys sent: ${keys}`,
+        );
+      }
+      for (const p of from) {
+        routes.push({
+          key: p.route!,
+          from: p.name,
+          to: job.name,
+          policy: job.policy,
+          ringBytes: job.ringBytes,
+        });
+      }
+    });
+  }
+  return routes;
+}

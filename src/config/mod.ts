@@ -1,0 +1,16 @@
+/**
+ * Loading and validation of `daq` configs (TOML), with errors that name the file, the line
+ * and the key path: `lab.toml:12: jobs[2].rate_hz: expected a positive number, got "fast"`.
+ *
+ * ```ts
+ * import { loadConfig } from "./mod.ts";
+ * const config = await loadConfig("config/default.toml");
+ * for (const r of config.routes) console.log(`${r.from} -> ${r.to} (${r.key})`);
+ * ```
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./load.ts";
+export * from "./types.ts";
+export * from "./units.ts";

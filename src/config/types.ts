@@ -1,0 +1,67 @@
+/** The resolved config: what `daq run` starts, after validation and defaults. */
+
+/** What a route does when the consumer's ring is full. */
+export type OverflowPolicy = "block" | "drop-newest" | "drop-oldest";
+
+/** The kinds of job, by how they take part in the data flow. */
+export type JobRole = "source" | "processor" | "store" | "link";
+
+/** The `[supervisor]` table, resolved. */
+export interface SupervisorConfig {
+  /** Name of this supervisor; in file names, ring names and remote headers. */
+  id: string;
+  /** Folder under which stores write by default. */
+  dataDir: string;
+  /** How often stats are gathered, in ms. */
+  statsIntervalMs: number;
+  /** Restarts of one job before it is given up on. */
+  restartLimit: number;
+  /** First restart delay, in ms; doubles on each further crash. */
+  restartBackoffMs: number;
+  /** Largest restart delay, in ms. */
+  restartBackoffMaxMs: number;
+  /** A job that ran this long without crashing gets its backoff and count reset, in ms. */
+  restartResetMs: number;
+  /** How long a clean stop may take before jobs are terminated, in ms. */
+  stopTimeoutMs: number;
+}
+
+/** One job, resolved: common keys plus the job type's own fields. */
+export interface JobConfig {
+  /** Job type, e.g. `signal`, `store.csv`. */
+  type: string;
+  /** Unique job name. */
+  name: string;
+  /** How the job takes part in the data flow. */
+  role: JobRole;
+  /** For producers: the route key their messages carry. */
+  route?: string;
+  /** For consumers: the route keys they take (a trailing `*` matches a prefix). */
+  inputs: string[];
+  /** Overflow policy of the rings into this job. */
+  policy: OverflowPolicy;
+  /** Size of each ring into this job, in bytes. */
+  ringBytes: number;
+  /** The job type's own fields, validated and converted (durations in ms, sizes in bytes). */
+  fields: Record<string, unknown>;
+  /** The file this job was defined in. */
+  file: string;
+}
+
+/** One route: messages with `key` from `from` go into the ring of `to`. */
+export interface RouteConfig {
+  key: string;
+  from: string;
+  to: string;
+  policy: OverflowPolicy;
+  ringBytes: number;
+}
+
+/** A whole validated config. */
+export interface DaqConfig {
+  supervisor: SupervisorConfig;
+  jobs: JobConfig[];
+  routes: RouteConfig[];
+  /** The TOML files it was loaded from (`<default>` for the embedded default). */
+  files: string[];
+}

@@ -1,0 +1,227 @@
+/**
+ * The Worker side of a job: receives the start message, gives the job a {@link JobContext}
+ * with its rings, reports stats, and tells the supervisor when the job ends or fails.
+ */
+import type { RecordBatch } from "apache-arrow";
+import type { JobConfig, SupervisorConfig } from "../config/types.ts";
+import type { JobMessage, LatencySummary, StartMessage } from "./protocol.ts";
+import { RingReader, RingWriter, waitDoorbell } from "../transport/ring.ts";
+import { decodeBatch, encodeBatch, encodeMessage, RecordType } from "../transport/payload.ts";
+
+/** One message taken from an input ring. */
+export interface ReceivedMessage {
+  /** Route key. */
+  key: string;
+  /** Producer job. */
+  from: string;
+  type: number;
+  seq: number;
+  sentMs: number;
+  /** Payload; a view into the ring valid until the next message is taken. */
+  payload: Uint8Array;
+}
+
+/** What a job's `run` gets: its config, its routes, and ways to report. */
+export interface JobContext {
+  job: JobConfig;
+  supervisor: SupervisorConfig;
+  /** Times this job was restarted before this run. */
+  restarts: number;
+  /** The whole resolved config as JSON, to be recorded in output files. */
+  configJson: string;
+  /** Aborted when the supervisor asks the job to stop. */
+  signal: AbortSignal;
+  /** Whether a stop was asked for (cheap enough for hot loops). */
+  stopping(): boolean;
+  /**
+   * Sends one record on every output route: `fill` writes `length` payload bytes straight
+   * into each consumer's ring. Resolves when every ring took it or dropped it by policy.
+   */
+  send(
+    type: number,
+    length: number,
+    fill: (dst: Uint8Array) => void,
+    rows?: number,
+    sentMs?: number,
+  ): Promise<void>;
+  /** Sends a record batch (Arrow IPC) on every output route. */
+  sendBatch(batch: RecordBatch, sentMs?: number): Promise<void>;
+  /** Sends a small message (msgpack) on every output route. */
+  sendMessage(value: unknown): Promise<void>;
+  /**
+   * The messages of all input rings, until a stop was asked for and the rings are empty.
+   * Each message's payload is valid until the next one is taken.
+   */
+  receive(): AsyncIterable<ReceivedMessage>;
+  /** Decodes a received Arrow message (views on its payload: copy to keep). */
+  batchOf(msg: ReceivedMessage): RecordBatch;
+  /** Counts received rows, for stats. */
+  countRows(n: number): void;
+  /** Sets a job-specific figure shown in stats. */
+  setFigure(name: string, value: number): void;
+  log(text: string): void;
+  warn(text: string): void;
+  /** Lets timers and messages run; busy loops call it now and then. */
+  breathe(): Promise<void>;
+  /** Waits `ms`, or less if a stop is asked for. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Runs `run` as this Worker's job once the supervisor sends the start message. */
+export function hostJob(run: (ctx: JobContext) => Promise<void>): void {
+  const scope = globalThis as unknown as {
+    onmessage: ((e: MessageEvent) => void) | null;
+    postMessage(msg: JobMessage): void;
+  };
+  const post = (msg: JobMessage) => scope.postMessage(msg);
+  const abort = new AbortController();
+  let control: Int32Array | undefined;
+  scope.onmessage = (e: MessageEvent) => {
+    const msg = e.data as StartMessage | { kind: "stop" };
+    if (msg.kind === "stop") {
+      if (control) Atomics.store(control, 0, 1);
+      abort.abort();
+      return;
+    }
+    control = new Int32Array(msg.control);
+    const ctx = createContext(msg, abort.signal, post);
+    const timer = setInterval(() => post(ctx.stats()), msg.supervisor.statsIntervalMs);
+    run(ctx).then(
+      () => {
+        clearInterval(timer);
+        post(ctx.stats());
+        post({ kind: "done" });
+      },
+      (err) => {
+        clearInterval(timer);
+        post(ctx.stats());
+        post({
+          kind: "failed",
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        });
+      },
+    );
+  };
+}
+
+const LATENCY_SAMPLES = 4096;
+
+function createContext(
+  start: StartMessage,
+  signal: AbortSignal,
+  post: (m: JobMessage) => void,
+): JobContext & { stats(): JobMessage } {
+  const control = new Int32Array(start.control);
+  const outputs = start.outputs.map((o) => new RingWriter(o.ring, o.bell));
+  const inputs = start.inputs.map((i) => ({ route: i, reader: new RingReader(i.ring) }));
+  const bell = start.bell ? new Int32Array(start.bell.sab) : undefined;
+  const counts = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, rows: 0 };
+  const extra: Record<string, number> = {};
+  const latency = new Float64Array(LATENCY_SAMPLES);
+  let latencyCount = 0;
+  let latencyMax = 0;
+  let lastBreath = performance.now();
+  const stopping = () => Atomics.load(control, 0) !== 0;
+  const breathe = async () => {
+    lastBreath = performance.now();
+    await new Promise((r) => setTimeout(r, 0));
+  };
+
+  const ctx: JobContext & { stats(): JobMessage } = {
+    job: start.job,
+    supervisor: start.supervisor,
+    restarts: start.restarts,
+    configJson: start.configJson,
+    signal,
+    stopping,
+    async send(type, length, fill, rows = 0, sentMs = performance.timeOrigin + performance.now()) {
+      for (const w of outputs) await w.write(type, length, fill, sentMs, signal);
+      counts.msgsOut++;
+      counts.bytesOut += length;
+      counts.rows += rows;
+      if (performance.now() - lastBreath > 20) await breathe();
+    },
+    sendBatch(batch, sentMs) {
+      const bytes = encodeBatch(batch);
+      return ctx.send(
+        RecordType.arrow,
+        bytes.length,
+        (dst) => dst.set(bytes),
+        batch.numRows,
+        sentMs,
+      );
+    },
+    sendMessage(value) {
+      const bytes = encodeMessage(value);
+      return ctx.send(RecordType.msgpack, bytes.length, (dst) => dst.set(bytes));
+    },
+    async *receive() {
+      let next = 0;
+      for (;;) {
+        let got = false;
+        for (let k = 0; k < inputs.length; k++) {
+          const input = inputs[(next + k) % inputs.length];
+          const rec = input.reader.read();
+          if (!rec) continue;
+          got = true;
+          counts.msgsIn++;
+          counts.bytesIn += rec.payload.length;
+          const lat = performance.timeOrigin + performance.now() - rec.sentMs;
+          if (lat > latencyMax) latencyMax = lat;
+          latency[latencyCount++ % LATENCY_SAMPLES] = lat;
+          yield { key: input.route.key, from: input.route.from, ...rec };
+          input.reader.release();
+          if (performance.now() - lastBreath > 20) await breathe();
+        }
+        next = (next + 1) % Math.max(inputs.length, 1);
+        if (got) continue;
+        if (stopping()) return;
+        if (bell) {
+          await waitDoorbell(bell, () => inputs.some((i) => i.reader.hasData()), 50);
+          lastBreath = performance.now();
+        } else await breathe();
+      }
+    },
+    batchOf(msg) {
+      return decodeBatch(msg.payload);
+    },
+    countRows(n) {
+      counts.rows += n;
+    },
+    setFigure(name, value) {
+      extra[name] = value;
+    },
+    log(text) {
+      post({ kind: "log", level: "info", text });
+    },
+    warn(text) {
+      post({ kind: "log", level: "warn", text });
+    },
+    breathe,
+    sleep(ms) {
+      if (signal.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener("abort", done);
+      });
+    },
+    stats() {
+      const n = Math.min(latencyCount, LATENCY_SAMPLES);
+      const summary: LatencySummary = { count: latencyCount, p50: 0, p99: 0, max: latencyMax };
+      if (n > 0) {
+        const sorted = latency.slice(0, n).sort();
+        summary.p50 = sorted[Math.floor(n * 0.5)];
+        summary.p99 = sorted[Math.min(n - 1, Math.floor(n * 0.99))];
+      }
+      latencyCount = 0;
+      latencyMax = 0;
+      return { kind: "stats", ...counts, latency: summary, extra: { ...extra } };
+    },
+  };
+  return ctx;
+}

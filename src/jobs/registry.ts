@@ -1,0 +1,123 @@
+/**
+ * The job types `daq` knows: their config fields, their role in the data flow, the Worker
+ * module that runs them and the Deno permissions that Worker gets.
+ */
+import type { TableSpec } from "../config/_schema.ts";
+import type { JobConfig, JobRole, SupervisorConfig } from "../config/types.ts";
+
+/** A job type: how it is configured, run and confined. */
+export interface JobType {
+  /** How jobs of this type take part in the data flow. */
+  role: JobRole;
+  /** One line for `daq check` and the docs. */
+  summary: string;
+  /** The type's own config keys. */
+  fields: TableSpec;
+  /** Module run inside the job's Worker; it exports `run(ctx: JobContext)`. */
+  module: string;
+  /** The Deno permissions the job's Worker gets: no more than the job needs. */
+  permissions(job: JobConfig, supervisor: SupervisorConfig): Deno.PermissionOptionsObject;
+}
+
+/**
+ * What every job gets: nothing but the one environment variable that msgpackr reads when
+ * it loads (without its native add-on it runs as pure JavaScript).
+ */
+export const NONE: Deno.PermissionOptionsObject = {
+  read: false,
+  write: false,
+  net: false,
+  env: ["MSGPACKR_NATIVE_ACCELERATION_DISABLED"],
+  run: false,
+  ffi: false,
+  sys: false,
+  import: false,
+};
+
+/** The folder a file store writes to: its `out_dir`, else `<data_dir>/<job name>`. */
+export function storeDir(job: JobConfig, supervisor: SupervisorConfig): string {
+  return (job.fields.out_dir as string | undefined) ?? `${supervisor.dataDir}/${job.name}`;
+}
+
+const fileStoreFields: TableSpec = {
+  out_dir: { type: "string", doc: "folder for the files; default <data_dir>/<job name>" },
+  prefix: { type: "string", doc: "file name prefix; default the job name" },
+  date_in_name: { type: "boolean", default: true, doc: "put the start time in file names" },
+  flush_interval: { type: "duration", default: "1s", doc: "how often data is flushed to disk" },
+  rotate_size: { type: "size", default: "1GiB", doc: "start a new file past this size" },
+  rotate_interval: { type: "duration", doc: "start a new file after this long" },
+};
+
+const fileStorePermissions = (
+  job: JobConfig,
+  sup: SupervisorConfig,
+): Deno.PermissionOptionsObject => {
+  const dir = storeDir(job, sup);
+  return { ...NONE, read: [dir], write: [dir] };
+};
+
+/** Every job type, by its `type` key. */
+export const JOB_TYPES: Record<string, JobType> = {
+  signal: {
+    role: "source",
+    summary: "simulated instrument: sine, noise, square and pulse channels at rate_hz",
+    module: new URL("./signal.ts", import.meta.url).href,
+    fields: {
+      rate_hz: { type: "number", positive: true, default: 1000, doc: "samples per second" },
+      batch_rows: {
+        type: "number",
+        positive: true,
+        integer: true,
+        default: 100,
+        doc: "rows per batch",
+      },
+      seed: { type: "number", integer: true, default: 1, doc: "seed of the noise generator" },
+      max_batches: { type: "number", integer: true, min: 0, doc: "stop after this many batches" },
+      crash_after: {
+        type: "number",
+        integer: true,
+        positive: true,
+        doc: "throw after this many batches (to exercise supervision)",
+      },
+      channels: {
+        type: "tables",
+        default: [{ name: "sine", shape: "sine" }, { name: "noise", shape: "noise" }],
+        fields: {
+          name: { type: "string", required: true },
+          shape: { type: "string", choices: ["sine", "noise", "square", "pulses"], required: true },
+          freq_hz: { type: "number", positive: true, default: 1 },
+          amplitude: { type: "number", default: 1 },
+          offset: { type: "number", default: 0 },
+          unit: { type: "string", default: "V" },
+        },
+      },
+    },
+    permissions: () => NONE,
+  },
+  "store.memory": {
+    role: "store",
+    summary: "keeps the last `keep` batches in memory (0: counts and discards)",
+    module: new URL("./store_memory.ts", import.meta.url).href,
+    fields: {
+      keep: { type: "number", integer: true, min: 0, default: 16, doc: "batches kept" },
+    },
+    permissions: () => NONE,
+  },
+  "store.csv": {
+    role: "store",
+    summary: "CSV files: header row, one row per sample, rotation by size and time",
+    module: new URL("./store_csv.ts", import.meta.url).href,
+    fields: { ...fileStoreFields },
+    permissions: fileStorePermissions,
+  },
+};
+
+/** Whether jobs of this role send messages on a route. */
+export function produces(role: JobRole): boolean {
+  return role === "source" || role === "processor" || role === "link";
+}
+
+/** Whether jobs of this role take messages from rings. */
+export function consumes(role: JobRole): boolean {
+  return role === "processor" || role === "store" || role === "link";
+}

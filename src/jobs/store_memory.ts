@@ -1,0 +1,42 @@
+/**
+ * `store.memory`: keeps the last `keep` batches in memory; with `keep = 0` it reads every
+ * message (a checksum over all payload bytes, so nothing counts as received unread) and
+ * discards it, for benchmarks.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { RecordType } from "../transport/payload.ts";
+import { hostJob, type JobContext } from "./host.ts";
+
+/** Sums a payload as 32-bit words: cheap, but every byte is read. */
+export function payloadChecksum(bytes: Uint8Array): number {
+  const words = bytes.byteOffset % 4 === 0
+    ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
+    : new Int32Array(bytes.slice(0, bytes.length & ~3).buffer);
+  let sum = 0;
+  for (let i = 0; i < words.length; i++) sum = (sum + words[i]) | 0;
+  for (let i = words.length * 4; i < bytes.length; i++) sum = (sum + bytes[i]) | 0;
+  return sum;
+}
+
+/** Runs the `store.memory` job. */
+export async function run(ctx: JobContext): Promise<void> {
+  const keep = ctx.job.fields.keep as number;
+  const kept: RecordBatch[] = [];
+  let checksum = 0;
+  for await (const msg of ctx.receive()) {
+    checksum = (checksum + payloadChecksum(msg.payload)) | 0;
+    if (msg.type !== RecordType.arrow) continue;
+    if (keep === 0) {
+      ctx.countRows(ctx.batchOf(msg).numRows);
+      continue;
+    }
+    const batch = ctx.batchOf({ ...msg, payload: msg.payload.slice() });
+    ctx.countRows(batch.numRows);
+    kept.push(batch);
+    if (kept.length > keep) kept.shift();
+  }
+  ctx.setFigure("checksum", checksum);
+  ctx.setFigure("kept_batches", kept.length);
+}
+
+if (import.meta.main) hostJob(run);

@@ -1,0 +1,400 @@
+import type { DaqConfig, JobConfig } from "../config/types.ts";
+import type { JobMessage, StartMessage, StatsMessage } from "../jobs/protocol.ts";
+import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
+import {
+  createDoorbell,
+  createRing,
+  type Doorbell,
+  type RingBuffer,
+  ringCounters,
+  setRingPolicy,
+} from "../transport/ring.ts";
+import type { JobState, JobStats, RouteStats, StatsSnapshot } from "./stats.ts";
+
+/** Where the supervisor reports to. */
+export interface SupervisorOptions {
+  /** Log lines: job is undefined for the supervisor's own. */
+  onLog?(level: "info" | "warn" | "error", job: string | undefined, text: string): void;
+  /** Called at every stats tick. */
+  onStats?(snapshot: StatsSnapshot): void;
+}
+
+/** How a run ended. */
+export interface RunResult {
+  /** 0: clean stop; 2: a job failed for good. */
+  exitCode: 0 | 2;
+  /** Jobs given up on. */
+  failed: string[];
+  /** Figures at the end. */
+  final: StatsSnapshot;
+  /** Whether the stop was forced (data in rings may have been lost). */
+  forced: boolean;
+}
+
+/** A running acquisition: its jobs, their rings and their health. */
+export interface Supervisor {
+  /** Stops cleanly: sources first, rings drained, stores closed. */
+  stop(reason?: string): Promise<RunResult>;
+  /** Terminates every job now; unread ring contents are counted as lost. */
+  force(): void;
+  /** Resolves when the run has ended, however it ended. */
+  done: Promise<RunResult>;
+  /** Figures right now. */
+  snapshot(): StatsSnapshot;
+}
+
+interface Route {
+  key: string;
+  from: string;
+  to: string;
+  ring: RingBuffer;
+}
+
+interface Counters {
+  msgsIn: number;
+  bytesIn: number;
+  msgsOut: number;
+  bytesOut: number;
+  rows: number;
+}
+
+interface JobRuntime {
+  job: JobConfig;
+  state: JobState;
+  worker?: Worker;
+  control: SharedArrayBuffer;
+  bell?: Doorbell;
+  restarts: number;
+  consecutive: number;
+  startedAt: number;
+  /** Counters of earlier Workers of this job (a new Worker counts from zero). */
+  base: Counters;
+  last?: StatsMessage;
+  prev: Counters & { at: number };
+  stopAsked: boolean;
+  lastError?: string;
+  restartTimer?: ReturnType<typeof setTimeout>;
+}
+
+const ZERO: Counters = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, rows: 0 };
+
+/**
+ * Starts every job of `config` in its own Worker with its own permissions, wires the rings
+ * of every route, and supervises: stats every interval, restarts with backoff, ordered stop.
+ */
+export function startSupervisor(config: DaqConfig, options: SupervisorOptions = {}): Supervisor {
+  const sup = config.supervisor;
+  const log = options.onLog ?? (() => {});
+  const t0 = performance.now();
+  const configJson = JSON.stringify(config);
+  const routes: Route[] = config.routes.map((r) => ({
+    key: r.key,
+    from: r.from,
+    to: r.to,
+    ring: createRing(r.ringBytes, r.policy),
+  }));
+  const jobs = new Map<string, JobRuntime>();
+  for (const job of config.jobs) {
+    jobs.set(job.name, {
+      job,
+      state: "starting",
+      control: new SharedArrayBuffer(8),
+      bell: consumes(job.role) ? createDoorbell() : undefined,
+      restarts: 0,
+      consecutive: 0,
+      startedAt: 0,
+      base: { ...ZERO },
+      prev: { ...ZERO, at: t0 },
+      stopAsked: false,
+    });
+  }
+
+  let stopping = false;
+  let forced = false;
+  let resolveDone!: (r: RunResult) => void;
+  const done = new Promise<RunResult>((r) => (resolveDone = r));
+  let ended = false;
+
+  const startJob = (rt: JobRuntime) => {
+    const type = JOB_TYPES[rt.job.type];
+    new Int32Array(rt.control)[0] = rt.stopAsked ? 1 : 0;
+    const worker = new Worker(type.module, {
+      type: "module",
+      name: rt.job.name,
+      deno: { permissions: type.permissions(rt.job, sup) },
+    });
+    rt.worker = worker;
+    rt.state = "running";
+    rt.startedAt = performance.now();
+    rt.last = undefined;
+    worker.onmessage = (e: MessageEvent<JobMessage>) => onMessage(rt, worker, e.data);
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      onCrash(rt, worker, e.message);
+    };
+    worker.onmessageerror = () => onCrash(rt, worker, "a message from the job could not be read");
+    const start: StartMessage = {
+      kind: "start",
+      job: rt.job,
+      supervisor: sup,
+      inputs: routes.filter((r) => r.to === rt.job.name).map((r) => ({
+        key: r.key,
+        from: r.from,
+        ring: r.ring,
+      })),
+      outputs: routes.filter((r) => r.from === rt.job.name).map((r) => ({
+        key: r.key,
+        to: r.to,
+        ring: r.ring,
+        bell: jobs.get(r.to)!.bell!,
+      })),
+      bell: rt.bell,
+      control: rt.control,
+      restarts: rt.restarts,
+      configJson,
+    };
+    worker.postMessage(start);
+    if (rt.stopAsked) worker.postMessage({ kind: "stop" });
+  };
+
+  const retire = (rt: JobRuntime) => {
+    if (rt.last) addInto(rt.base, rt.last);
+    rt.last = undefined;
+    rt.worker?.terminate();
+    rt.worker = undefined;
+  };
+
+  const onMessage = (rt: JobRuntime, worker: Worker, msg: JobMessage) => {
+    if (rt.worker !== worker) return;
+    switch (msg.kind) {
+      case "stats":
+        rt.last = msg;
+        break;
+      case "log":
+        log(msg.level, rt.job.name, msg.text);
+        break;
+      case "done":
+        retire(rt);
+        rt.state = "finished";
+        if (!rt.stopAsked) log("info", rt.job.name, "finished");
+        progress();
+        break;
+      case "failed":
+        onCrash(rt, worker, msg.error);
+        break;
+    }
+  };
+
+  const onCrash = (rt: JobRuntime, worker: Worker, error: string) => {
+    if (rt.worker !== worker) return;
+    retire(rt);
+    rt.lastError = error;
+    const ranMs = performance.now() - rt.startedAt;
+    if (ranMs >= sup.restartResetMs) rt.consecutive = 0;
+    rt.consecutive++;
+    if (forced) return;
+    if (rt.stopAsked && rt.job.inputs.length === 0) {
+      rt.state = "finished";
+      log("warn", rt.job.name, `crashed while stopping: ${error}`);
+      progress();
+      return;
+    }
+    if (rt.consecutive > sup.restartLimit) {
+      rt.state = "failed";
+      log("error", rt.job.name, `crashed: ${error}; gave up after ${rt.restarts} restarts`);
+      for (const r of routes) {
+        if (r.to === rt.job.name) {
+          setRingPolicy(r.ring, "drop-newest");
+          log(
+            "warn",
+            rt.job.name,
+            `route ${r.from} -> ${r.to} now drops (and counts) what it cannot take`,
+          );
+        }
+      }
+      progress();
+      return;
+    }
+    const delay = Math.min(
+      sup.restartBackoffMs * 2 ** (rt.consecutive - 1),
+      sup.restartBackoffMaxMs,
+    );
+    rt.state = "restarting";
+    log(
+      "warn",
+      rt.job.name,
+      `crashed: ${error}; restart ${rt.restarts + 1} in ${(delay / 1000).toFixed(1)} s`,
+    );
+    rt.restartTimer = setTimeout(() => {
+      rt.restartTimer = undefined;
+      if (forced || ended) return;
+      rt.restarts++;
+      startJob(rt);
+    }, delay);
+  };
+
+  const upstream = (name: string) =>
+    routes.filter((r) => r.to === name).map((r) => jobs.get(r.from)!);
+  const isOver = (rt: JobRuntime) => rt.state === "finished" || rt.state === "failed";
+
+  /** Moves the stop along: asks each job whose producers are all over to stop. */
+  const progress = () => {
+    if (ended) return;
+    if (!stopping) {
+      const sources = [...jobs.values()].filter((rt) => rt.job.role === "source");
+      if (sources.length > 0 && sources.every(isOver)) void stop("every source has finished");
+      return;
+    }
+    for (const rt of jobs.values()) {
+      if (isOver(rt) || rt.stopAsked) continue;
+      if (upstream(rt.job.name).every(isOver)) {
+        rt.stopAsked = true;
+        if (rt.state === "restarting") continue;
+        rt.state = "stopping";
+        Atomics.store(new Int32Array(rt.control), 0, 1);
+        rt.worker?.postMessage({ kind: "stop" });
+      }
+    }
+    if ([...jobs.values()].every(isOver)) finish();
+  };
+
+  const snapshot = (): StatsSnapshot => {
+    const now = performance.now();
+    const routeStats: RouteStats[] = routes.map((r) => {
+      const c = ringCounters(r.ring);
+      return {
+        key: r.key,
+        from: r.from,
+        to: r.to,
+        written: c.written,
+        read: c.read,
+        writtenBytes: c.writtenBytes,
+        readBytes: c.readBytes,
+        fill: c.usedBytes / c.capacity,
+        droppedNewest: c.droppedNewest,
+        droppedOldest: c.droppedOldest,
+        gaps: c.gaps,
+        duplicates: c.duplicates,
+        blockedMs: c.blockedMs,
+      };
+    });
+    const jobStats: JobStats[] = [...jobs.values()].map((rt) => {
+      const total = { ...rt.base };
+      if (rt.last) addInto(total, rt.last);
+      const dt = Math.max((now - rt.prev.at) / 1000, 1e-9);
+      const ins = routeStats.filter((r) => r.to === rt.job.name);
+      const outs = routeStats.filter((r) => r.from === rt.job.name);
+      const dropsOf = (rs: RouteStats[]) =>
+        rs.reduce((s, r) => s + r.droppedNewest + r.droppedOldest, 0);
+      const stats: JobStats = {
+        name: rt.job.name,
+        type: rt.job.type,
+        state: rt.state,
+        restarts: rt.restarts,
+        ...total,
+        msgsInPerS: (total.msgsIn - rt.prev.msgsIn) / dt,
+        bytesInPerS: (total.bytesIn - rt.prev.bytesIn) / dt,
+        msgsOutPerS: (total.msgsOut - rt.prev.msgsOut) / dt,
+        bytesOutPerS: (total.bytesOut - rt.prev.bytesOut) / dt,
+        rowsPerS: (total.rows - rt.prev.rows) / dt,
+        ringFill: ins.reduce((m, r) => Math.max(m, r.fill), 0),
+        drops: consumes(rt.job.role) && ins.length ? dropsOf(ins) : dropsOf(outs),
+        gaps: ins.reduce((s, r) => s + r.gaps, 0),
+        latencyP50Ms: rt.last?.latency.p50 ?? 0,
+        latencyP99Ms: rt.last?.latency.p99 ?? 0,
+        latencyMaxMs: rt.last?.latency.max ?? 0,
+        extra: rt.last?.extra ?? {},
+        lastError: rt.lastError,
+      };
+      rt.prev = { ...total, at: now };
+      return stats;
+    });
+    return {
+      time: new Date().toISOString(),
+      elapsedS: (now - t0) / 1000,
+      supervisor: sup.id,
+      jobs: jobStats,
+      routes: routeStats,
+    };
+  };
+
+  const ticker = setInterval(() => options.onStats?.(snapshot()), sup.statsIntervalMs);
+  let stopTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(ticker);
+    clearTimeout(stopTimer);
+    for (const rt of jobs.values()) {
+      clearTimeout(rt.restartTimer);
+      if (rt.worker) retire(rt);
+    }
+    const final = snapshot();
+    options.onStats?.(final);
+    const failed = [...jobs.values()].filter((rt) => rt.state === "failed").map((rt) =>
+      rt.job.name
+    );
+    resolveDone({ exitCode: failed.length ? 2 : 0, failed, final, forced });
+  };
+
+  const force = () => {
+    if (ended) return;
+    forced = true;
+    for (const r of routes) {
+      const c = ringCounters(r.ring);
+      if (c.usedBytes > 0) {
+        log(
+          "warn",
+          undefined,
+          `forced stop: ${c.usedBytes} unread bytes left in ring ${r.from} -> ${r.to}`,
+        );
+      }
+    }
+    for (const rt of jobs.values()) {
+      if (!isOver(rt)) {
+        retire(rt);
+        rt.state = "failed";
+        rt.lastError = "terminated by a forced stop";
+      }
+    }
+    finish();
+  };
+
+  const stop = (reason = "stop requested"): Promise<RunResult> => {
+    if (!stopping && !ended) {
+      stopping = true;
+      log(
+        "info",
+        undefined,
+        `stopping (${reason}): sources first, then rings drain and stores close`,
+      );
+      stopTimer = setTimeout(() => {
+        const left = [...jobs.values()].filter((rt) => !isOver(rt)).map((rt) => rt.job.name);
+        log(
+          "error",
+          undefined,
+          `stop took longer than ${sup.stopTimeoutMs} ms; terminating ${left.join(", ")}`,
+        );
+        force();
+      }, sup.stopTimeoutMs);
+      progress();
+    }
+    return done;
+  };
+
+  for (const rt of jobs.values()) {
+    if (!produces(rt.job.role) || consumes(rt.job.role)) startJob(rt);
+  }
+  for (const rt of jobs.values()) if (rt.state === "starting") startJob(rt);
+
+  return { stop, force, done, snapshot };
+}
+
+function addInto(into: Counters, from: Counters): void {
+  into.msgsIn += from.msgsIn;
+  into.bytesIn += from.bytesIn;
+  into.msgsOut += from.msgsOut;
+  into.bytesOut += from.bytesOut;
+  into.rows += from.rows;
+}
