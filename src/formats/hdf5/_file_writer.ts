@@ -58,35 +58,43 @@ export class Hdf5FileWriter implements Hdf5Writer {
     });
     createExclusively(path);
     try {
-      this.#fileId = h5.openFile(path, "truncate");
-      const openedAt = new Date();
-      const attributes: Record<string, string> = {
-        run_start: (options.runStart ?? openedAt).toISOString(),
-        start_time: openedAt.toISOString(),
-        layout: this.layout,
-      };
-      if (options.softwareVersion !== undefined) {
-        attributes.software_version = options.softwareVersion;
-      }
-      if (options.config !== undefined) attributes.config = options.config;
-      for (const [name, value] of Object.entries(attributes)) {
-        h5.setAttribute(this.#fileId, "/", name, value);
-      }
-      h5.setAttribute(this.#fileId, "/", "complete", { uint8: 0 });
-      if (this.layout === "batches") h5.createGroup(this.#fileId, "/measurements");
-      for (const { source, schema, layouts } of declared) {
-        this.#addAppendColumns(this.#source(source), schema, layouts);
-      }
-      h5.flushFile(this.#fileId);
-      if (this.#swmr && declared.length > 0) this.#startSwmr();
+      h5.reportingErrors(() => this.#create(options, declared));
     } catch (error) {
-      if (this.#fileId >= 0n) ignoreErrors(() => h5.closeFile(this.#fileId));
+      const fileId = this.#fileId;
+      if (fileId >= 0n) ignoreErrors(() => h5.reportingErrors(() => h5.closeFile(fileId)));
       ignoreErrors(() => Deno.removeSync(path));
       if (error instanceof Hdf5SchemaError) throw error;
       throw new Hdf5WriteError(path, `Cannot create HDF5 file ${path}: ${describe(error)}`, {
         cause: error,
       });
     }
+  }
+
+  #create(
+    options: Hdf5WriterOptions,
+    declared: { source: string; schema: arrow.Schema; layouts: ColumnLayout[] }[],
+  ): void {
+    this.#fileId = h5.openFile(this.path, "truncate");
+    const openedAt = new Date();
+    const attributes: Record<string, string> = {
+      run_start: (options.runStart ?? openedAt).toISOString(),
+      start_time: openedAt.toISOString(),
+      layout: this.layout,
+    };
+    if (options.softwareVersion !== undefined) {
+      attributes.software_version = options.softwareVersion;
+    }
+    if (options.config !== undefined) attributes.config = options.config;
+    for (const [name, value] of Object.entries(attributes)) {
+      h5.setAttribute(this.#fileId, "/", name, value);
+    }
+    h5.setAttribute(this.#fileId, "/", "complete", { uint8: 0 });
+    if (this.layout === "batches") h5.createGroup(this.#fileId, "/measurements");
+    for (const { source, schema, layouts } of declared) {
+      this.#addAppendColumns(this.#source(source), schema, layouts);
+    }
+    h5.flushFile(this.#fileId);
+    if (this.#swmr && declared.length > 0) this.#startSwmr();
   }
 
   writeBatch(source: string, batch: arrow.RecordBatch, info: Hdf5WriteInfo = {}): void {
@@ -132,14 +140,17 @@ export class Hdf5FileWriter implements Hdf5Writer {
     if (this.#closeResult !== undefined) return this.#closeResult;
     let closeError: unknown;
     try {
-      h5.freeHeapBuffer(this.#buffer);
-      if (this.#swmrActive) this.#leaveSwmr();
-      this.#writeClosingAttributes();
-      h5.closeFile(this.#fileId);
-      this.#fileId = -1n;
+      h5.reportingErrors(() => {
+        h5.freeHeapBuffer(this.#buffer);
+        if (this.#swmrActive) this.#leaveSwmr();
+        this.#writeClosingAttributes();
+        h5.closeFile(this.#fileId);
+        this.#fileId = -1n;
+      });
     } catch (error) {
       closeError = error;
-      if (this.#fileId >= 0n) ignoreErrors(() => h5.closeFile(this.#fileId));
+      const fileId = this.#fileId;
+      if (fileId >= 0n) ignoreErrors(() => h5.reportingErrors(() => h5.closeFile(fileId)));
       this.#fileId = -1n;
     }
     const error = this.#failure ?? closeError;
@@ -174,7 +185,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
   /** Runs file operations; a failure fails the writer and is rethrown as Hdf5WriteError. */
   #guard(what: string, operations: () => void): void {
     try {
-      operations();
+      h5.reportingErrors(operations);
     } catch (error) {
       const failure = new Hdf5WriteError(
         this.path,

@@ -1,19 +1,24 @@
 /**
- * Thin layer over the h5wasm module that checks every HDF5 status code. h5wasm's high-level
- * `write_slice`, `flush` and `File` constructor ignore failures (a full disk or a missing folder
- * would pass silently), so the writer calls the module functions directly through these.
+ * Thin layer over the h5wasm module that reports every HDF5 failure. h5wasm's high-level
+ * `write_slice`, `flush` and `File` constructor ignore failures, and its module functions ignore
+ * the status of `H5Dclose`, which is where a full disk shows up (chunks are written when the
+ * dataset closes). So the writer runs its HDF5 calls inside {@linkcode reportingErrors}, which
+ * turns any HDF5 error into an exception, and also checks the status codes.
  */
 
 import h5wasm from "h5wasm/node";
 import type { ColumnValues } from "./_columns.ts";
 
-type H5Module = Awaited<typeof h5wasm.ready>;
+type H5Module = Awaited<typeof h5wasm.ready> & {
+  activate_throwing_error_handler(): number;
+  deactivate_throwing_error_handler(): number;
+};
 
 let module: H5Module | undefined;
 
 /** Loads the HDF5 WebAssembly module once. */
 export async function loadHdf5(): Promise<void> {
-  module ??= await h5wasm.ready;
+  module ??= await h5wasm.ready as H5Module;
 }
 
 function h5(): H5Module {
@@ -24,6 +29,37 @@ function h5(): H5Module {
 /** Thrown by these helpers when HDF5 returns an error status; the writer rewraps it. */
 export class Hdf5StatusError extends Error {
   override name = "Hdf5StatusError";
+}
+
+let reportingDepth = 0;
+
+/**
+ * Runs `operations` with HDF5's error handler set to throw: any HDF5 error, even one whose
+ * status h5wasm drops, ends them with {@linkcode Hdf5StatusError}. (Outside, h5wasm's default
+ * handler prints the error stack and goes on.)
+ */
+export function reportingErrors<T>(operations: () => T): T {
+  const m = h5();
+  if (reportingDepth++ === 0) m.activate_throwing_error_handler();
+  try {
+    return operations();
+  } catch (error) {
+    if (error instanceof Hdf5StatusError || !(error instanceof Error)) throw error;
+    if (!error.message.includes("HDF5-DIAG")) throw error;
+    throw new Hdf5StatusError(summarizeErrorStack(error.message));
+  } finally {
+    if (--reportingDepth === 0) m.deactivate_throwing_error_handler();
+  }
+}
+
+/** Shortens an HDF5 error stack to its outer call, inner reason and system error. */
+export function summarizeErrorStack(stack: string): string {
+  const frames = [...stack.matchAll(/#\d+: .* in (\w+\(\)): (.*)$/gm)];
+  const system = /error message = '([^']*)'/.exec(stack)?.[1];
+  if (frames.length === 0) return stack.trim();
+  const outer = `${frames[0][1]}: ${frames[0][2]}`;
+  const inner = frames.at(-1)![2];
+  return `HDF5 ${outer}${frames.length > 1 ? `; ${inner}` : ""}${system ? ` (${system})` : ""}`;
 }
 
 function check(status: number | bigint, what: string): void {

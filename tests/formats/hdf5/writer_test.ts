@@ -387,3 +387,52 @@ Deno.test("bad options are refused before a file is created", async () => {
     assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });
+
+/** Mounts a 256 KiB tmpfs (needs root); `undefined` when this machine does not allow it. */
+async function mountTinyDisk(dir: string): Promise<(() => Promise<void>) | undefined> {
+  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return undefined;
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=256k", "tmpfs", dir],
+    stderr: "null",
+  }).output();
+  if (!mount.success) return undefined;
+  return async () => {
+    await new Deno.Command("umount", { args: [dir] }).output();
+  };
+}
+
+Deno.test("a full disk gives Hdf5WriteError naming the path and an incomplete file", async (t) => {
+  await withTempDir(async (dir) => {
+    const disk = join(dir, "disk");
+    await Deno.mkdir(disk);
+    const unmount = await mountTinyDisk(disk);
+    if (unmount === undefined) {
+      // Needs root and tmpfs; the step is reported as ignored elsewhere.
+      await t.step({ name: "needs root to mount a tmpfs", ignore: true, fn: () => {} });
+      return;
+    }
+    try {
+      const path = join(disk, "full.h5");
+      const writer = await openHdf5Writer(path);
+      let failure: unknown;
+      let written = 0;
+      for (; written < 100 && failure === undefined; written++) {
+        try {
+          writer.writeBatch("sim", testBatch(written * 1000, 1000, [ALL_TYPES[0], ALL_TYPES[11]]));
+        } catch (error) {
+          failure = error;
+        }
+      }
+      assert.ok(failure instanceof Hdf5WriteError, `no error after ${written} batches`);
+      assert.equal(failure.path, path);
+      assert.ok(failure.message.includes(path), failure.message);
+      assert.match(failure.message, /No space left on device/);
+      assert.throws(() => writer.writeBatch("sim", testBatch(0, 1)), /failed earlier/);
+      const result = writer.close();
+      assert.equal(result.complete, false);
+      assert.match(result.error!, /No space left on device/);
+    } finally {
+      await unmount();
+    }
+  });
+});
