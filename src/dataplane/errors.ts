@@ -1,0 +1,33 @@
+/** Errors raised by the ring file. */
+
+/**
+ * A ring file that cannot be created, opened or read: wrong magic, wrong size, a record header
+ * that does not match its position. The message names the path and what was found vs expected.
+ */
+export class RingFileError extends Error {
+  override name = "RingFileError";
+  /** Path of the ring file. */
+  readonly path: string;
+
+  /** Builds the error; the message reads `<path>: <problem>`. */
+  constructor(path: string, problem: string) {
+    super(`${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+/** A writer with the `block` policy waited longer than its timeout for the reader to commit. */
+export class RingFullError extends Error {
+  override name = "RingFullError";
+  /** Path of the ring file. */
+  readonly path: string;
+
+  /** Builds the error for a write of `bytes` bytes that could not get space in `timeoutMs`. */
+  constructor(path: string, bytes: number, timeoutMs: number) {
+    super(
+      `${path}: ring full: no room for a ${bytes}-byte record after waiting ${timeoutMs} ms ` +
+        `for read_tail to advance`,
+    );
+    this.path = path;
+  }
+}

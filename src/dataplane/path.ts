@@ -1,0 +1,24 @@
+/** Where ring files live by default. */
+
+function safeName(part: string): string {
+  return part.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The default ring file path of a job: `/dev/shm/daq-<supervisor>-<job>.ring` when /dev/shm
+ * exists (memory-backed), else the same name in `dataDir`. Characters other than letters,
+ * digits, `_`, `.` and `-` in the ids become `_`.
+ */
+export function defaultRingPath(supervisorId: string, jobId: string, dataDir: string): string {
+  const name = `daq-${safeName(supervisorId)}-${safeName(jobId)}.ring`;
+  const dir = isDirectory("/dev/shm") ? "/dev/shm" : dataDir;
+  return `${dir.replace(/\/+$/, "")}/${name}`;
+}

@@ -1,0 +1,503 @@
+/**
+ * Readers of a ring file. A {@link RingFileReader} follows the ring from its own cursor and
+ * never moves read_tail; a {@link RingFileConsumer} (the flusher) starts at read_tail and moves
+ * it forward with `commit()`.
+ *
+ * Records are copied out of the ring in spans (many records per copy), then the span is checked
+ * against `reserve_head`: if the writer may have started overwriting it, the copy is dropped and
+ * the reader resynchronises at `oldest`, counting the records it missed from the sequence gap.
+ * A consumer of a `block` ring may skip the copy (`zeroCopy`), as the writer cannot overwrite
+ * what the consumer has not committed.
+ */
+import type * as arrow from "apache-arrow";
+import * as ipc from "./_arrow_ipc.ts";
+import * as libc from "./_libc.ts";
+import * as L from "./_layout.ts";
+import { closeMapping, openMapping, type RingMapping } from "./_mapping.ts";
+import { RingFileError } from "./errors.ts";
+import type { OverrunPolicy } from "./writer.ts";
+
+const TWO_32 = 4294967296;
+
+/** One record read from the ring. */
+export class RingRecord {
+  /** Sequence number: 0 for the first record the writer wrote, then +1 per record. */
+  readonly seq: number;
+  /** Record type: 1 Arrow record batch, 2 raw bytes, others user-defined. */
+  readonly type: number;
+  /** The payload: an IPC RecordBatch message (type 1) or raw bytes. */
+  readonly payload: Uint8Array;
+  /** Absolute position of the record in the stream (bytes written before it). */
+  readonly position: number;
+  /** Absolute position just after the record. */
+  readonly end: number;
+  /** Records lost (overwritten before this reader got them) right before this one. */
+  readonly lostBefore: number;
+  /** @internal Records lost by this reader up to and including this record's gap. */
+  readonly lostTotal: number;
+  #tsLow: number;
+  #tsHigh: number;
+  #decode: (r: RingRecord) => arrow.RecordBatch;
+  #batch: arrow.RecordBatch | undefined;
+
+  /** @internal Built by readers. */
+  constructor(
+    seq: number,
+    type: number,
+    tsLow: number,
+    tsHigh: number,
+    payload: Uint8Array,
+    position: number,
+    end: number,
+    lostBefore: number,
+    lostTotal: number,
+    decode: (r: RingRecord) => arrow.RecordBatch,
+  ) {
+    this.seq = seq;
+    this.type = type;
+    this.payload = payload;
+    this.position = position;
+    this.end = end;
+    this.lostBefore = lostBefore;
+    this.lostTotal = lostTotal;
+    this.#tsLow = tsLow;
+    this.#tsHigh = tsHigh;
+    this.#decode = decode;
+  }
+
+  /** Writer's timestamp of the record, ns since the Unix epoch. */
+  get timestampNs(): bigint {
+    return BigInt.asIntN(64, (BigInt(this.#tsHigh) << 32n) | BigInt(this.#tsLow));
+  }
+
+  /** The Arrow record batch of a type-1 record (columns are views on `payload`). */
+  get batch(): arrow.RecordBatch {
+    this.#batch ??= this.#decode(this);
+    return this.#batch;
+  }
+}
+
+/** Where a reader starts. */
+export type StartAt = "oldest" | "latest" | "read_tail";
+
+/** Options of {@link openRingFile}. */
+export interface OpenRingOptions {
+  /** `latest` (default): only records written from now on; `oldest`: everything still in the
+   * ring; `read_tail`: from the consumer's committed position. */
+  startAt?: StartAt;
+  /** Most bytes copied out of the ring in one span (default 1 MiB). */
+  spanBytes?: number;
+}
+
+/** Options of {@link openRingConsumer}. */
+export interface OpenConsumerOptions {
+  /** With a `block` ring: hand out views into the ring instead of copies. A view stays valid
+   * until `commit()` moves read_tail past its record. Refused for `overwrite` rings. */
+  zeroCopy?: boolean;
+  /** Most bytes read in one span (default 1 MiB). */
+  spanBytes?: number;
+}
+
+/** A snapshot of a ring file's header. */
+export interface RingStatus {
+  capacityBytes: number;
+  writeHead: number;
+  readTail: number;
+  readTailSeq: number;
+  reserveHead: number;
+  oldest: number;
+  recordsWritten: number;
+  lostRecords: number;
+  streamId: bigint;
+  createdNs: bigint;
+  policy: OverrunPolicy;
+  writerPid: number;
+  writerClosed: boolean;
+  /** Bytes written but not yet committed by the consumer (can exceed capacity when lapped). */
+  uncommittedBytes: number;
+}
+
+/** Reads a ring file's header. */
+function status(m: RingMapping): RingStatus {
+  const h = new DataView(m.file.buffer, 0, L.HEADER_BYTES);
+  const load = (i: number) => Number(Atomics.load(m.h64, i));
+  const writeHead = load(L.I64_WRITE_HEAD);
+  const readTail = load(L.I64_READ_TAIL);
+  return {
+    capacityBytes: m.capacity,
+    writeHead,
+    readTail,
+    readTailSeq: load(L.I64_READ_TAIL_SEQ),
+    reserveHead: load(L.I64_RESERVE_HEAD),
+    oldest: load(L.I64_OLDEST),
+    recordsWritten: load(L.I64_RECORDS_WRITTEN),
+    lostRecords: load(L.I64_LOST_RECORDS),
+    streamId: h.getBigUint64(L.H_STREAM_ID, true),
+    createdNs: h.getBigInt64(L.H_CREATED_NS, true),
+    policy: h.getUint32(L.H_POLICY, true) === L.POLICY_BLOCK ? "block" : "overwrite",
+    writerPid: h.getUint32(L.H_WRITER_PID, true),
+    writerClosed: (Atomics.load(m.h32, L.I32_FLAGS) & L.FLAG_WRITER_CLOSED) !== 0,
+    uncommittedBytes: writeHead - readTail,
+  };
+}
+
+/** Follows a ring file from its own cursor. Never moves read_tail. */
+export class RingFileReader {
+  /** Path of the ring file. */
+  readonly path: string;
+  /** Schema of the Arrow batches in the ring. */
+  readonly schema: arrow.Schema;
+  /** The stored schema as an IPC message (prefix of every batch's IPC stream). */
+  readonly schemaMessage: Uint8Array;
+  /** Stream id from the header; a re-created ring has a new one. */
+  readonly streamId: bigint;
+
+  /** @internal */
+  protected m: RingMapping;
+  /** @internal Position of the next unread byte; always a record boundary. */
+  protected pos: number;
+  /** @internal Sequence number expected next, -1 when not known yet. */
+  protected nextSeq: number;
+  /** @internal Skip copies and overrun checks (consumer of a block ring). */
+  protected zeroCopy = false;
+  #spanBytes: number;
+  #queue: RingRecord[] = [];
+  #queueIndex = 0;
+  #lost = 0;
+  #overruns = 0;
+  #resynced = false;
+  #closed = false;
+  #decode: (r: RingRecord) => arrow.RecordBatch;
+
+  /** @internal Use {@link openRingFile}. */
+  constructor(m: RingMapping, startAt: StartAt, spanBytes: number) {
+    this.path = m.path;
+    this.m = m;
+    this.schemaMessage = m.schemaMessage.slice();
+    this.schema = ipc.decodeSchemaMessage(this.schemaMessage);
+    this.streamId = new DataView(m.file.buffer).getBigUint64(L.H_STREAM_ID, true);
+    this.#spanBytes = Math.max(4096, spanBytes);
+    const schema = this.schema;
+    const schemaMessage = this.schemaMessage;
+    const path = this.path;
+    this.#decode = (r) => {
+      if (r.type !== L.TYPE_ARROW_BATCH) {
+        throw new RingFileError(path, `record ${r.seq} has type ${r.type}, not an Arrow batch (1)`);
+      }
+      return ipc.decodeBatch(schema, schemaMessage, r.payload);
+    };
+    const load = (i: number) => Number(Atomics.load(m.h64, i));
+    if (startAt === "read_tail") {
+      this.pos = load(L.I64_READ_TAIL);
+      this.nextSeq = load(L.I64_READ_TAIL_SEQ);
+    } else if (startAt === "oldest") {
+      this.pos = load(L.I64_OLDEST);
+      this.nextSeq = -1;
+    } else {
+      this.pos = load(L.I64_WRITE_HEAD);
+      this.nextSeq = -1;
+    }
+  }
+
+  /** Records this reader has lost to overruns (counted from sequence gaps). */
+  get lostRecords(): number {
+    return this.#lost;
+  }
+
+  /** Times this reader was lapped by the writer and had to resynchronise. */
+  get overruns(): number {
+    return this.#overruns;
+  }
+
+  /** Position of the next record this reader will read. */
+  get position(): number {
+    return this.#queueIndex < this.#queue.length
+      ? this.#queue[this.#queueIndex].position
+      : this.pos;
+  }
+
+  /** True once the writer has closed the ring and this reader has read everything. */
+  get done(): boolean {
+    return this.#queueIndex >= this.#queue.length && this.#writerClosed() &&
+      Number(Atomics.load(this.m.h64, L.I64_WRITE_HEAD)) <= this.pos;
+  }
+
+  /** A snapshot of the header. */
+  status(): RingStatus {
+    return status(this.m);
+  }
+
+  /** The next record, or null when none is available right now. Never blocks. */
+  next(): RingRecord | null {
+    while (this.#queueIndex >= this.#queue.length) {
+      this.#queue = [];
+      this.#queueIndex = 0;
+      if (!this.#fill()) return null;
+    }
+    const r = this.#queue[this.#queueIndex++];
+    this.delivered(r);
+    return r;
+  }
+
+  /**
+   * Waits until a record may be available, the writer closes, or `timeoutMs` passes; true when
+   * there is something to read. Spins for `spinMs` first, then sleeps on the header's futex
+   * word (the writer wakes sleepers after each commit).
+   */
+  async waitForData(timeoutMs: number, spinMs = 0.05): Promise<boolean> {
+    if (this.#available()) return true;
+    const spinUntil = performance.now() + spinMs;
+    while (performance.now() < spinUntil) if (this.#available()) return true;
+    const m = this.m;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const v = Atomics.load(m.h32, L.I32_HEAD_FUTEX);
+      Atomics.add(m.h32, L.I32_HEAD_WAITERS, 1);
+      try {
+        if (this.#available()) return true;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return false;
+        await libc.futexWaitAsync(m.headFutex, v, Math.min(remaining, 200));
+      } finally {
+        Atomics.sub(m.h32, L.I32_HEAD_WAITERS, 1);
+      }
+      if (this.#available()) return true;
+    }
+  }
+
+  /**
+   * Yields records as they come until the writer closes the ring (or `signal` aborts). Waits
+   * with {@link waitForData} when caught up.
+   */
+  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<RingRecord> {
+    while (!options.signal?.aborted) {
+      const r = this.next();
+      if (r !== null) {
+        yield r;
+        continue;
+      }
+      if (this.done) return;
+      await this.waitForData(100);
+    }
+  }
+
+  /** Same as {@link records}. */
+  [Symbol.asyncIterator](): AsyncGenerator<RingRecord> {
+    return this.records();
+  }
+
+  /** Unmaps the file. Records already returned stay valid unless they were zero-copy views. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeMapping(this.m);
+  }
+
+  /** @internal Called for each record handed out. */
+  protected delivered(_r: RingRecord): void {}
+
+  /** @internal Records lost so far (consumers add them to the header on commit). */
+  protected get lostSoFar(): number {
+    return this.#lost;
+  }
+
+  #writerClosed(): boolean {
+    return (Atomics.load(this.m.h32, L.I32_FLAGS) & L.FLAG_WRITER_CLOSED) !== 0;
+  }
+
+  #available(): boolean {
+    return this.#queueIndex < this.#queue.length ||
+      Number(Atomics.load(this.m.h64, L.I64_WRITE_HEAD)) > this.pos || this.#writerClosed();
+  }
+
+  /** Whether the writer may have started overwriting position `pos`. */
+  #overrun(pos: number): boolean {
+    return Number(Atomics.load(this.m.h64, L.I64_RESERVE_HEAD)) - this.m.capacity > pos;
+  }
+
+  #resync(): void {
+    this.#overruns++;
+    this.#resynced = true;
+    const oldest = Number(Atomics.load(this.m.h64, L.I64_OLDEST));
+    if (oldest > this.pos) this.pos = oldest;
+  }
+
+  /** Reads the next span of records into the queue; false when there is nothing new. */
+  #fill(): boolean {
+    const m = this.m;
+    const cap = m.capacity;
+    for (;;) {
+      const head = Number(Atomics.load(m.h64, L.I64_WRITE_HEAD));
+      const pos = this.pos;
+      if (head <= pos) return false;
+      const checked = !this.zeroCopy;
+      if (checked && this.#overrun(pos)) {
+        this.#resync();
+        continue;
+      }
+      const offset = pos % cap;
+      const lapEnd = pos - offset + cap;
+      let spanEnd = Math.min(head, lapEnd);
+      if (spanEnd - pos > this.#spanBytes) {
+        let first = L.RECORD_HEADER_BYTES;
+        if (cap - offset >= L.RECORD_HEADER_BYTES) first = L.recordBytes(m.data32[offset / 4]);
+        spanEnd = Math.min(spanEnd, pos + Math.max(this.#spanBytes, first));
+      }
+      const bytes = checked
+        ? m.data.slice(offset, offset + (spanEnd - pos))
+        : m.data.subarray(offset, offset + (spanEnd - pos));
+      if (checked && this.#overrun(pos)) {
+        this.#resync();
+        continue;
+      }
+      this.#parse(bytes, pos, spanEnd);
+      return true;
+    }
+  }
+
+  #parse(bytes: Uint8Array, start: number, spanEnd: number): void {
+    const cap = this.m.capacity;
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    let p = start;
+    while (p < spanEnd) {
+      const rest = cap - (p % cap);
+      if (rest < L.RECORD_HEADER_BYTES) {
+        p += rest;
+        continue;
+      }
+      if (spanEnd - p < L.RECORD_HEADER_BYTES) break;
+      const o = p - start;
+      const i = o >>> 2;
+      const length = words[i];
+      const total = L.recordBytes(length);
+      if (total > rest) this.#corrupt(p, `record of ${total} bytes crosses the end of the ring`);
+      if (p + total > spanEnd) break;
+      const position = words[i + 6] + words[i + 7] * TWO_32;
+      if (position !== p) {
+        this.#corrupt(p, `record header says position ${position}`);
+      }
+      const type = words[i + 1] & 0xffff;
+      if (type !== L.TYPE_PADDING) {
+        const seq = words[i + 2] + words[i + 3] * TWO_32;
+        let gap = 0;
+        if (this.nextSeq >= 0 && seq !== this.nextSeq) {
+          if (seq < this.nextSeq || !this.#resynced) {
+            this.#corrupt(p, `sequence ${seq}, expected ${this.nextSeq}`);
+          }
+          gap = seq - this.nextSeq;
+          this.#lost += gap;
+        }
+        this.nextSeq = seq + 1;
+        this.#resynced = false;
+        this.#queue.push(
+          new RingRecord(
+            seq,
+            type,
+            words[i + 4],
+            words[i + 5],
+            bytes.subarray(o + L.RECORD_HEADER_BYTES, o + L.RECORD_HEADER_BYTES + length),
+            p,
+            p + total,
+            gap,
+            this.#lost,
+            this.#decode,
+          ),
+        );
+      }
+      p += total;
+    }
+    this.pos = p;
+  }
+
+  #corrupt(pos: number, what: string): never {
+    throw new RingFileError(this.path, `corrupt record at position ${pos}: ${what}`);
+  }
+}
+
+/**
+ * The flusher's reader: starts at read_tail and, on {@link RingFileConsumer.commit}, moves
+ * read_tail (and read_tail_seq) past what it has handed out and adds the records it lost to the
+ * header's lost_records. Only one consumer per ring.
+ */
+export class RingFileConsumer extends RingFileReader {
+  #deliveredEnd: number;
+  #deliveredNextSeq: number;
+  #deliveredLost = 0;
+  #committedLost = 0;
+
+  /** @internal Use {@link openRingConsumer}. */
+  constructor(m: RingMapping, zeroCopy: boolean, spanBytes: number) {
+    super(m, "read_tail", spanBytes);
+    this.zeroCopy = zeroCopy;
+    this.#deliveredEnd = this.pos;
+    this.#deliveredNextSeq = this.nextSeq;
+  }
+
+  /** @internal */
+  protected override delivered(r: RingRecord): void {
+    this.#deliveredEnd = r.end;
+    this.#deliveredNextSeq = r.seq + 1;
+    this.#deliveredLost = r.lostTotal;
+  }
+
+  /**
+   * Commits everything handed out so far (or up to and including `upTo`): moves read_tail past
+   * it, so a `block` writer may reuse the space, and adds lost records to the header.
+   */
+  commit(upTo?: RingRecord): void {
+    const end = upTo ? upTo.end : this.#deliveredEnd;
+    const nextSeq = upTo ? upTo.seq + 1 : this.#deliveredNextSeq;
+    const lost = upTo ? upTo.lostTotal : this.#deliveredLost;
+    const m = this.m;
+    if (lost > this.#committedLost) {
+      Atomics.add(m.h64, L.I64_LOST_RECORDS, BigInt(lost - this.#committedLost));
+      this.#committedLost = lost;
+    }
+    Atomics.store(m.h64, L.I64_READ_TAIL_SEQ, BigInt(nextSeq));
+    Atomics.store(m.h64, L.I64_READ_TAIL, BigInt(end));
+    Atomics.add(m.h32, L.I32_TAIL_FUTEX, 1);
+    if (Atomics.load(m.h32, L.I32_TAIL_WAITERS) > 0) libc.futexWake(m.tailFutex);
+  }
+}
+
+/** Opens a ring file to follow it from its own cursor (never moves read_tail). */
+export function openRingFile(path: string, options: OpenRingOptions = {}): RingFileReader {
+  const m = openMapping(path);
+  try {
+    return new RingFileReader(m, options.startAt ?? "latest", options.spanBytes ?? 1 << 20);
+  } catch (e) {
+    closeMapping(m);
+    throw e;
+  }
+}
+
+/** Opens a ring file as its (single) consumer, starting at read_tail. */
+export function openRingConsumer(
+  path: string,
+  options: OpenConsumerOptions = {},
+): RingFileConsumer {
+  const m = openMapping(path);
+  try {
+    const policy = new DataView(m.file.buffer).getUint32(L.H_POLICY, true);
+    if (options.zeroCopy && policy !== L.POLICY_BLOCK) {
+      throw new RingFileError(
+        path,
+        "zeroCopy needs a ring with the block policy; this one overwrites, so records are copied",
+      );
+    }
+    return new RingFileConsumer(m, options.zeroCopy ?? false, options.spanBytes ?? 1 << 20);
+  } catch (e) {
+    closeMapping(m);
+    throw e;
+  }
+}
+
+/** Reads the header of the ring file at `path` without keeping it open. */
+export function ringStatus(path: string): RingStatus {
+  const m = openMapping(path);
+  try {
+    return status(m);
+  } finally {
+    closeMapping(m);
+  }
+}
