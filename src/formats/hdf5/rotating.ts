@@ -17,7 +17,10 @@ export interface RotatingHdf5WriterOptions extends Hdf5WriterOptions {
   dir: string;
   /** Start of every file name. */
   prefix: string;
-  /** Start a new file before a write once the current one has at least this many bytes. */
+  /**
+   * Start a new file before a write once the current one has at least this many bytes. A file
+   * always takes at least one batch.
+   */
   maxBytes?: number;
   /** Start a new file before a write once the current one is this many seconds old. */
   maxSeconds?: number;
@@ -68,6 +71,7 @@ export async function openRotatingHdf5Writer(
   const schemas: Record<string, arrow.Schema> = { ...options.sources };
   const lost = new Map<string, number>();
   let openedAt = 0;
+  let batchesInFile = 0;
   let closed: Hdf5CloseResult | undefined;
 
   const openNext = (): Hdf5FileWriter => {
@@ -79,6 +83,7 @@ export async function openRotatingHdf5Writer(
       try {
         const writer = new Hdf5FileWriter(path, { ...options, runStart, sources: schemas });
         openedAt = performance.now();
+        batchesInFile = 0;
         for (const [source, count] of lost) writer.setLost(source, count);
         return writer;
       } catch (error) {
@@ -102,10 +107,13 @@ export async function openRotatingHdf5Writer(
     return result;
   };
 
-  const isDue = (): boolean =>
-    (options.maxBytes !== undefined && current.sizeBytes() >= options.maxBytes) ||
-    (options.maxSeconds !== undefined &&
-      performance.now() - openedAt >= options.maxSeconds * 1000);
+  const isDue = (): boolean => {
+    if (batchesInFile === 0) return false;
+    const tooBig = options.maxBytes !== undefined && current.sizeBytes() >= options.maxBytes;
+    const tooOld = options.maxSeconds !== undefined &&
+      performance.now() - openedAt >= options.maxSeconds * 1000;
+    return tooBig || tooOld;
+  };
 
   let current = openNext();
 
@@ -119,6 +127,7 @@ export async function openRotatingHdf5Writer(
         current = openNext();
       }
       current.writeBatch(source, batch, info);
+      batchesInFile++;
       schemas[source] = batch.schema;
       if (info?.lost !== undefined) lost.set(source, info.lost);
     },
