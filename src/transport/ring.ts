@@ -151,11 +151,22 @@ export async function waitDoorbell(
   Atomics.store(bell, 1, 1);
   try {
     if (hasData()) return;
-    const r = Atomics.waitAsync(bell, 0, seen, timeoutMs);
-    if (r.async) await r.value;
+    await waitAsyncFor(bell, 0, seen, timeoutMs);
   } finally {
     Atomics.store(bell, 1, 0);
   }
+}
+
+/**
+ * `Atomics.waitAsync` that keeps the event loop alive while it waits (a bare `waitAsync`
+ * does not, so a program whose only pending work is the wait would end).
+ */
+async function waitAsyncFor(i32: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+  const r = Atomics.waitAsync(i32, index, value, timeoutMs);
+  if (!r.async) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([r.value, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
 }
 
 /** Outcome of a write: written, or dropped by the ring's policy (counted). */
@@ -210,8 +221,7 @@ export class RingWriter {
         Atomics.store(this.#i32, PRODUCER_WAITING, 1);
         const again = this.tryWrite(type, length, fill, sentMs);
         if (again !== "full") return again;
-        const w = Atomics.waitAsync(this.#i32, TAIL, tail, 50);
-        if (w.async) await w.value;
+        await waitAsyncFor(this.#i32, TAIL, tail, 50);
       }
     } finally {
       Atomics.store(this.#i32, PRODUCER_WAITING, 0);

@@ -1,0 +1,47 @@
+// Runs the `daq` command line as a real subprocess, with the permissions `deno task daq` gives.
+export const DAQ_ARGS = [
+  "run",
+  "--unstable-worker-options",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys",
+  new URL("../main.ts", import.meta.url).pathname,
+];
+
+export interface DaqResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `daq ARGS` to the end. */
+export async function runDaq(args: string[], options: { cwd?: string } = {}): Promise<DaqResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...DAQ_ARGS, ...args],
+    cwd: options.cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Starts `daq ARGS` and returns the child, with piped output. */
+export function spawnDaq(args: string[], options: { cwd?: string } = {}): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [...DAQ_ARGS, ...args],
+    cwd: options.cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+/** Reads the NDJSON stats file written by `--stats-json`. */
+export async function readStats(path: string): Promise<import("../src/supervisor/stats.ts").StatsSnapshot[]> {
+  const text = await Deno.readTextFile(path);
+  return text.trim().split("\n").map((l) => JSON.parse(l));
+}
