@@ -75,10 +75,12 @@ Deno.test("overwrite: a lapped reader counts every lost record and returns none 
     for (let r = consumer.next(); r; r = consumer.next()) consumed.push(r.seq);
     consumer.commit();
 
-    for (const [name, list, reader] of [
-      ["follower", seen, follower],
-      ["consumer", consumed, consumer],
-    ] as const) {
+    for (
+      const [name, list, reader] of [
+        ["follower", seen, follower],
+        ["consumer", consumed, consumer],
+      ] as const
+    ) {
       assert.ok(reader.overruns > 0, `${name} was lapped`);
       assert.ok(reader.lostRecords > 0, `${name} lost records`);
       for (let i = 1; i < list.length; i++) assert.ok(list[i] > list[i - 1], "increasing seq");
