@@ -1,0 +1,522 @@
+/** The ROOT file writer: file layout, baskets, flushes. */
+
+import fs from "node:fs";
+import * as arrow from "apache-arrow";
+import { ByteWriter, tstringLength } from "./_bytes.ts";
+import {
+  columnChunks,
+  copyBigEndian,
+  extraNames,
+  type RootTypedArray,
+  RootWriterError,
+} from "./_columns.ts";
+import {
+  compressBuffer,
+  compressionCode,
+  type RootCompression,
+  type RootCompressionAlgorithm,
+} from "./_compress.ts";
+import {
+  BEGIN,
+  datime,
+  DIRECTORY_RECORD_BYTES,
+  fileHeaderBytes,
+  freeSegmentInfinity,
+  freeSegmentLength,
+  isBigKey,
+  type KeyHeader,
+  keyLength,
+  writeDirectory,
+  writeFreeSegment,
+  writeKey,
+} from "./_records.ts";
+import { streamerInfoListBody } from "./_streamers.ts";
+import { newBranch, serializeTree, type TreeState } from "./_tree.ts";
+import { type RootColumn, RootSchemaError, validateColumn } from "./schema.ts";
+
+/** Options of `openRootWriter`. */
+export interface RootWriterOptions {
+  /** Compression of every basket: an algorithm name (default level) or algorithm + level. */
+  compression?: RootCompression | RootCompressionAlgorithm;
+  /** Target uncompressed size of one basket, per branch. Default 128 KiB. */
+  basketBytes?: number;
+  /** fdatasync before and after the header is rewritten on each flush. Default true. */
+  syncOnFlush?: boolean;
+  /** Title of the file's top directory. Default "". */
+  title?: string;
+}
+
+/** A batch to append: an Arrow RecordBatch, or typed arrays by column name. */
+export type RootBatch = arrow.RecordBatch | Record<string, RootTypedArray>;
+
+/** A record in the file that can be moved: where it is and how many bytes it owns. */
+interface Slot {
+  seek: number;
+  /** Bytes owned, key header included. */
+  bytes: number;
+  /** Bytes after the key header (fObjlen), room to grow included. */
+  dataBytes: number;
+}
+
+const BASKET_HEADER_BYTES = 19;
+const MIN_KEYS_LIST_BYTES = 512;
+const MIN_FREE_LIST_BYTES = 256;
+const INITIAL_BASKET_CAPACITY = 16;
+
+/** Writes TTrees into a new ROOT file; readable after every `flush()`. */
+export class RootWriter {
+  readonly path: string;
+  #fd: number;
+  #closed = false;
+  #end = 0;
+  #compression: RootCompression;
+  #basketBytes: number;
+  #sync: boolean;
+  #fileName: string;
+  #title: string;
+  #uuid: Uint8Array;
+  #created: number;
+  #nbytesName = 0;
+  #directoryAt = 0;
+  #seekInfo = 0;
+  #nbytesInfo = 0;
+  #keysList?: Slot;
+  #freeList?: Slot;
+  #holes: [first: number, bytes: number][] = [];
+  #pendingReleases: [at: number, bytes: number][] = [];
+  #trees = new Map<string, TreeState>();
+
+  constructor(path: string, options: RootWriterOptions = {}) {
+    this.path = path;
+    const c = options.compression ?? "none";
+    this.#compression = typeof c === "string" ? { algorithm: c } : c;
+    validateCompression(this.#compression, path);
+    this.#basketBytes = options.basketBytes ?? 128 * 1024;
+    if (!(this.#basketBytes >= 1)) {
+      throw new RootWriterError(
+        `${path}: basketBytes must be positive, got ${options.basketBytes}`,
+      );
+    }
+    this.#sync = options.syncOnFlush ?? true;
+    this.#fileName = path.split("/").pop() ?? path;
+    this.#title = options.title ?? "";
+    this.#uuid = crypto.getRandomValues(new Uint8Array(16));
+    this.#created = datime();
+    this.#fd = fs.openSync(path, "w");
+    try {
+      this.#writeStart();
+      this.flush();
+    } catch (e) {
+      fs.closeSync(this.#fd);
+      throw e;
+    }
+  }
+
+  /** Bytes in the file so far (baskets written, buffered entries not included). */
+  get fileSize(): number {
+    return this.#end;
+  }
+
+  /** Bytes of appended entries still held in basket buffers. */
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const t of this.#trees.values()) {
+      for (const b of t.branches) n += b.buffered * b.entrySize;
+    }
+    return n;
+  }
+
+  /** Entries appended to a tree so far. */
+  entries(treeName: string): number {
+    return this.#tree(treeName).entries;
+  }
+
+  /** Adds a tree with one branch per column. Throws RootSchemaError for bad columns. */
+  addTree(name: string, columns: RootColumn[], title = ""): void {
+    this.#open();
+    if (this.#trees.has(name)) {
+      throw new RootSchemaError(`${this.path}: tree '${name}' already exists`);
+    }
+    if (name.length === 0 || /[\/;]/.test(name)) {
+      throw new RootSchemaError(`${this.path}: invalid tree name '${name}'`);
+    }
+    if (columns.length === 0) {
+      throw new RootSchemaError(`${this.path}: tree '${name}' needs at least one column`);
+    }
+    const seen = new Set<string>();
+    for (const c of columns) {
+      validateColumn(c, name);
+      if (seen.has(c.name)) {
+        throw new RootSchemaError(`tree '${name}', column '${c.name}': duplicate column name`);
+      }
+      seen.add(c.name);
+    }
+    this.#trees.set(name, {
+      name,
+      title,
+      branches: columns.map((c) => newBranch({ ...c }, this.#basketBytes)),
+      entries: 0,
+      capacity: INITIAL_BASKET_CAPACITY,
+      totBytes: 0,
+      zipBytes: 0,
+      cycle: 1,
+    });
+  }
+
+  /** Appends entries to a tree; every column of the tree must be given, with equal lengths. */
+  append(treeName: string, batch: RootBatch): void {
+    this.#open();
+    const tree = this.#tree(treeName);
+    const extra = extraNames(batch, tree.branches.map((b) => b.column));
+    if (extra.length > 0) {
+      throw new RootWriterError(
+        `tree '${treeName}': appended columns not in the tree: ${extra.join(", ")}`,
+      );
+    }
+    const data = tree.branches.map((b) => columnChunks(batch, b.column, treeName));
+    const entries = data[0].entries;
+    data.forEach((d, i) => {
+      if (d.entries !== entries) {
+        throw new RootWriterError(
+          `tree '${treeName}', column '${tree.branches[i].column.name}': ${d.entries} entries, ` +
+            `but column '${tree.branches[0].column.name}' has ${entries}`,
+        );
+      }
+    });
+    tree.branches.forEach((b, i) => {
+      for (const chunk of data[i].chunks) {
+        let at = 0;
+        while (at < chunk.length) {
+          const room = (b.entriesPerBasket - b.buffered) * b.entrySize;
+          const take = Math.min(room, chunk.length - at);
+          copyBigEndian(
+            chunk.subarray(at, at + take),
+            b.buffer,
+            b.dataStart + b.buffered * b.entrySize,
+            b.itemSize,
+          );
+          b.buffered += take / b.entrySize;
+          at += take;
+          if (b.buffered === b.entriesPerBasket) this.#writeBasket(tree, b);
+        }
+      }
+    });
+    tree.entries += entries;
+  }
+
+  /**
+   * Writes buffered entries as baskets, then the trees' metadata, keys list, free segments and
+   * header, so the file on disk holds everything appended so far.
+   */
+  flush(): void {
+    this.#open();
+    for (const tree of this.#trees.values()) {
+      for (const b of tree.branches) if (b.buffered > 0) this.#writeBasket(tree, b);
+    }
+    for (const tree of this.#trees.values()) this.#writeTree(tree);
+    this.#writeKeysList();
+    this.#writeFreeList();
+    if (this.#sync) fs.fdatasyncSync(this.#fd);
+    this.#writeDirectoryAndHeader();
+    if (this.#sync) fs.fdatasyncSync(this.#fd);
+    for (const [at, bytes] of this.#pendingReleases) {
+      const marker = new ByteWriter(4).i32(-bytes).result();
+      this.#write(marker, at);
+    }
+    this.#pendingReleases = [];
+  }
+
+  /** Flushes and closes the file. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    fs.closeSync(this.#fd);
+  }
+
+  #open(): void {
+    if (this.#closed) throw new RootWriterError(`${this.path}: writer is closed`);
+  }
+
+  #tree(name: string): TreeState {
+    const tree = this.#trees.get(name);
+    if (!tree) throw new RootWriterError(`${this.path}: no tree named '${name}'`);
+    return tree;
+  }
+
+  #write(bytes: Uint8Array, at: number): void {
+    let done = 0;
+    while (done < bytes.length) {
+      done += fs.writeSync(this.#fd, bytes, done, bytes.length - done, at + done);
+    }
+  }
+
+  #allocate(bytes: number): number {
+    const at = this.#end;
+    this.#end += bytes;
+    return at;
+  }
+
+  #release(slot: Slot): void {
+    this.#holes.push([slot.seek, slot.bytes]);
+    this.#pendingReleases.push([slot.seek, slot.bytes]);
+  }
+
+  #key(
+    className: string,
+    name: string,
+    title: string,
+    seekKey: number,
+    objectBytes: number,
+    storedBytes = objectBytes,
+    seekParent = BEGIN,
+  ): KeyHeader {
+    return {
+      className,
+      name,
+      title,
+      objectBytes,
+      storedBytes,
+      cycle: 1,
+      seekKey,
+      seekParent,
+      datime: datime(),
+    };
+  }
+
+  #writeStart(): void {
+    const names = tstringLength(this.#fileName) + tstringLength(this.#title);
+    const keylen = keyLength("TFile", this.#fileName, this.#title, false);
+    this.#nbytesName = keylen + names;
+    this.#directoryAt = BEGIN + this.#nbytesName;
+    this.#end = BEGIN + keylen + names + DIRECTORY_RECORD_BYTES;
+    const w = new ByteWriter(BEGIN + 512);
+    w.zeros(BEGIN);
+    writeKey(
+      w,
+      this.#key(
+        "TFile",
+        this.#fileName,
+        this.#title,
+        BEGIN,
+        names + DIRECTORY_RECORD_BYTES,
+        undefined,
+        0,
+      ),
+    );
+    w.tstring(this.#fileName).tstring(this.#title);
+    w.zeros(DIRECTORY_RECORD_BYTES);
+    this.#write(w.result(), 0);
+
+    const body = streamerInfoListBody();
+    const stored = compressBuffer(body, this.#compression);
+    const infoKeylen = keyLength("TList", "StreamerInfo", "Doubly linked list", false);
+    this.#seekInfo = this.#allocate(infoKeylen + stored.length);
+    this.#nbytesInfo = infoKeylen + stored.length;
+    const info = new ByteWriter(this.#nbytesInfo);
+    writeKey(
+      info,
+      this.#key(
+        "TList",
+        "StreamerInfo",
+        "Doubly linked list",
+        this.#seekInfo,
+        body.length,
+        stored.length,
+      ),
+    );
+    info.raw(stored);
+    this.#write(info.result(), this.#seekInfo);
+  }
+
+  #writeBasket(tree: TreeState, b: TreeState["branches"][number]): void {
+    const count = b.buffered;
+    const data = b.buffer.subarray(b.dataStart, b.dataStart + count * b.entrySize);
+    const stored = compressBuffer(data, this.#compression);
+    const at = this.#end;
+    const big = isBigKey(at, BEGIN);
+    const keylen = keyLength("TBasket", b.column.name, tree.name, big) + BASKET_HEADER_BYTES;
+    const header = new ByteWriter(keylen);
+    writeKey(header, {
+      className: "TBasket",
+      name: b.column.name,
+      title: tree.name,
+      objectBytes: data.length,
+      storedBytes: stored.length,
+      cycle: 0,
+      seekKey: at,
+      seekParent: BEGIN,
+      datime: datime(),
+      extraKeyBytes: BASKET_HEADER_BYTES,
+    });
+    const bufferSize = Math.max(b.entriesPerBasket * b.entrySize, keylen + data.length);
+    header.i16(3).i32(bufferSize).i32(b.entrySize).i32(count).i32(keylen + data.length).u8(0);
+    const nbytes = keylen + stored.length;
+    if (stored === data) {
+      b.buffer.set(header.result(), b.dataStart - keylen);
+      this.#write(b.buffer.subarray(b.dataStart - keylen, b.dataStart + data.length), at);
+    } else {
+      this.#write(header.result(), at);
+      this.#write(stored, at + keylen);
+    }
+    this.#end += nbytes;
+    b.basketBytes.push(nbytes);
+    b.basketSeek.push(at);
+    b.entries += count;
+    b.basketEntry.push(b.entries);
+    b.totBytes += keylen + data.length;
+    b.zipBytes += nbytes;
+    tree.totBytes += keylen + data.length;
+    tree.zipBytes += nbytes;
+    b.buffered = 0;
+    if (b.basketSeek.length + 1 > tree.capacity) {
+      tree.capacity = Math.max(tree.capacity * 2, b.basketSeek.length + 1);
+    }
+  }
+
+  #treeKey(tree: TreeState, seekKey: number, objectBytes: number): KeyHeader {
+    return {
+      ...this.#key("TTree", tree.name, tree.title, seekKey, objectBytes),
+      cycle: tree.cycle,
+    };
+  }
+
+  #writeTree(tree: TreeState): void {
+    const old = tree.record;
+    let keylen = old?.keylen ?? keyLength("TTree", tree.name, tree.title, false);
+    let object = serializeTree(tree, keylen);
+    let at: number;
+    if (old && old.objectBytes === object.length) {
+      at = old.seekKey;
+    } else {
+      at = this.#end;
+      const newKeylen = keyLength("TTree", tree.name, tree.title, isBigKey(at, BEGIN));
+      if (newKeylen !== keylen) {
+        keylen = newKeylen;
+        object = serializeTree(tree, keylen);
+      }
+      this.#allocate(keylen + object.length);
+      if (old) this.#release({ seek: old.seekKey, bytes: old.nbytes, dataBytes: old.objectBytes });
+    }
+    const w = new ByteWriter(keylen + object.length);
+    const key = this.#treeKey(tree, at, object.length);
+    writeKey(w, key);
+    w.raw(object);
+    this.#write(w.result(), at);
+    tree.record = {
+      seekKey: at,
+      nbytes: keylen + object.length,
+      keylen,
+      objectBytes: object.length,
+      datime: key.datime,
+    };
+  }
+
+  /** Writes a record with room to grow: in its slot if it fits, else in a new slot at the end. */
+  #writeSlotRecord(
+    slot: Slot | undefined,
+    data: Uint8Array,
+    minBytes: number,
+  ): Slot {
+    let s = slot;
+    if (!s || data.length > s.dataBytes) {
+      const dataBytes = Math.max(minBytes, data.length * 2);
+      const at = this.#end;
+      const keylen = keyLength("TFile", this.#fileName, this.#title, isBigKey(at, BEGIN));
+      this.#allocate(keylen + dataBytes);
+      if (s) this.#release(s);
+      s = { seek: at, bytes: keylen + dataBytes, dataBytes };
+    }
+    const w = new ByteWriter(s.bytes);
+    writeKey(w, this.#key("TFile", this.#fileName, this.#title, s.seek, s.dataBytes));
+    w.raw(data);
+    w.zeros(s.dataBytes - data.length);
+    this.#write(w.result(), s.seek);
+    return s;
+  }
+
+  #writeKeysList(): void {
+    const w = new ByteWriter(1024);
+    const trees = [...this.#trees.values()].filter((t) => t.record);
+    w.i32(trees.length);
+    for (const t of trees) {
+      const r = t.record!;
+      writeKey(w, { ...this.#treeKey(t, r.seekKey, r.objectBytes), datime: r.datime });
+    }
+    this.#keysList = this.#writeSlotRecord(this.#keysList, w.result(), MIN_KEYS_LIST_BYTES);
+  }
+
+  #freeListData(): Uint8Array {
+    const w = new ByteWriter(256);
+    const holes = [...this.#holes].sort((a, b) => a[0] - b[0]);
+    for (const [first, bytes] of holes) writeFreeSegment(w, first, first + bytes - 1);
+    writeFreeSegment(w, this.#end, freeSegmentInfinity(this.#end));
+    return w.result();
+  }
+
+  #writeFreeList(): void {
+    // The free list's own slot may move, which changes fEND and the holes: repeat until stable.
+    for (;;) {
+      const data = this.#freeListData();
+      const fits = this.#freeList && data.length <= this.#freeList.dataBytes;
+      if (fits) {
+        this.#freeList = this.#writeSlotRecord(this.#freeList, data, MIN_FREE_LIST_BYTES);
+        return;
+      }
+      const reserve = data.length + 2 * freeSegmentLength(Number.MAX_SAFE_INTEGER);
+      this.#freeList = this.#writeSlotRecord(
+        this.#freeList,
+        new Uint8Array(reserve),
+        MIN_FREE_LIST_BYTES,
+      );
+    }
+  }
+
+  #writeDirectoryAndHeader(): void {
+    const keys = this.#keysList!;
+    const free = this.#freeList!;
+    const dir = new ByteWriter(DIRECTORY_RECORD_BYTES);
+    writeDirectory(dir, {
+      created: this.#created,
+      modified: datime(),
+      nbytesKeys: keys.bytes,
+      nbytesName: this.#nbytesName,
+      seekDir: BEGIN,
+      seekParent: 0,
+      seekKeys: keys.seek,
+      uuid: this.#uuid,
+    });
+    this.#write(dir.result(), this.#directoryAt);
+    const header = fileHeaderBytes({
+      end: this.#end,
+      seekFree: free.seek,
+      nbytesFree: free.bytes,
+      nfree: this.#holes.length + 1,
+      nbytesName: this.#nbytesName,
+      compress: compressionCode(this.#compression),
+      seekInfo: this.#seekInfo,
+      nbytesInfo: this.#nbytesInfo,
+      uuid: this.#uuid,
+    });
+    this.#write(header, 0);
+  }
+}
+
+function validateCompression(c: RootCompression, path: string): void {
+  const max = c.algorithm === "zstd" ? 22 : 9;
+  if (!["none", "zlib", "lz4", "zstd"].includes(c.algorithm)) {
+    throw new RootWriterError(`${path}: unknown compression '${c.algorithm}'`);
+  }
+  if (c.level !== undefined && (!Number.isInteger(c.level) || c.level < 0 || c.level > max)) {
+    throw new RootWriterError(
+      `${path}: ${c.algorithm} level must be an integer 0-${max}, got ${c.level}`,
+    );
+  }
+}
+
+/** Creates (or truncates) a ROOT file at `path` and returns a writer for it. */
+export function openRootWriter(path: string, options: RootWriterOptions = {}): RootWriter {
+  return new RootWriter(path, options);
+}
+
+export { RootWriterError };
