@@ -5,10 +5,11 @@ import { openFile, treeProcess, TSelector } from "jsroot";
 /** One value per entry: a number, bigint, boolean or an array of those for array leaves. */
 export type ReadValue = unknown;
 
-/** Reads all entries of every branch of `treeName` in the file at `path`. */
+/** Reads every branch of `treeName` in the file at `path`: all entries, or `range`. */
 export async function readTreeWithJsroot(
   path: string,
   treeName: string,
+  range?: { firstEntry: number; entries: number },
 ): Promise<
   { entries: number; columns: Record<string, ReadValue[]>; tree: Record<string, unknown> }
 > {
@@ -27,6 +28,7 @@ export async function readTreeWithJsroot(
       );
     }
   };
-  if (Number(tree.fEntries) > 0) await treeProcess(tree, selector);
+  const args = range ? { firstentry: range.firstEntry, numentries: range.entries } : undefined;
+  if (Number(tree.fEntries) > 0) await treeProcess(tree, selector, args);
   return { entries: Number(tree.fEntries), columns, tree };
 }
