@@ -17,7 +17,9 @@ import type {
   Hdf5WriterOptions,
 } from "./writer.ts";
 
+/** Chunk rows of datasets created before any batch of their source was seen. */
 const DEFAULT_CHUNK_ROWS = 8192;
+const MIN_CHUNK_ROWS = 1024;
 const MAX_CHUNK_BYTES = 1 << 20;
 
 interface SourceState {
@@ -28,13 +30,15 @@ interface SourceState {
   lost: number;
   /** `append` layout: whether `/<source>` exists in the file. */
   inFile: boolean;
+  /** `append` layout: rows per chunk, before the 1 MiB cap; fixed when the group is made. */
+  chunkRows: number;
 }
 
 /** Implements {@linkcode Hdf5Writer}; create it after `loadHdf5()`. */
 export class Hdf5FileWriter implements Hdf5Writer {
   readonly path: string;
   readonly layout: Hdf5Layout;
-  readonly #chunkRows: number;
+  readonly #chunkRows: number | undefined;
   readonly #gzip: number | undefined;
   readonly #swmr: boolean;
   readonly #sources = new Map<string, SourceState>();
@@ -48,7 +52,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
   constructor(path: string, options: Hdf5WriterOptions) {
     this.path = path;
     this.layout = options.layout ?? "append";
-    this.#chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+    this.#chunkRows = options.chunkRows;
     this.#gzip = options.gzip;
     this.#swmr = this.layout === "append" && (options.swmr ?? true);
     checkOptions(path, options);
@@ -200,7 +204,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
   #source(name: string): SourceState {
     let state = this.#sources.get(name);
     if (state === undefined) {
-      state = { name, columns: new Map(), rows: 0, lost: 0, inFile: false };
+      state = { name, columns: new Map(), rows: 0, lost: 0, inFile: false, chunkRows: 0 };
       this.#sources.set(name, state);
     }
     return state;
@@ -222,7 +226,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
 
   #append(state: SourceState, batch: arrow.RecordBatch, layouts: ColumnLayout[]): void {
     if (!state.inFile || layouts.some((layout) => !state.columns.has(layout.name))) {
-      this.#addAppendColumns(state, batch.schema, layouts);
+      this.#addAppendColumns(state, batch.schema, layouts, batch.numRows);
     }
     const rows = batch.numRows;
     if (rows === 0) return;
@@ -247,11 +251,20 @@ export class Hdf5FileWriter implements Hdf5Writer {
     state.rows = end;
   }
 
-  #addAppendColumns(state: SourceState, schema: arrow.Schema, layouts: ColumnLayout[]): void {
+  #addAppendColumns(
+    state: SourceState,
+    schema: arrow.Schema,
+    layouts: ColumnLayout[],
+    batchRows = 0,
+  ): void {
     if (this.#swmrActive) this.#leaveSwmr();
     const fileId = this.#fileId;
     const group = `/${state.name}`;
     if (!state.inFile) {
+      // Chunks as long as the batches: each write then fills whole chunks, and HDF5 need not
+      // read back and rewrite a partly filled chunk (twice as fast, and no wasted gzip space).
+      state.chunkRows = this.#chunkRows ??
+        (batchRows > 0 ? Math.max(MIN_CHUNK_ROWS, batchRows) : DEFAULT_CHUNK_ROWS);
       h5.createGroup(fileId, group);
       h5.createDataset(fileId, `${group}/_lost`, { dtype: "<q", shape: [1] }, new BigInt64Array(1));
       h5.setAttribute(
@@ -266,7 +279,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
     for (const layout of layouts) {
       if (state.columns.has(layout.name)) continue;
       const path = `${group}/${layout.name}`;
-      const chunkRows = this.#chunkRowsFor(layout);
+      const chunkRows = capChunkRows(state.chunkRows, layout);
       const twoD = layout.rank === 2;
       h5.createDataset(fileId, path, {
         dtype: layout.dtype,
@@ -282,7 +295,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
       }
       state.columns.set(layout.name, layout);
     }
-    h5.setAttribute(fileId, group, "arrow_schema", schemaJson(schema));
+    h5.setAttribute(fileId, group, "arrow_schema", schemaJson(schema), true);
   }
 
   #writeLost(state: SourceState): void {
@@ -313,7 +326,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
       const path = `${group}/${layout.name}`;
       const twoD = layout.rank === 2;
       const compress = this.#gzip !== undefined && rows > 0;
-      const chunkRows = Math.min(rows, this.#chunkRowsFor(layout));
+      const chunkRows = Math.min(rows, capChunkRows(this.#chunkRows ?? rows, layout));
       h5.createDataset(fileId, path, {
         dtype: layout.dtype,
         shape: twoD ? [rows, layout.width] : [rows],
@@ -333,11 +346,6 @@ export class Hdf5FileWriter implements Hdf5Writer {
     if (layout.isBool) h5.setAttribute(this.#fileId, path, "is_bool", { uint8: 1 });
   }
 
-  #chunkRowsFor(layout: ColumnLayout): number {
-    const rowBytes = layout.width * layout.valueBytes;
-    return Math.max(1, Math.min(this.#chunkRows, Math.floor(MAX_CHUNK_BYTES / rowBytes)));
-  }
-
   #writeClosingAttributes(): void {
     const fileId = this.#fileId;
     const lost: Record<string, number> = {};
@@ -352,10 +360,15 @@ export class Hdf5FileWriter implements Hdf5Writer {
     if (this.#failure !== undefined) {
       h5.setAttribute(fileId, "/", "error", this.#failure.message);
     } else {
-      h5.setAttribute(fileId, "/", "complete", { uint8: 1 });
+      h5.setAttribute(fileId, "/", "complete", { uint8: 1 }, true);
     }
     h5.flushFile(fileId);
   }
+}
+
+function capChunkRows(chunkRows: number, layout: ColumnLayout): number {
+  const rowBytes = layout.width * layout.valueBytes;
+  return Math.max(1, Math.min(chunkRows, Math.floor(MAX_CHUNK_BYTES / rowBytes)));
 }
 
 function checkOptions(path: string, options: Hdf5WriterOptions): void {

@@ -194,23 +194,26 @@ export function writeRows(
 /** Attribute values the writer stores. */
 export type AttributeValue = string | { int64: bigint } | { uint8: number };
 
-/** Creates (or replaces) a scalar attribute on the object at `path`. */
+/**
+ * Creates a scalar attribute on the object at `path`; with `replace`, first deletes one of the
+ * same name. (Failures throw inside {@linkcode reportingErrors}.)
+ */
 export function setAttribute(
   fileId: bigint,
   path: string,
   name: string,
   value: AttributeValue,
+  replace = false,
 ): void {
   const target = new h5wasm.Group(fileId, path);
-  if (name in target.attrs) check(target.delete_attribute(name), `replace attribute ${name}`);
+  if (replace && name in target.attrs) {
+    check(target.delete_attribute(name), `replace attribute ${name}`);
+  }
   if (typeof value === "string") {
     target.create_attribute(name, value);
   } else if ("int64" in value) {
     target.create_attribute(name, new BigInt64Array([value.int64]), [], "<q");
   } else {
     target.create_attribute(name, new Uint8Array([value.uint8]), [], "<B");
-  }
-  if (!(name in target.attrs)) {
-    throw new Hdf5StatusError(`HDF5 could not create attribute ${name} on ${path}`);
   }
 }

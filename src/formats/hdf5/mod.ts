@@ -8,7 +8,8 @@
  * ## File layout
  *
  * `append` (default): one chunked, growing dataset per column, `/<source>/<column>`, extended by
- * every `writeBatch`. The file is in SWMR mode once its first datasets exist, so an h5py reader
+ * every `writeBatch`. Chunks default to the length of the source's first batch (at least 1024
+ * rows, at most 1 MiB): batches that fill whole chunks write about twice as fast. The file is in SWMR mode once its first datasets exist, so an h5py reader
  * opened with `swmr=True` sees rows grow after `refresh()`. `/<source>/_lost` (int64, shape
  * [1]) holds the lost-record count and is updated in place while SWMR runs.
  *

@@ -72,6 +72,8 @@ export async function openRotatingHdf5Writer(
   const lost = new Map<string, number>();
   let openedAt = 0;
   let batchesInFile = 0;
+  // Later files create their datasets up front; give them the chunks the first file chose.
+  let chunkRows = options.chunkRows;
   let closed: Hdf5CloseResult | undefined;
 
   const openNext = (): Hdf5FileWriter => {
@@ -81,7 +83,12 @@ export async function openRotatingHdf5Writer(
         date: options.dateInName === false ? null : new Date(),
       });
       try {
-        const writer = new Hdf5FileWriter(path, { ...options, runStart, sources: schemas });
+        const writer = new Hdf5FileWriter(path, {
+          ...options,
+          runStart,
+          sources: schemas,
+          chunkRows,
+        });
         openedAt = performance.now();
         batchesInFile = 0;
         for (const [source, count] of lost) writer.setLost(source, count);
@@ -128,6 +135,7 @@ export async function openRotatingHdf5Writer(
       }
       current.writeBatch(source, batch, info);
       batchesInFile++;
+      if (chunkRows === undefined && batch.numRows > 0) chunkRows = Math.max(1024, batch.numRows);
       schemas[source] = batch.schema;
       if (info?.lost !== undefined) lost.set(source, info.lost);
     },

@@ -20,8 +20,10 @@ export interface Hdf5WriterOptions {
   /** File layout. Default: `"append"`. */
   layout?: Hdf5Layout;
   /**
-   * Rows per HDF5 chunk of the `append` layout (and of gzip-compressed `batches` datasets).
-   * Capped so that one chunk holds at most 1 MiB. Default: 8192.
+   * Rows per HDF5 chunk of the `append` layout (and of gzip-compressed `batches` datasets),
+   * capped so that one chunk holds at most 1 MiB. Default: the rows of the first batch of each
+   * source (at least 1024), or 8192 for datasets made before their first batch (`sources`).
+   * Writes are fastest when every batch fills whole chunks: batches of n × chunkRows rows.
    */
   chunkRows?: number;
   /** gzip (deflate) level 1-9; no compression when absent. */

@@ -436,3 +436,19 @@ Deno.test("a full disk gives Hdf5WriteError naming the path and an incomplete fi
     }
   });
 });
+
+Deno.test("default chunks follow the first batch of each source (at least 1024 rows)", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chunks.h5");
+    const writer = await openHdf5Writer(path, { gzip: 1 });
+    writer.writeBatch("big", testBatch(0, 3000, [ALL_TYPES[11], ALL_TYPES[13]]));
+    writer.writeBatch("big", testBatch(3000, 10, [ALL_TYPES[11], ALL_TYPES[13]]));
+    writer.writeBatch("small", testBatch(0, 100, [ALL_TYPES[11]]));
+    writer.close();
+    const file = await readWithH5py(path);
+    assert.deepEqual(file.datasets["big/sine"].chunks, [3000]);
+    assert.deepEqual(file.datasets["big/position"].chunks, [3000, 3]);
+    assert.deepEqual(file.datasets["small/sine"].chunks, [1024]);
+    assertColumn(file, "big/position", ALL_TYPES[13], 0, 3010);
+  });
+});
