@@ -41,7 +41,9 @@ export function spawnDaq(args: string[], options: { cwd?: string } = {}): Deno.C
 }
 
 /** Reads the NDJSON stats file written by `--stats-json`. */
-export async function readStats(path: string): Promise<import("../src/supervisor/stats.ts").StatsSnapshot[]> {
+export async function readStats(
+  path: string,
+): Promise<import("../src/supervisor/stats.ts").StatsSnapshot[]> {
   const text = await Deno.readTextFile(path);
   return text.trim().split("\n").map((l) => JSON.parse(l));
 }

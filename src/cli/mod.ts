@@ -13,6 +13,7 @@
 import { ConfigError } from "../config/errors.ts";
 import { VERSION } from "../version.ts";
 import { UsageError } from "./_args.ts";
+import { benchCommand } from "./bench.ts";
 import { checkCommand } from "./check.ts";
 import { runCommand } from "./run.ts";
 
@@ -21,6 +22,7 @@ export { UsageError } from "./_args.ts";
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   run: { summary: "run an acquisition from a config (default: the shipped one)", run: runCommand },
   check: { summary: "validate a config and print its jobs and routes", run: checkCommand },
+  bench: { summary: "stress-test the pipeline: MB/s, msgs/s, latency, loss", run: benchCommand },
 };
 
 function usage(): string {

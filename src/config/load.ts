@@ -7,6 +7,7 @@ import type {
   OverflowPolicy,
   RouteConfig,
   SupervisorConfig,
+  TransportKind,
 } from "./types.ts";
 import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
 
@@ -37,6 +38,13 @@ const COMMON_JOB_FIELDS: TableSpec = {
   inputs: { type: "strings", doc: "route keys this consumer takes; `prefix*` matches a prefix" },
   policy: { type: "string", choices: ["block", "drop-newest", "drop-oldest"], default: "block" },
   ring_size: { type: "size", default: "16MiB", min: 64 * 1024 },
+  transport: {
+    type: "string",
+    choices: ["ring", "postmessage"],
+    default: "ring",
+    doc:
+      "how messages reach this consumer: SharedArrayBuffer ring, or postMessage (no back-pressure; for comparison)",
+  },
 };
 
 const TOP_KEYS = ["supervisor", "jobs"];
@@ -199,6 +207,7 @@ function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: stri
     route: produces(type.role) ? (common.route as string | undefined) ?? name : undefined,
     inputs: (common.inputs as string[] | undefined) ?? [],
     policy: common.policy as OverflowPolicy,
+    transport: common.transport as TransportKind,
     ringBytes: common.ring_size as number,
     fields,
     file,
@@ -245,6 +254,7 @@ function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[
           from: p.name,
           to: job.name,
           policy: job.policy,
+          transport: job.transport,
           ringBytes: job.ringBytes,
         });
       }

@@ -3,6 +3,9 @@
 /** What a route does when the consumer's ring is full. */
 export type OverflowPolicy = "block" | "drop-newest" | "drop-oldest";
 
+/** How a route carries messages: a SharedArrayBuffer ring, or Worker `postMessage` (for comparison). */
+export type TransportKind = "ring" | "postmessage";
+
 /** The kinds of job, by how they take part in the data flow. */
 export type JobRole = "source" | "processor" | "store" | "link";
 
@@ -40,6 +43,8 @@ export interface JobConfig {
   inputs: string[];
   /** Overflow policy of the rings into this job. */
   policy: OverflowPolicy;
+  /** How messages reach this job. */
+  transport: TransportKind;
   /** Size of each ring into this job, in bytes. */
   ringBytes: number;
   /** The job type's own fields, validated and converted (durations in ms, sizes in bytes). */
@@ -54,6 +59,7 @@ export interface RouteConfig {
   from: string;
   to: string;
   policy: OverflowPolicy;
+  transport: TransportKind;
   ringBytes: number;
 }
 

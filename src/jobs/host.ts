@@ -4,9 +4,10 @@
  */
 import type { RecordBatch } from "apache-arrow";
 import type { JobConfig, SupervisorConfig } from "../config/types.ts";
-import type { JobMessage, LatencySummary, StartMessage } from "./protocol.ts";
+import type { JobMessage, LatencySummary, PortMessage, StartMessage } from "./protocol.ts";
 import { RingReader, RingWriter, waitDoorbell } from "../transport/ring.ts";
-import { decodeBatch, encodeBatch, encodeMessage, RecordType } from "../transport/payload.ts";
+import { createHistogram, recordLatency } from "../transport/latency.ts";
+import { decodeBatch, encodeMessage, planBatch, RecordType } from "../transport/payload.ts";
 
 /** One message taken from an input ring. */
 export interface ReceivedMessage {
@@ -89,6 +90,7 @@ export function hostJob(run: (ctx: JobContext) => Promise<void>): void {
     run(ctx).then(
       () => {
         clearInterval(timer);
+        ctx.endPorts();
         post(ctx.stats());
         post({ kind: "done" });
       },
@@ -105,21 +107,95 @@ export function hostJob(run: (ctx: JobContext) => Promise<void>): void {
 }
 
 const LATENCY_SAMPLES = 4096;
+/** Record type of the end marker a producer sends on MessagePort routes when it finishes. */
+const PORT_END = 0xfffe;
+
+/** Producer side of a `postmessage` route: each record is a new buffer, transferred. */
+class PortWriter {
+  #seq = 0;
+  constructor(readonly port: MessagePort) {}
+  write(
+    type: number,
+    length: number,
+    fill: (dst: Uint8Array) => void,
+    sentMs: number,
+    _signal?: AbortSignal,
+  ): Promise<"written"> {
+    const payload = new Uint8Array(length);
+    fill(payload);
+    const msg: PortMessage = { type, seq: this.#seq++, sentMs, payload };
+    this.port.postMessage(msg, [payload.buffer]);
+    return Promise.resolve("written");
+  }
+  end(): void {
+    this.port.postMessage({
+      type: PORT_END,
+      seq: this.#seq,
+      sentMs: 0,
+      payload: new Uint8Array(0),
+    });
+  }
+}
+
+/** Consumer side of a `postmessage` route: a queue filled by the port, with sequence checks. */
+class PortReader {
+  readonly #queue: PortMessage[] = [];
+  #head = 0;
+  #last = -1;
+  gaps = 0;
+  duplicates = 0;
+  ended = false;
+  constructor(port: MessagePort, wake: () => void) {
+    port.onmessage = (e: MessageEvent<PortMessage>) => {
+      if (e.data.type === PORT_END) this.ended = true;
+      else this.#queue.push(e.data);
+      wake();
+    };
+  }
+  hasData(): boolean {
+    return this.#head < this.#queue.length;
+  }
+  read(): PortMessage | undefined {
+    if (this.#head >= this.#queue.length) return undefined;
+    const msg = this.#queue[this.#head++];
+    if (this.#head > 1024) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    }
+    if (msg.seq > this.#last + 1) this.gaps += msg.seq - this.#last - 1;
+    if (msg.seq <= this.#last) this.duplicates++;
+    else this.#last = msg.seq;
+    return msg;
+  }
+  release(): void {}
+}
 
 function createContext(
   start: StartMessage,
   signal: AbortSignal,
   post: (m: JobMessage) => void,
-): JobContext & { stats(): JobMessage } {
+): JobContext & { stats(): JobMessage; endPorts(): void } {
   const control = new Int32Array(start.control);
-  const outputs = start.outputs.map((o) => new RingWriter(o.ring, o.bell));
-  const inputs = start.inputs.map((i) => ({ route: i, reader: new RingReader(i.ring) }));
+  let wakeUp: (() => void) | undefined;
+  const wake = () => {
+    wakeUp?.();
+    wakeUp = undefined;
+  };
+  const outputs = start.outputs.map((o) =>
+    o.ring ? new RingWriter(o.ring, o.bell) : new PortWriter(o.port!)
+  );
+  const inputs = start.inputs.map((i) => ({
+    route: i,
+    reader: i.ring ? new RingReader(i.ring) : new PortReader(i.port!, wake),
+  }));
+  const portInputs = inputs.map((i) => i.reader).filter((r) => r instanceof PortReader);
   const bell = start.bell ? new Int32Array(start.bell.sab) : undefined;
   const counts = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, rows: 0 };
   const extra: Record<string, number> = {};
   const latency = new Float64Array(LATENCY_SAMPLES);
   let latencyCount = 0;
   let latencyMax = 0;
+  const histogram = createHistogram();
   let lastBreath = performance.now();
   const stopping = () => Atomics.load(control, 0) !== 0;
   const breathe = async () => {
@@ -127,7 +203,10 @@ function createContext(
     await new Promise((r) => setTimeout(r, 0));
   };
 
-  const ctx: JobContext & { stats(): JobMessage } = {
+  const ctx: JobContext & { stats(): JobMessage; endPorts(): void } = {
+    endPorts() {
+      for (const o of outputs) if (o instanceof PortWriter) o.end();
+    },
     job: start.job,
     supervisor: start.supervisor,
     restarts: start.restarts,
@@ -142,14 +221,8 @@ function createContext(
       if (performance.now() - lastBreath > 20) await breathe();
     },
     sendBatch(batch, sentMs) {
-      const bytes = encodeBatch(batch);
-      return ctx.send(
-        RecordType.arrow,
-        bytes.length,
-        (dst) => dst.set(bytes),
-        batch.numRows,
-        sentMs,
-      );
+      const plan = planBatch(batch);
+      return ctx.send(RecordType.arrow, plan.length, plan.fill, batch.numRows, sentMs);
     },
     sendMessage(value) {
       const bytes = encodeMessage(value);
@@ -169,17 +242,22 @@ function createContext(
           const lat = performance.timeOrigin + performance.now() - rec.sentMs;
           if (lat > latencyMax) latencyMax = lat;
           latency[latencyCount++ % LATENCY_SAMPLES] = lat;
+          recordLatency(histogram, lat);
           yield { key: input.route.key, from: input.route.from, ...rec };
           input.reader.release();
           if (performance.now() - lastBreath > 20) await breathe();
         }
         next = (next + 1) % Math.max(inputs.length, 1);
         if (got) continue;
-        if (stopping()) return;
+        if (stopping() && portInputs.every((p) => p.ended)) return;
+        const woken = new Promise<void>((r) => (wakeUp = r));
         if (bell) {
-          await waitDoorbell(bell, () => inputs.some((i) => i.reader.hasData()), 50);
+          await Promise.race([
+            waitDoorbell(bell, () => inputs.some((i) => i.reader.hasData()), 50),
+            woken,
+          ]);
           lastBreath = performance.now();
-        } else await breathe();
+        } else await Promise.race([breathe(), woken]);
       }
     },
     batchOf(msg) {
@@ -220,7 +298,17 @@ function createContext(
       }
       latencyCount = 0;
       latencyMax = 0;
-      return { kind: "stats", ...counts, latency: summary, extra: { ...extra } };
+      if (portInputs.length) {
+        extra.port_gaps = portInputs.reduce((s, p) => s + p.gaps, 0);
+        extra.port_duplicates = portInputs.reduce((s, p) => s + p.duplicates, 0);
+      }
+      return {
+        kind: "stats",
+        ...counts,
+        latency: summary,
+        latencyHistogram: Array.from(histogram),
+        extra: { ...extra },
+      };
     },
   };
   return ctx;

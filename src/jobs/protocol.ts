@@ -2,19 +2,29 @@
 import type { JobConfig, SupervisorConfig } from "../config/types.ts";
 import type { Doorbell, RingBuffer } from "../transport/ring.ts";
 
-/** A ring this job reads: the route's key and producer. */
+/** A route this job reads: its key, its producer, and its ring or MessagePort. */
 export interface InputRoute {
   key: string;
   from: string;
-  ring: RingBuffer;
+  ring?: RingBuffer;
+  port?: MessagePort;
 }
 
-/** A ring this job writes: the route's key and consumer. */
+/** A route this job writes: its key, its consumer, and the consumer's ring or a MessagePort. */
 export interface OutputRoute {
   key: string;
   to: string;
-  ring: RingBuffer;
-  bell: Doorbell;
+  ring?: RingBuffer;
+  bell?: Doorbell;
+  port?: MessagePort;
+}
+
+/** One message sent over a MessagePort route (`transport = "postmessage"`). */
+export interface PortMessage {
+  type: number;
+  seq: number;
+  sentMs: number;
+  payload: Uint8Array;
 }
 
 /** Supervisor to job: start with this config and these routes. */
@@ -52,6 +62,8 @@ export interface StatsMessage {
   /** Rows received or produced (tables only). */
   rows: number;
   latency: LatencySummary;
+  /** Histogram of every latency since this Worker started (see transport/latency.ts). */
+  latencyHistogram: number[];
   /** Job-specific figures shown by name, e.g. `files` or `lost_records`. */
   extra: Record<string, number>;
 }

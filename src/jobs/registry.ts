@@ -94,6 +94,35 @@ export const JOB_TYPES: Record<string, JobType> = {
     },
     permissions: () => NONE,
   },
+  bench: {
+    role: "source",
+    summary: "synthetic load for daq bench: Arrow rows (timestamp_ns, value) or raw bytes",
+    module: new URL("./bench_source.ts", import.meta.url).href,
+    fields: {
+      payload_rows: {
+        type: "number",
+        positive: true,
+        integer: true,
+        default: 1000,
+        doc: "rows per message",
+      },
+      payload_bytes: { type: "size", doc: "raw byte payloads of this size instead of rows" },
+      rate: {
+        type: "number",
+        positive: true,
+        doc: "messages per second (default: as fast as possible)",
+      },
+      max_messages: { type: "number", integer: true, min: 0, doc: "stop after this many messages" },
+    },
+    permissions: () => NONE,
+  },
+  "store.null": {
+    role: "store",
+    summary: "takes messages off its rings unread (transport benchmarks)",
+    module: new URL("./store_null.ts", import.meta.url).href,
+    fields: {},
+    permissions: () => NONE,
+  },
   "store.memory": {
     role: "store",
     summary: "keeps the last `keep` batches in memory (0: counts and discards)",

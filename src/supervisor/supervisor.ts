@@ -9,6 +9,7 @@ import {
   ringCounters,
   setRingPolicy,
 } from "../transport/ring.ts";
+import { createHistogram, type LatencyHistogram, mergeHistogram } from "../transport/latency.ts";
 import type { JobState, JobStats, RouteStats, StatsSnapshot } from "./stats.ts";
 
 /** Where the supervisor reports to. */
@@ -41,13 +42,16 @@ export interface Supervisor {
   done: Promise<RunResult>;
   /** Figures right now. */
   snapshot(): StatsSnapshot;
+  /** Latency histogram of each consumer since it started (see transport/latency.ts). */
+  latencyHistograms(): Record<string, LatencyHistogram>;
 }
 
 interface Route {
   key: string;
   from: string;
   to: string;
-  ring: RingBuffer;
+  ring?: RingBuffer;
+  channel?: MessageChannel;
 }
 
 interface Counters {
@@ -69,6 +73,7 @@ interface JobRuntime {
   startedAt: number;
   /** Counters of earlier Workers of this job (a new Worker counts from zero). */
   base: Counters;
+  baseHistogram: LatencyHistogram;
   last?: StatsMessage;
   prev: Counters & { at: number };
   stopAsked: boolean;
@@ -91,7 +96,8 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     key: r.key,
     from: r.from,
     to: r.to,
-    ring: createRing(r.ringBytes, r.policy),
+    ring: r.transport === "ring" ? createRing(r.ringBytes, r.policy) : undefined,
+    channel: r.transport === "postmessage" ? new MessageChannel() : undefined,
   }));
   const jobs = new Map<string, JobRuntime>();
   for (const job of config.jobs) {
@@ -104,6 +110,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       consecutive: 0,
       startedAt: 0,
       base: { ...ZERO },
+      baseHistogram: createHistogram(),
       prev: { ...ZERO, at: t0 },
       stopAsked: false,
     });
@@ -141,24 +148,30 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         key: r.key,
         from: r.from,
         ring: r.ring,
+        port: r.channel?.port2,
       })),
       outputs: routes.filter((r) => r.from === rt.job.name).map((r) => ({
         key: r.key,
         to: r.to,
         ring: r.ring,
-        bell: jobs.get(r.to)!.bell!,
+        bell: r.ring ? jobs.get(r.to)!.bell! : undefined,
+        port: r.channel?.port1,
       })),
       bell: rt.bell,
       control: rt.control,
       restarts: rt.restarts,
       configJson,
     };
-    worker.postMessage(start);
+    const ports = [...start.inputs, ...start.outputs].flatMap((r) => r.port ? [r.port] : []);
+    worker.postMessage(start, ports);
     if (rt.stopAsked) worker.postMessage({ kind: "stop" });
   };
 
   const retire = (rt: JobRuntime) => {
-    if (rt.last) addInto(rt.base, rt.last);
+    if (rt.last) {
+      addInto(rt.base, rt.last);
+      mergeHistogram(rt.baseHistogram, rt.last.latencyHistogram);
+    }
     rt.last = undefined;
     rt.worker?.terminate();
     rt.worker = undefined;
@@ -199,11 +212,17 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       progress();
       return;
     }
-    if (rt.consecutive > sup.restartLimit) {
+    const portRoutes = routes.some((r) =>
+      r.channel && (r.from === rt.job.name || r.to === rt.job.name)
+    );
+    if (rt.consecutive > sup.restartLimit || portRoutes) {
+      if (portRoutes) {
+        log("warn", rt.job.name, "postmessage routes cannot be re-established: no restart");
+      }
       rt.state = "failed";
       log("error", rt.job.name, `crashed: ${error}; gave up after ${rt.restarts} restarts`);
       for (const r of routes) {
-        if (r.to === rt.job.name) {
+        if (r.to === rt.job.name && r.ring) {
           setRingPolicy(r.ring, "drop-newest");
           log(
             "warn",
@@ -260,8 +279,8 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
 
   const snapshot = (): StatsSnapshot => {
     const now = performance.now();
-    const routeStats: RouteStats[] = routes.map((r) => {
-      const c = ringCounters(r.ring);
+    const routeStats: RouteStats[] = routes.filter((r) => r.ring).map((r) => {
+      const c = ringCounters(r.ring!);
       return {
         key: r.key,
         from: r.from,
@@ -299,7 +318,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         rowsPerS: (total.rows - rt.prev.rows) / dt,
         ringFill: ins.reduce((m, r) => Math.max(m, r.fill), 0),
         drops: consumes(rt.job.role) && ins.length ? dropsOf(ins) : dropsOf(outs),
-        gaps: ins.reduce((s, r) => s + r.gaps, 0),
+        gaps: ins.reduce((s, r) => s + r.gaps, 0) + (rt.last?.extra.port_gaps ?? 0),
         latencyP50Ms: rt.last?.latency.p50 ?? 0,
         latencyP99Ms: rt.last?.latency.p99 ?? 0,
         latencyMaxMs: rt.last?.latency.max ?? 0,
@@ -342,6 +361,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     if (ended) return;
     forced = true;
     for (const r of routes) {
+      if (!r.ring) continue;
       const c = ringCounters(r.ring);
       if (c.usedBytes > 0) {
         log(
@@ -388,7 +408,18 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   }
   for (const rt of jobs.values()) if (rt.state === "starting") startJob(rt);
 
-  return { stop, force, done, snapshot };
+  const latencyHistograms = () => {
+    const out: Record<string, LatencyHistogram> = {};
+    for (const rt of jobs.values()) {
+      const h = createHistogram();
+      mergeHistogram(h, rt.baseHistogram);
+      if (rt.last) mergeHistogram(h, rt.last.latencyHistogram);
+      out[rt.job.name] = h;
+    }
+    return out;
+  };
+
+  return { stop, force, done, snapshot, latencyHistograms };
 }
 
 function addInto(into: Counters, from: Counters): void {

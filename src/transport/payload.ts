@@ -9,7 +9,6 @@ import {
   Int8,
   makeData,
   RecordBatch,
-  RecordBatchReader,
   RecordBatchStreamWriter,
   Schema,
   Struct,
@@ -17,6 +16,16 @@ import {
   Uint8,
 } from "apache-arrow";
 import { Packr } from "msgpackr";
+import {
+  decodeBatch as decodeBatchMessage,
+  decodeSchemaMessage,
+  encodeSchemaMessage,
+  fixedWidthColumns,
+  messageBytes,
+  readBatchLayout,
+  writeBatchBody,
+  writeBatchMetadata,
+} from "../dataplane/_arrow_ipc.ts";
 
 /** Record types carried by rings. */
 export const RecordType = {
@@ -30,23 +39,96 @@ export const RecordType = {
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
+/** An encoded record batch: its length, and how to write it into a buffer of that length. */
+export interface EncodedBatch {
+  length: number;
+  /** Writes the Arrow IPC stream (schema, batch, end marker) into `dst`. */
+  fill(dst: Uint8Array): void;
+}
+
+const schemaMessages = new WeakMap<Schema, Uint8Array>();
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/**
+ * Plans the Arrow IPC stream of one record batch (schema, batch, end marker). Fixed-width
+ * columns are copied once, straight into the destination (e.g. a ring); other types go
+ * through apache-arrow's writer.
+ */
+export function planBatch(batch: RecordBatch): EncodedBatch {
+  const columns = fixedWidthColumns(batch);
+  if (!columns) {
+    const bytes = RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
+    return { length: bytes.length, fill: (dst) => dst.set(bytes) };
+  }
+  let schemaMessage = schemaMessages.get(batch.schema);
+  if (!schemaMessage) {
+    schemaMessage = encodeSchemaMessage(batch.schema);
+    schemaMessages.set(batch.schema, schemaMessage);
+  }
+  const head = schemaMessage;
+  const messageLength = messageBytes(columns);
+  return {
+    length: head.length + messageLength + EOS.length,
+    fill(dst) {
+      dst.set(head);
+      const message = dst.subarray(head.length, head.length + messageLength);
+      const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+      const bodyAt = writeBatchMetadata(view, 0, batch.numRows, columns);
+      writeBatchBody(message, bodyAt, columns);
+      dst.set(EOS, head.length + messageLength);
+    },
+  };
+}
+
 /** Encodes one record batch as an Arrow IPC stream (schema, batch, end marker). */
 export function encodeBatch(batch: RecordBatch): Uint8Array {
-  const writer = new RecordBatchStreamWriter();
-  writer.write(batch);
-  writer.finish();
-  return writer.toUint8Array(true);
+  const plan = planBatch(batch);
+  const bytes = new Uint8Array(plan.length);
+  plan.fill(bytes);
+  return bytes;
+}
+
+let lastSchemaMessage = new Uint8Array(0);
+let lastSchema: Schema | undefined;
+
+function schemaOf(message: Uint8Array): Schema {
+  if (lastSchema && sameBytes(message, lastSchemaMessage)) return lastSchema;
+  lastSchema = decodeSchemaMessage(message);
+  lastSchemaMessage = message.slice();
+  return lastSchema;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
- * Decodes the record batch of an Arrow IPC stream. Its columns are views on `bytes`: copy
- * `bytes` first if the batch must outlive them.
+ * Decodes the record batch of an Arrow IPC stream. Fixed-width columns are views on `bytes`:
+ * copy `bytes` first if the batch must outlive them. The schema is decoded once and reused
+ * while streams carry the same schema.
  */
 export function decodeBatch<T extends TypeMap = TypeMap>(bytes: Uint8Array): RecordBatch<T> {
-  const reader = RecordBatchReader.from<T>(bytes);
-  const first = reader.next();
-  if (first.done) throw new TypeError("Arrow IPC stream holds no record batch");
-  return first.value;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 8 || view.getUint32(0, true) !== 0xffffffff) {
+    throw new TypeError("not an Arrow IPC stream (no continuation marker)");
+  }
+  const schemaEnd = 8 + view.getInt32(4, true);
+  const schemaMessage = bytes.subarray(0, schemaEnd);
+  const schema = schemaOf(schemaMessage);
+  return decodeBatchMessage(
+    schema,
+    schemaMessage,
+    bytes.subarray(schemaEnd),
+  ) as unknown as RecordBatch<T>;
+}
+
+/** The row count of an Arrow IPC stream's record batch, read from its metadata alone. */
+export function batchRowCount(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const schemaEnd = 8 + view.getInt32(4, true);
+  return readBatchLayout(bytes.subarray(schemaEnd)).rowCount;
 }
 
 /** Encodes a small message with msgpack. */

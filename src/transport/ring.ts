@@ -161,7 +161,12 @@ export async function waitDoorbell(
  * `Atomics.waitAsync` that keeps the event loop alive while it waits (a bare `waitAsync`
  * does not, so a program whose only pending work is the wait would end).
  */
-async function waitAsyncFor(i32: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+async function waitAsyncFor(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+): Promise<void> {
   const r = Atomics.waitAsync(i32, index, value, timeoutMs);
   if (!r.async) return;
   let timer: ReturnType<typeof setTimeout> | undefined;

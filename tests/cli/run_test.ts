@@ -24,7 +24,13 @@ rate_hz = 100000
 batch_rows = 500
 seed = 7
 ${extraSource}
-${CHANNELS.map((c) => `[[jobs.channels]]\n${Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")}`).join("\n")}
+${
+    CHANNELS.map((c) =>
+      `[[jobs.channels]]\n${
+        Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
+      }`
+    ).join("\n")
+  }
 
 [[jobs]]
 type = "store.csv"
@@ -40,8 +46,11 @@ ${extraJobs}
 `;
 }
 
-async function csvRows(dir: string): Promise<{ header: string[]; rows: string[][]; comments: string[] }> {
-  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".csv")).sort();
+async function csvRows(
+  dir: string,
+): Promise<{ header: string[]; rows: string[][]; comments: string[] }> {
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".csv"))
+    .sort();
   let header: string[] = [];
   const rows: string[][] = [];
   const comments: string[] = [];
@@ -60,7 +69,14 @@ Deno.test("daq run: a deterministic source lands in CSV with exactly the values 
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/lab.toml`, config("max_batches = 20"));
-    const r = await runDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`, "--stats-json", `${dir}/stats.ndjson`]);
+    const r = await runDaq([
+      "run",
+      `${dir}/lab.toml`,
+      "--data-dir",
+      `${dir}/data`,
+      "--stats-json",
+      `${dir}/stats.ndjson`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const { header, rows, comments } = await csvRows(`${dir}/data/csv`);
     assert.deepEqual(header, ["timestamp_ns", "sine", "noise", "square", "pulses"]);
@@ -69,10 +85,17 @@ Deno.test("daq run: a deterministic source lands in CSV with exactly the values 
     for (let i = 0; i < rows.length; i++) {
       assert.equal(BigInt(rows[i][0]) - t0, BigInt(i) * 10_000n, `timestamp of row ${i}`);
       CHANNELS.forEach((ch, c) => {
-        assert.equal(Number(rows[i][c + 1]), signalValue(ch, i, 100000, 7), `${ch.name} at row ${i}`);
+        assert.equal(
+          Number(rows[i][c + 1]),
+          signalValue(ch, i, 100000, 7),
+          `${ch.name} at row ${i}`,
+        );
       });
     }
-    assert.ok(comments.some((c) => c.startsWith("# config: {") && c.includes('"seed":7')), "config recorded");
+    assert.ok(
+      comments.some((c) => c.startsWith("# config: {") && c.includes('"seed":7')),
+      "config recorded",
+    );
     const stats = await readStats(`${dir}/stats.ndjson`);
     assert.ok(stats.length >= 1);
     const last = stats.at(-1)!;
@@ -91,7 +114,14 @@ Deno.test("daq run: SIGINT stops cleanly and every row sent reaches the stores",
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/lab.toml`, config());
-    const child = spawnDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`, "--stats-json", `${dir}/stats.ndjson`]);
+    const child = spawnDaq([
+      "run",
+      `${dir}/lab.toml`,
+      "--data-dir",
+      `${dir}/data`,
+      "--stats-json",
+      `${dir}/stats.ndjson`,
+    ]);
     await new Promise((r) => setTimeout(r, 2500));
     child.kill("SIGINT");
     const out = await child.output();
@@ -125,10 +155,25 @@ type = "store.memory"
 name = "flakymem"
 inputs = ["flaky"]
 `;
-    await Deno.writeTextFile(`${dir}/lab.toml`, config("max_batches = 200\nrate_hz = 20000", bad).replace("rate_hz = 100000\n", ""));
-    const r = await runDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`, "--stats-json", `${dir}/stats.ndjson`, "--duration", "8s"]);
+    await Deno.writeTextFile(
+      `${dir}/lab.toml`,
+      config("max_batches = 200\nrate_hz = 20000", bad).replace("rate_hz = 100000\n", ""),
+    );
+    const r = await runDaq([
+      "run",
+      `${dir}/lab.toml`,
+      "--data-dir",
+      `${dir}/data`,
+      "--stats-json",
+      `${dir}/stats.ndjson`,
+      "--duration",
+      "8s",
+    ]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /\[flaky\] crashed: Error: crash_after = 2: crashing on purpose; restart 1 in 0\.1 s/);
+    assert.match(
+      r.stderr,
+      /\[flaky\] crashed: Error: crash_after = 2: crashing on purpose; restart 1 in 0\.1 s/,
+    );
     assert.match(r.stderr, /\[flaky\] crashed: .*gave up after 1 restarts/);
     assert.match(r.stderr, /failed for good: flaky/);
     const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
@@ -144,16 +189,25 @@ inputs = ["flaky"]
 });
 
 Deno.test("daq check: prints jobs and routes; bad configs and usage exit 1 with a clear message", async () => {
-  const ok = await runDaq(["check", new URL("../../config/default.toml", import.meta.url).pathname]);
+  const ok = await runDaq([
+    "check",
+    new URL("../../config/default.toml", import.meta.url).pathname,
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /routes:\n\s+sim -> csv\s+key=sim policy=block ring=16\.0 MiB/);
   assert.match(ok.stdout, /csv \(store\.csv, store\) permissions: read=data\/csv write=data\/csv/);
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/bad.toml`, config().replace("rate_hz = 100000", 'rate_hz = "fast"'));
+    await Deno.writeTextFile(
+      `${dir}/bad.toml`,
+      config().replace("rate_hz = 100000", 'rate_hz = "fast"'),
+    );
     const bad = await runDaq(["check", `${dir}/bad.toml`]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /config error: .*bad\.toml:\d+: jobs\[0\]\.rate_hz: expected a positive number, got "fast"/);
+    assert.match(
+      bad.stderr,
+      /config error: .*bad\.toml:\d+: jobs\[0\]\.rate_hz: expected a positive number, got "fast"/,
+    );
     assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
     const run = await runDaq(["run", `${dir}/bad.toml`]);
     assert.equal(run.code, 1);

@@ -33,7 +33,10 @@ self.onmessage = async (e) => {
     }
     const p = rec.payload;
     const v = new DataView(p.buffer, p.byteOffset).getUint32(0, true);
-    if (v !== received || rec.seq !== received || p.length !== 8 + (received % 57) || p[p.length - 1] !== (received & 0xff)) bad++;
+    if (
+      v !== received || rec.seq !== received || p.length !== 8 + (received % 57) ||
+      p[p.length - 1] !== (received & 0xff)
+    ) bad++;
     received++;
     r.release();
   }

@@ -3,11 +3,16 @@ import {
   createDoorbell,
   createRing,
   RecordTooLargeError,
-  RingReader,
   ringCounters,
+  RingReader,
   RingWriter,
 } from "../../src/transport/ring.ts";
-import { batchFromColumns, decodeBatch, encodeBatch, RecordType } from "../../src/transport/payload.ts";
+import {
+  batchFromColumns,
+  decodeBatch,
+  encodeBatch,
+  RecordType,
+} from "../../src/transport/payload.ts";
 
 function payload(n: number, fill: number): Uint8Array {
   return new Uint8Array(n).fill(fill & 0xff);
@@ -87,7 +92,9 @@ Deno.test("ring: drop-oldest overwrites the oldest records, counts them, and nev
   const ring = createRing(4096, "drop-oldest");
   const w = new RingWriter(ring);
   const r = new RingReader(ring);
-  for (let i = 0; i < 20; i++) assert.equal(await w.writeBytes(RecordType.bytes, payload(1000, i)), "written");
+  for (let i = 0; i < 20; i++) {
+    assert.equal(await w.writeBytes(RecordType.bytes, payload(1000, i)), "written");
+  }
   const c = ringCounters(ring);
   assert.equal(c.droppedOldest, 16);
   const seqs = [];
@@ -105,7 +112,9 @@ Deno.test("ring: Arrow batches travel as IPC streams and decode as views", () =>
   const r = new RingReader(ring);
   const ts = BigInt64Array.from({ length: 100 }, (_, i) => BigInt(i) * 1000n);
   const v = Float64Array.from({ length: 100 }, (_, i) => i / 3);
-  const bytes = encodeBatch(batchFromColumns([{ name: "timestamp_ns", values: ts }, { name: "v", values: v, unit: "V" }]));
+  const bytes = encodeBatch(
+    batchFromColumns([{ name: "timestamp_ns", values: ts }, { name: "v", values: v, unit: "V" }]),
+  );
   w.tryWrite(RecordType.arrow, bytes.length, (d) => d.set(bytes));
   const rec = r.read()!;
   const batch = decodeBatch(rec.payload);
