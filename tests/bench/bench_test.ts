@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { runDaq } from "../_daq.ts";
+import type { BenchReport } from "../../src/bench/run.ts";
+
+async function csvDataRows(dir: string): Promise<number> {
+  let rows = 0;
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.name.endsWith(".csv")) continue;
+    const text = await Deno.readTextFile(`${dir}/${e.name}`);
+    for (const line of text.split("\n")) {
+      if (line && !line.startsWith("#") && !line.startsWith("timestamp_ns")) rows++;
+    }
+  }
+  return rows;
+}
+
+Deno.test("daq bench: a short run is lossless and its counts match what the CSV store wrote", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runDaq([
+      "bench",
+      "--clients",
+      "2",
+      "--payload-rows",
+      "50",
+      "--duration",
+      "1500ms",
+      "--warmup",
+      "500ms",
+      "--store",
+      "memory",
+      "--store",
+      "csv",
+      "--rate",
+      "200",
+      "--data-dir",
+      dir,
+      "--json",
+      `${dir}/bench.json`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^lossless: yes$/m);
+    assert.match(r.stdout, /rate: 200 msgs\/s per client sustained/);
+    const report: BenchReport = JSON.parse(await Deno.readTextFile(`${dir}/bench.json`));
+    assert.equal(report.lossless, true);
+    const csv = report.stores.find((s) => s.name === "csv")!;
+    const mem = report.stores.find((s) => s.name === "memory")!;
+    assert.equal(
+      csv.rows,
+      await csvDataRows(`${dir}/store-csv`),
+      "bench row count = rows in the CSV files",
+    );
+    assert.equal(mem.rows, csv.rows);
+    assert.equal(csv.messages, report.sent.messages);
+    assert.equal(csv.rows, report.sent.messages * 50);
+    assert.ok(report.sent.messages >= 2 * 200 * 1.5, `sent ${report.sent.messages}`);
+    assert.ok(csv.meanMsgsPerS > 300 && csv.meanMsgsPerS < 500, `mean msgs/s ${csv.meanMsgsPerS}`);
+    assert.ok(csv.latencyMs.p50 > 0 && csv.latencyMs.p99 >= csv.latencyMs.p50);
+    assert.ok(report.machine.cores >= 1 && report.machine.deno.length > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("daq bench: a lossy route (drop-newest, tiny ring) reports its drops and lossless: no", async () => {
+  const r = await runDaq([
+    "bench",
+    "--payload-rows",
+    "2000",
+    "--duration",
+    "1s",
+    "--warmup",
+    "200ms",
+    "--store",
+    "csv",
+    "--policy",
+    "drop-newest",
+    "--ring-size",
+    "64KiB",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^lossless: no$/m);
+  const drops = Number(/loss {8}drops (\d+)/.exec(r.stdout)?.[1]);
+  assert.ok(drops > 0, r.stdout);
+  assert.match(r.stdout, /dropped by the drop-newest policy/);
+});
+
+Deno.test("daq bench: postmessage transport is measured and checked the same way", async () => {
+  const r = await runDaq([
+    "bench",
+    "--payload-rows",
+    "100",
+    "--duration",
+    "1s",
+    "--warmup",
+    "200ms",
+    "--transport",
+    "postmessage",
+    "--rate",
+    "500",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /transport postmessage/);
+  assert.match(r.stdout, /^lossless: yes$/m);
+});
+
+Deno.test("daq bench: nonsense options give a usage error and exit 1", async () => {
+  for (
+    const [args, message] of [
+      [["--payload-rows=-5"], /--payload-rows: expected a positive integer, got "-5"/],
+      [["--duration", "0s"], /--duration: expected a positive duration/],
+      [["--store", "tape"], /--store: unknown store "tape"; available: memory, null, csv/],
+      [["--payload-bytes", "lots"], /--payload-bytes: expected a positive size/],
+      [["--transport", "carrier-pigeon"], /--transport: expected ring or postmessage/],
+      [["--clients", "0"], /--clients: expected a positive integer/],
+    ] as const
+  ) {
+    const r = await runDaq(["bench", ...args]);
+    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
