@@ -45,7 +45,13 @@ export {
   RingRecord,
   ringStatus,
 } from "./reader.ts";
-export type { OpenConsumerOptions, OpenRingOptions, RingStatus, StartAt } from "./reader.ts";
+export type {
+  OpenConsumerOptions,
+  OpenRingOptions,
+  RingStatus,
+  StartAt,
+  WaitOptions,
+} from "./reader.ts";
 export { RingFileError, RingFullError } from "./errors.ts";
 export { defaultRingPath } from "./path.ts";
 export { TYPE_ARROW_BATCH, TYPE_PADDING, TYPE_RAW_BYTES } from "./_layout.ts";

@@ -6,8 +6,8 @@
  * Records are copied out of the ring in spans (many records per copy), then the span is checked
  * against `reserve_head`: if the writer may have started overwriting it, the copy is dropped and
  * the reader resynchronises at `oldest`, counting the records it missed from the sequence gap.
- * A consumer of a `block` ring may skip the copy (`zeroCopy`), as the writer cannot overwrite
- * what the consumer has not committed.
+ * With `zeroCopy`, records are views into the ring: for a consumer of a `block` ring these are
+ * safe until it commits past them; otherwise check `intact(record)` after using one.
  */
 import type * as arrow from "apache-arrow";
 import * as ipc from "./_arrow_ipc.ts";
@@ -87,15 +87,45 @@ export interface OpenRingOptions {
   startAt?: StartAt;
   /** Most bytes copied out of the ring in one span (default 1 MiB). */
   spanBytes?: number;
+  /**
+   * Hand out records whose payloads are views into the ring instead of copies. The writer may
+   * overwrite a view at any time after it is handed out: check
+   * {@link RingFileReader.intact} after using one (seqlock style) and discard what you computed
+   * from it if that says false.
+   */
+  zeroCopy?: boolean;
 }
 
 /** Options of {@link openRingConsumer}. */
 export interface OpenConsumerOptions {
-  /** With a `block` ring: hand out views into the ring instead of copies. A view stays valid
-   * until `commit()` moves read_tail past its record. Refused for `overwrite` rings. */
+  /**
+   * Hand out views into the ring instead of copies. With a `block` ring a view stays valid
+   * until `commit()` moves read_tail past its record; with an `overwrite` ring, check
+   * {@link RingFileReader.intact} after use, as for followers.
+   */
   zeroCopy?: boolean;
   /** Most bytes read in one span (default 1 MiB). */
   spanBytes?: number;
+}
+
+/**
+ * How {@link RingFileReader.waitForData} waits once caught up. The default (`adaptive`, no spin)
+ * polls with 1 ms timers while the writer is busy, so that the writer never pays for the
+ * reader, and sleeps on the header's futex word after 20 ms without data, so that an idle ring
+ * costs no wake-ups; the writer then wakes it with one syscall on its next commit.
+ */
+export interface WaitOptions {
+  /** Busy-wait this long first (default 0). Costs a core; lowers latency to microseconds. */
+  spinMs?: number;
+  /** While busy-waiting, look at write_head this often (default 0.005 ms). */
+  checkEveryMs?: number;
+  /** `adaptive` (default), `poll` (timers only) or `futex` (sleep on the futex at once: lowest
+   * latency, but each wake costs the writer a syscall). */
+  sleep?: "adaptive" | "poll" | "futex";
+  /** Timer period while polling (default 1 ms). */
+  pollMs?: number;
+  /** With `adaptive`: poll this long before sleeping on the futex (default 20 ms). */
+  idleMs?: number;
 }
 
 /** A snapshot of a ring file's header. */
@@ -158,8 +188,9 @@ export class RingFileReader {
   protected pos: number;
   /** @internal Sequence number expected next, -1 when not known yet. */
   protected nextSeq: number;
-  /** @internal Skip copies and overrun checks (consumer of a block ring). */
-  protected zeroCopy = false;
+  /** @internal `copy`: copy spans out, then check; `views`: parse in place, then check;
+   * `protected`: views without checks (consumer of a block ring). */
+  protected mode: "copy" | "views" | "protected";
   #spanBytes: number;
   #queue: RingRecord[] = [];
   #queueIndex = 0;
@@ -170,8 +201,9 @@ export class RingFileReader {
   #decode: (r: RingRecord) => arrow.RecordBatch;
 
   /** @internal Use {@link openRingFile}. */
-  constructor(m: RingMapping, startAt: StartAt, spanBytes: number) {
+  constructor(m: RingMapping, startAt: StartAt, spanBytes: number, zeroCopy: boolean) {
     this.path = m.path;
+    this.mode = zeroCopy ? "views" : "copy";
     this.m = m;
     this.schemaMessage = m.schemaMessage.slice();
     this.schema = ipc.decodeSchemaMessage(this.schemaMessage);
@@ -222,6 +254,15 @@ export class RingFileReader {
       Number(Atomics.load(this.m.h64, L.I64_WRITE_HEAD)) <= this.pos;
   }
 
+  /**
+   * Whether `record`'s bytes are still as they were when it was read: always true for copies;
+   * for zero-copy views, false once the writer may have started overwriting them.
+   */
+  intact(record: RingRecord): boolean {
+    return this.mode === "copy" ||
+      Number(Atomics.load(this.m.h64, L.I64_RESERVE_HEAD)) - this.m.capacity <= record.position;
+  }
+
   /** A snapshot of the header. */
   status(): RingStatus {
     return status(this.m);
@@ -241,22 +282,45 @@ export class RingFileReader {
 
   /**
    * Waits until a record may be available, the writer closes, or `timeoutMs` passes; true when
-   * there is something to read. Spins for `spinMs` first, then sleeps on the header's futex
-   * word (the writer wakes sleepers after each commit).
+   * there is something to read. See {@link WaitOptions} for how it waits.
    */
-  async waitForData(timeoutMs: number, spinMs = 0.05): Promise<boolean> {
+  async waitForData(timeoutMs: number, options: WaitOptions = {}): Promise<boolean> {
     if (this.#available()) return true;
-    const spinUntil = performance.now() + spinMs;
-    while (performance.now() < spinUntil) if (this.#available()) return true;
+    const spinMs = options.spinMs ?? 0;
+    const checkEveryMs = options.checkEveryMs ?? 0.005;
+    const sleep = options.sleep ?? "adaptive";
+    const pollMs = options.pollMs ?? 1;
+    const start = performance.now();
+    const deadline = start + timeoutMs;
+    // Spin without touching the header for checkEveryMs between looks: every look pulls the
+    // header's cache line away from the writer.
+    for (
+      let now = start, next = start + checkEveryMs;
+      now < start + spinMs;
+      now = performance.now()
+    ) {
+      if (now >= next) {
+        if (this.#available()) return true;
+        next = now + checkEveryMs;
+      }
+    }
+    const pollUntil = sleep === "futex"
+      ? start
+      : sleep === "poll"
+      ? deadline
+      : Math.min(deadline, start + (options.idleMs ?? 20));
+    while (performance.now() < pollUntil) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      if (this.#available()) return true;
+    }
     const m = this.m;
-    const deadline = performance.now() + timeoutMs;
     for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
       const v = Atomics.load(m.h32, L.I32_HEAD_FUTEX);
       Atomics.add(m.h32, L.I32_HEAD_WAITERS, 1);
       try {
         if (this.#available()) return true;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return false;
         await libc.futexWaitAsync(m.headFutex, v, Math.min(remaining, 200));
       } finally {
         Atomics.sub(m.h32, L.I32_HEAD_WAITERS, 1);
@@ -269,7 +333,9 @@ export class RingFileReader {
    * Yields records as they come until the writer closes the ring (or `signal` aborts). Waits
    * with {@link waitForData} when caught up.
    */
-  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<RingRecord> {
+  async *records(
+    options: { signal?: AbortSignal; wait?: WaitOptions } = {},
+  ): AsyncGenerator<RingRecord> {
     while (!options.signal?.aborted) {
       const r = this.next();
       if (r !== null) {
@@ -277,7 +343,7 @@ export class RingFileReader {
         continue;
       }
       if (this.done) return;
-      await this.waitForData(100);
+      await this.waitForData(100, options.wait);
     }
   }
 
@@ -330,7 +396,7 @@ export class RingFileReader {
       const head = Number(Atomics.load(m.h64, L.I64_WRITE_HEAD));
       const pos = this.pos;
       if (head <= pos) return false;
-      const checked = !this.zeroCopy;
+      const checked = this.mode !== "protected";
       if (checked && this.#overrun(pos)) {
         this.#resync();
         continue;
@@ -343,22 +409,44 @@ export class RingFileReader {
         if (cap - offset >= L.RECORD_HEADER_BYTES) first = L.recordBytes(m.data32[offset / 4]);
         spanEnd = Math.min(spanEnd, pos + Math.max(this.#spanBytes, first));
       }
-      const bytes = checked
-        ? m.data.slice(offset, offset + (spanEnd - pos))
-        : m.data.subarray(offset, offset + (spanEnd - pos));
+      if (this.mode === "copy") {
+        const bytes = m.data.slice(offset, offset + (spanEnd - pos));
+        if (this.#overrun(pos)) {
+          this.#resync();
+          continue;
+        }
+        const problem = this.#parse(bytes, pos, spanEnd);
+        if (problem) this.#corrupt(problem);
+        return true;
+      }
+      // Views: parse the live bytes, then check that none of them was being overwritten.
+      const queued = this.#queue.length;
+      const before = [this.nextSeq, this.#lost, this.#resynced] as const;
+      const problem = this.#parse(m.data.subarray(offset, offset + (spanEnd - pos)), pos, spanEnd);
       if (checked && this.#overrun(pos)) {
+        this.#queue.length = queued;
+        [this.nextSeq, this.#lost, this.#resynced] = before;
+        this.pos = pos;
         this.#resync();
         continue;
       }
-      this.#parse(bytes, pos, spanEnd);
+      if (problem) this.#corrupt(problem);
       return true;
     }
   }
 
-  #parse(bytes: Uint8Array, start: number, spanEnd: number): void {
+  /**
+   * Parses the records in `bytes` (the ring from position `start` to `spanEnd`) into the queue
+   * and moves `pos` past them; returns a description of the first inconsistency, if any.
+   */
+  #parse(bytes: Uint8Array, start: number, spanEnd: number): string | undefined {
     const cap = this.m.capacity;
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
     let p = start;
+    let lost = this.#lost;
+    let nextSeq = this.nextSeq;
+    let resynced = this.#resynced;
+    let problem: string | undefined;
     while (p < spanEnd) {
       const rest = cap - (p % cap);
       if (rest < L.RECORD_HEADER_BYTES) {
@@ -370,25 +458,30 @@ export class RingFileReader {
       const i = o >>> 2;
       const length = words[i];
       const total = L.recordBytes(length);
-      if (total > rest) this.#corrupt(p, `record of ${total} bytes crosses the end of the ring`);
+      if (total > rest) {
+        problem = `at position ${p}: a ${total}-byte record crosses the end of the ring`;
+        break;
+      }
       if (p + total > spanEnd) break;
       const position = words[i + 6] + words[i + 7] * TWO_32;
       if (position !== p) {
-        this.#corrupt(p, `record header says position ${position}`);
+        problem = `at position ${p}: record header says position ${position}`;
+        break;
       }
       const type = words[i + 1] & 0xffff;
       if (type !== L.TYPE_PADDING) {
         const seq = words[i + 2] + words[i + 3] * TWO_32;
         let gap = 0;
-        if (this.nextSeq >= 0 && seq !== this.nextSeq) {
-          if (seq < this.nextSeq || !this.#resynced) {
-            this.#corrupt(p, `sequence ${seq}, expected ${this.nextSeq}`);
+        if (nextSeq >= 0 && seq !== nextSeq) {
+          if (seq < nextSeq || !resynced) {
+            problem = `at position ${p}: sequence ${seq}, expected ${nextSeq}`;
+            break;
           }
-          gap = seq - this.nextSeq;
-          this.#lost += gap;
+          gap = seq - nextSeq;
+          lost += gap;
         }
-        this.nextSeq = seq + 1;
-        this.#resynced = false;
+        nextSeq = seq + 1;
+        resynced = false;
         this.#queue.push(
           new RingRecord(
             seq,
@@ -399,7 +492,7 @@ export class RingFileReader {
             p,
             p + total,
             gap,
-            this.#lost,
+            lost,
             this.#decode,
           ),
         );
@@ -407,10 +500,14 @@ export class RingFileReader {
       p += total;
     }
     this.pos = p;
+    this.nextSeq = nextSeq;
+    this.#lost = lost;
+    this.#resynced = resynced;
+    return problem;
   }
 
-  #corrupt(pos: number, what: string): never {
-    throw new RingFileError(this.path, `corrupt record at position ${pos}: ${what}`);
+  #corrupt(what: string): never {
+    throw new RingFileError(this.path, `corrupt ring: ${what}`);
   }
 }
 
@@ -427,8 +524,9 @@ export class RingFileConsumer extends RingFileReader {
 
   /** @internal Use {@link openRingConsumer}. */
   constructor(m: RingMapping, zeroCopy: boolean, spanBytes: number) {
-    super(m, "read_tail", spanBytes);
-    this.zeroCopy = zeroCopy;
+    super(m, "read_tail", spanBytes, zeroCopy);
+    const policy = new DataView(m.file.buffer).getUint32(L.H_POLICY, true);
+    if (zeroCopy && policy === L.POLICY_BLOCK) this.mode = "protected";
     this.#deliveredEnd = this.pos;
     this.#deliveredNextSeq = this.nextSeq;
   }
@@ -464,7 +562,12 @@ export class RingFileConsumer extends RingFileReader {
 export function openRingFile(path: string, options: OpenRingOptions = {}): RingFileReader {
   const m = openMapping(path);
   try {
-    return new RingFileReader(m, options.startAt ?? "latest", options.spanBytes ?? 1 << 20);
+    return new RingFileReader(
+      m,
+      options.startAt ?? "latest",
+      options.spanBytes ?? 1 << 20,
+      options.zeroCopy ?? false,
+    );
   } catch (e) {
     closeMapping(m);
     throw e;
@@ -478,13 +581,6 @@ export function openRingConsumer(
 ): RingFileConsumer {
   const m = openMapping(path);
   try {
-    const policy = new DataView(m.file.buffer).getUint32(L.H_POLICY, true);
-    if (options.zeroCopy && policy !== L.POLICY_BLOCK) {
-      throw new RingFileError(
-        path,
-        "zeroCopy needs a ring with the block policy; this one overwrites, so records are copied",
-      );
-    }
     return new RingFileConsumer(m, options.zeroCopy ?? false, options.spanBytes ?? 1 << 20);
   } catch (e) {
     closeMapping(m);

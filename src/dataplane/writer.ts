@@ -25,6 +25,12 @@ export interface CreateRingOptions {
   blockTimeoutMs?: number;
   /** Id of this stream; default random. Readers see a new id when the ring is re-created. */
   streamId?: bigint;
+  /**
+   * Clock for record timestamps when `commit()` is given none: `precise` (default;
+   * `performance.timeOrigin + performance.now()`, sub-microsecond steps, about 90 ns a call) or
+   * `coarse` (`Date.now()`, millisecond steps, about 45 ns a call).
+   */
+  recordClock?: "precise" | "coarse";
 }
 
 /** Default data region size: 100 MiB. */
@@ -46,8 +52,12 @@ export type ColumnViews = Array<
 
 const TWO_32 = 4294967296;
 
-function nowNs(): number {
+function preciseNowNs(): number {
   return (performance.timeOrigin + performance.now()) * 1e6;
+}
+
+function coarseNowNs(): number {
+  return Date.now() * 1e6;
 }
 
 /**
@@ -84,9 +94,16 @@ export class RingFileWriter {
   #pendingEnd = 0;
   #fixedWidth: boolean;
   #closed = false;
+  #nowNs: () => number;
 
   /** @internal Use {@link createRingFile}. */
-  constructor(m: RingMapping, schema: arrow.Schema, policy: OverrunPolicy, blockTimeoutMs: number) {
+  constructor(
+    m: RingMapping,
+    schema: arrow.Schema,
+    policy: OverrunPolicy,
+    blockTimeoutMs: number,
+    recordClock: "precise" | "coarse",
+  ) {
     this.path = m.path;
     this.capacity = m.capacity;
     this.schema = schema;
@@ -96,6 +113,7 @@ export class RingFileWriter {
     this.#blockTimeoutMs = blockTimeoutMs;
     this.#chunk = Math.max(L.RECORD_ALIGN, L.alignUp(Math.floor(m.capacity / 16), 8));
     this.#fixedWidth = ipc.isFixedWidthSchema(schema);
+    this.#nowNs = recordClock === "coarse" ? coarseNowNs : preciseNowNs;
   }
 
   /** Records written so far (the next record's sequence number). */
@@ -122,8 +140,8 @@ export class RingFileWriter {
   }
 
   /**
-   * Publishes the reserved record. `timestampNs` defaults to the current wall clock
-   * (`performance.timeOrigin + performance.now()`, sub-microsecond steps).
+   * Publishes the reserved record. `timestampNs` defaults to the current wall clock (see
+   * {@link CreateRingOptions.recordClock}).
    */
   commit(timestampNs?: bigint): void {
     const at = this.#pending;
@@ -137,7 +155,7 @@ export class RingFileWriter {
     w[i + 2] = seq % TWO_32;
     w[i + 3] = Math.floor(seq / TWO_32);
     if (timestampNs === undefined) {
-      const ns = nowNs();
+      const ns = this.#nowNs();
       const hi = Math.floor(ns / TWO_32);
       w[i + 4] = ns - hi * TWO_32;
       w[i + 5] = hi;
@@ -396,5 +414,11 @@ export function createRingFile(path: string, options: CreateRingOptions): RingFi
     policy: policy === "block" ? L.POLICY_BLOCK : L.POLICY_OVERWRITE,
     streamId,
   });
-  return new RingFileWriter(m, options.schema, policy, options.blockTimeoutMs ?? 1000);
+  return new RingFileWriter(
+    m,
+    options.schema,
+    policy,
+    options.blockTimeoutMs ?? 1000,
+    options.recordClock ?? "precise",
+  );
 }
