@@ -55,6 +55,12 @@ const TBRANCH_BITS = 0x00400000;
 const ELEMENT_BITS = 0x03000000;
 const OWNER_ARRAY_BITS = 0x03004000;
 
+/**
+ * Most entries in one basket. ROOT has no such limit, but JSROOT 7.11 assumes the last basket
+ * of a branch holds at most 1e6 entries and misses entries past that.
+ */
+export const MAX_BASKET_ENTRIES = 1_000_000;
+
 /** Room reserved before basket data for the largest basket key header. */
 export const BASKET_HEADER_ROOM = 1024;
 
@@ -63,7 +69,10 @@ export function newBranch(column: RootColumn, basketBytes: number): BranchState 
   const itemSize = LEAF_INFO[column.type].size;
   const elements = column.length ?? 1;
   const entrySize = itemSize * elements;
-  const entriesPerBasket = Math.max(1, Math.floor(basketBytes / entrySize));
+  const entriesPerBasket = Math.min(
+    MAX_BASKET_ENTRIES,
+    Math.max(1, Math.floor(basketBytes / entrySize)),
+  );
   const headerRoom = BASKET_HEADER_ROOM + 2 * new TextEncoder().encode(column.name).length;
   const dataStart = Math.ceil(headerRoom / 8) * 8;
   return {
