@@ -1,6 +1,7 @@
 // Runs the `daq` command line as a real subprocess, with the permissions `deno task daq` gives.
 export const DAQ_ARGS = [
   "run",
+  "--no-prompt",
   "--unstable-worker-options",
   "--allow-read",
   "--allow-write",

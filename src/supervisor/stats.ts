@@ -9,7 +9,7 @@ export type JobState =
   | "finished"
   | "failed";
 
-/** One job's figures at one stats tick. Rates are per second over the last interval. */
+/** One job's figures at one stats tick. Rates are per second over about the last second. */
 export interface JobStats {
   name: string;
   type: string;

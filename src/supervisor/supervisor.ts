@@ -75,11 +75,15 @@ interface JobRuntime {
   base: Counters;
   baseHistogram: LatencyHistogram;
   last?: StatsMessage;
-  prev: Counters & { at: number };
+  /** Totals at recent ticks, for rates over the last second. */
+  history: (Counters & { at: number })[];
   stopAsked: boolean;
   lastError?: string;
   restartTimer?: ReturnType<typeof setTimeout>;
 }
+
+/** Rates in stats are taken over about this long. */
+const RATE_WINDOW_MS = 1000;
 
 const ZERO: Counters = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, rows: 0 };
 
@@ -111,7 +115,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       startedAt: 0,
       base: { ...ZERO },
       baseHistogram: createHistogram(),
-      prev: { ...ZERO, at: t0 },
+      history: [{ ...ZERO, at: t0 }],
       stopAsked: false,
     });
   }
@@ -300,7 +304,9 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     const jobStats: JobStats[] = [...jobs.values()].map((rt) => {
       const total = { ...rt.base };
       if (rt.last) addInto(total, rt.last);
-      const dt = Math.max((now - rt.prev.at) / 1000, 1e-9);
+      while (rt.history.length > 1 && now - rt.history[1].at >= RATE_WINDOW_MS) rt.history.shift();
+      const prev = rt.history[0];
+      const dt = Math.max((now - prev.at) / 1000, 1e-9);
       const ins = routeStats.filter((r) => r.to === rt.job.name);
       const outs = routeStats.filter((r) => r.from === rt.job.name);
       const dropsOf = (rs: RouteStats[]) =>
@@ -311,11 +317,11 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         state: rt.state,
         restarts: rt.restarts,
         ...total,
-        msgsInPerS: (total.msgsIn - rt.prev.msgsIn) / dt,
-        bytesInPerS: (total.bytesIn - rt.prev.bytesIn) / dt,
-        msgsOutPerS: (total.msgsOut - rt.prev.msgsOut) / dt,
-        bytesOutPerS: (total.bytesOut - rt.prev.bytesOut) / dt,
-        rowsPerS: (total.rows - rt.prev.rows) / dt,
+        msgsInPerS: (total.msgsIn - prev.msgsIn) / dt,
+        bytesInPerS: (total.bytesIn - prev.bytesIn) / dt,
+        msgsOutPerS: (total.msgsOut - prev.msgsOut) / dt,
+        bytesOutPerS: (total.bytesOut - prev.bytesOut) / dt,
+        rowsPerS: (total.rows - prev.rows) / dt,
         ringFill: ins.reduce((m, r) => Math.max(m, r.fill), 0),
         drops: consumes(rt.job.role) && ins.length ? dropsOf(ins) : dropsOf(outs),
         gaps: ins.reduce((s, r) => s + r.gaps, 0) + (rt.last?.extra.port_gaps ?? 0),
@@ -325,7 +331,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         extra: rt.last?.extra ?? {},
         lastError: rt.lastError,
       };
-      rt.prev = { ...total, at: now };
+      rt.history.push({ ...total, at: now });
       return stats;
     });
     return {
