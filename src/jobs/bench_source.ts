@@ -32,7 +32,7 @@ export function benchBatchLayout(rows: number): BatchLayout {
 
 /**
  * Writes message `seq` of `layout` into `dst`: the framing from the template, timestamps
- * `startNs + i * stepNs`, values `seq + i / rows`.
+ * `startNs + i * stepNs`, values `seq + i * (1 / rows)`.
  */
 export function fillBenchBatch(
   dst: Uint8Array,
@@ -48,16 +48,20 @@ export function fillBenchBatch(
   dst.set(template.subarray(tsEnd, valueOffset), tsEnd);
   dst.set(template.subarray(valueEnd), valueEnd);
   const ts = new Uint32Array(dst.buffer, dst.byteOffset + tsOffset, rows * 2);
-  const hiBase = Math.floor(startNs / 4294967296);
-  const loBase = startNs - hiBase * 4294967296;
-  for (let i = 0; i < rows; i++) {
-    const lo = loBase + i * stepNs;
-    const carry = Math.floor(lo / 4294967296);
-    ts[2 * i] = lo - carry * 4294967296;
-    ts[2 * i + 1] = hiBase + carry;
+  let hi = Math.floor(startNs / 4294967296);
+  let lo = startNs - hi * 4294967296;
+  for (let i = 0; i < 2 * rows; i += 2) {
+    ts[i] = lo;
+    ts[i + 1] = hi;
+    lo += stepNs;
+    if (lo >= 4294967296) {
+      lo -= 4294967296;
+      hi++;
+    }
   }
   const values = new Float64Array(dst.buffer, dst.byteOffset + valueOffset, rows);
-  for (let i = 0; i < rows; i++) values[i] = seq + i / rows;
+  const step = 1 / rows;
+  for (let i = 0; i < rows; i++) values[i] = seq + i * step;
 }
 
 /** Runs the `bench` job. */

@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import { RecordBatchReader } from "apache-arrow";
+import { benchBatchLayout, fillBenchBatch } from "../../src/jobs/bench_source.ts";
+
+Deno.test("bench source: batches written in place decode with apache-arrow's own reader, values exact", () => {
+  const rows = 5000;
+  const layout = benchBatchLayout(rows);
+  const dst = new Uint8Array(layout.template.length);
+  // A start just below a 2^32 boundary so that the high word carries mid-batch.
+  const startNs = 1_763_000_000 * 1e9 + (4294967296 - 1_000_000 - ((1_763_000_000 * 1e9) % 4294967296));
+  fillBenchBatch(dst, layout, 42, startNs, 1000);
+  const batch = RecordBatchReader.from(dst).readAll()[0];
+  assert.equal(batch.numRows, rows);
+  const ts = batch.getChild("timestamp_ns")!.toArray() as BigInt64Array;
+  const values = batch.getChild("value")!.toArray() as Float64Array;
+  for (let i = 0; i < rows; i++) {
+    assert.equal(ts[i], BigInt(startNs) + BigInt(i) * 1000n, `timestamp ${i}`);
+    assert.equal(values[i], 42 + i * (1 / rows), `value ${i}`);
+  }
+});
