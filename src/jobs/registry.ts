@@ -4,6 +4,9 @@
  */
 import type { TableSpec } from "../config/_schema.ts";
 import type { JobConfig, JobRole, SupervisorConfig } from "../config/types.ts";
+import { fileURLToPath } from "node:url";
+import { FLUSHER_CODE_DIRS } from "./_hdf5_flusher_protocol.ts";
+import { ringFilePath } from "./_ring_file_path.ts";
 
 /** A job type: how it is configured, run and confined. */
 export interface JobType {
@@ -138,6 +141,67 @@ export const JOB_TYPES: Record<string, JobType> = {
     module: new URL("./store_csv.ts", import.meta.url).href,
     fields: { ...fileStoreFields },
     permissions: fileStorePermissions,
+  },
+  "store.hdf5": {
+    role: "store",
+    summary: "HDF5 files via a memory-mapped ring file drained by a background flusher",
+    module: new URL("./store_hdf5.ts", import.meta.url).href,
+    fields: {
+      ...fileStoreFields,
+      layout: {
+        type: "string",
+        choices: ["append", "batches"],
+        default: "append",
+        doc: "append: one growing dataset per column (SWMR); batches: one group per batch",
+      },
+      chunk_rows: {
+        type: "number",
+        integer: true,
+        positive: true,
+        doc: "rows per HDF5 chunk; default the rows of the first batch (at least 1024)",
+      },
+      gzip: { type: "number", integer: true, min: 0, max: 9, default: 0, doc: "0 = off" },
+      ring_file_size: {
+        type: "size",
+        default: "100MiB",
+        min: 64 * 1024,
+        doc: "data region of the ring file (ring_size is the SharedArrayBuffer input ring)",
+      },
+      ring_path: {
+        type: "string",
+        doc: "the ring file; default /dev/shm/daq-<supervisor>-<job>.ring",
+      },
+      overrun: {
+        type: "string",
+        choices: ["block", "overwrite"],
+        default: "block",
+        doc: "ring file full: block (wait for the flusher, lossless) or overwrite (counted)",
+      },
+      crash_flusher_after: {
+        type: "number",
+        integer: true,
+        positive: true,
+        doc: "crash the flusher once after this many rows (to exercise its restart)",
+      },
+    },
+    // ffi: libc open/mmap/futex for the ring file. env: h5wasm (Emscripten) copies the whole
+    // environment at start-up (it enumerates process.env), so no list of names is enough.
+    // read on src/ and node_modules/: the job starts the flusher as a nested Worker, whose
+    // modules load with the job's permissions.
+    permissions: (job, sup) => {
+      const dir = storeDir(job, sup);
+      const ring = ringFilePath(job, sup);
+      const code = FLUSHER_CODE_DIRS.filter((u) => u.protocol === "file:").map((u) =>
+        fileURLToPath(u).replace(/\/$/, "")
+      );
+      return {
+        ...NONE,
+        read: [dir, ring, ...code],
+        write: [dir, ring],
+        ffi: true,
+        env: true,
+      };
+    },
   },
 };
 

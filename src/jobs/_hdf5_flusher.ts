@@ -1,0 +1,230 @@
+/**
+ * The background flusher of `store.hdf5`, run in a Worker that the job starts (it inherits the
+ * job's permissions). Every `flushMs` it reads what is new in the ring file since read_tail,
+ * writes it to HDF5, and only then moves read_tail past it: a crash of this Worker loses
+ * nothing that is still in the ring file.
+ *
+ * The job talks to it with `FlusherRequest`s and gets `FlusherReport`s back
+ * (`_hdf5_flusher_protocol.ts`).
+ */
+import { type Hdf5CloseResult, openRotatingHdf5Writer } from "../formats/hdf5/mod.ts";
+import type { RotatingHdf5Writer } from "../formats/hdf5/mod.ts";
+import { openRingConsumer, type RingFileConsumer, TYPE_ARROW_BATCH } from "../dataplane/mod.ts";
+import {
+  type FlusherReport,
+  type FlusherRequest,
+  type FlusherSettings,
+  SOURCE_METADATA_KEY,
+} from "./_hdf5_flusher_protocol.ts";
+
+interface Ring {
+  path: string;
+  consumer: RingFileConsumer;
+  source: string;
+  /** Records of this source lost in earlier ring files. */
+  lostBefore: number;
+  /** Lost records already in the header when this flusher opened the ring. */
+  lostAtOpen: number;
+  /** Lost records this flusher has seen (gaps before the records it read). */
+  lostSeen: number;
+}
+
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<FlusherRequest>) => void) | null;
+  postMessage(msg: FlusherReport): void;
+};
+const report = (msg: FlusherReport) => scope.postMessage(msg);
+
+let settings: FlusherSettings | undefined;
+let ring: Ring | undefined;
+let writer: RotatingHdf5Writer | undefined;
+let rows = 0;
+let flushes = 0;
+let files = 0;
+let crashed = false;
+const closedFiles: Hdf5CloseResult[] = [];
+let lastFlush = 0;
+let flushQueued = false;
+/** Requests run one at a time, in order, on this chain. */
+let queue: Promise<void> = Promise.resolve();
+let failed = false;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function openRing(path: string, lostBefore: number): void {
+  ring?.consumer.close();
+  const consumer = openRingConsumer(path, { zeroCopy: false });
+  const source = consumer.schema.metadata.get(SOURCE_METADATA_KEY) ?? "data";
+  ring = {
+    path,
+    consumer,
+    source,
+    lostBefore,
+    lostAtOpen: consumer.status().lostRecords,
+    lostSeen: 0,
+  };
+}
+
+async function ensureWriter(): Promise<RotatingHdf5Writer> {
+  if (writer) return writer;
+  const s = settings!;
+  writer = await openRotatingHdf5Writer({
+    dir: s.dir,
+    prefix: s.prefix,
+    dateInName: s.dateInName,
+    layout: s.layout,
+    chunkRows: s.chunkRows,
+    gzip: s.gzip,
+    maxBytes: s.rotateBytes,
+    maxSeconds: s.rotateSeconds,
+    config: s.config,
+    softwareVersion: s.softwareVersion,
+    runStart: new Date(s.runStartMs),
+    onFileClosed: (result) => {
+      closedFiles.push(result);
+      report({
+        kind: "log",
+        level: result.complete ? "info" : "warn",
+        text: `closed ${result.path} (${Object.values(result.rows).reduce((a, b) => a + b, 0)} ` +
+          `rows, complete=${result.complete ? 1 : 0}${result.error ? `: ${result.error}` : ""})`,
+      });
+    },
+  });
+  files = 1;
+  report({ kind: "log", level: "info", text: `writing ${writer.path}` });
+  return writer;
+}
+
+/** Writes everything new in the ring to HDF5, then moves read_tail past it. */
+async function flush(): Promise<void> {
+  lastFlush = performance.now();
+  flushQueued = false;
+  const r = ring;
+  if (!r || failed) return;
+  const s = settings!;
+  if (s.crashAfterRows !== undefined && !crashed && rows >= s.crashAfterRows) {
+    crashed = true;
+    throw new Error(`crash_flusher_after = ${s.crashAfterRows}: crashing on purpose`);
+  }
+  let wrote = 0;
+  for (let rec = r.consumer.next(); rec !== null; rec = r.consumer.next()) {
+    r.lostSeen += rec.lostBefore;
+    if (rec.type !== TYPE_ARROW_BATCH) continue;
+    const w = await ensureWriter();
+    const before = w.path;
+    const batch = rec.batch;
+    w.writeBatch(r.source, batch, {
+      lost: r.lostBefore + r.lostAtOpen + r.lostSeen,
+      timestampNs: rec.timestampNs,
+      ringTail: BigInt(rec.end),
+    });
+    if (w.path !== before) {
+      files++;
+      report({ kind: "log", level: "info", text: `writing ${w.path}` });
+    }
+    rows += batch.numRows;
+    wrote++;
+  }
+  // Losses noticed after the last record (the writer lapped us) still reach the file.
+  if (wrote === 0 && r.lostSeen > 0 && writer) {
+    writer.setLost(r.source, r.lostBefore + r.lostAtOpen + r.lostSeen);
+  }
+  r.consumer.commit();
+  flushes++;
+  report({
+    kind: "progress",
+    rows,
+    flushes,
+    files,
+    path: writer?.path ?? "",
+    ringLost: r.consumer.status().lostRecords,
+  });
+}
+
+/** Writes what is left in a ring whose writer is closed or gone, then lets the ring go. */
+async function drain(): Promise<void> {
+  await flush();
+  const r = ring;
+  if (!r) return report({ kind: "drained", ringLost: 0, source: undefined });
+  const lost = r.consumer.status().lostRecords;
+  r.consumer.close();
+  ring = undefined;
+  report({ kind: "drained", ringLost: lost, source: r.source });
+}
+
+function closeWriter(): void {
+  if (!writer) return;
+  writer.close();
+  writer = undefined;
+}
+
+function fail(error: unknown): void {
+  failed = true;
+  const text = errorText(error);
+  try {
+    closeWriter(); // leaves complete = 0 and the error in the file after a failed write
+  } catch (closeError) {
+    report({
+      kind: "log",
+      level: "warn",
+      text: `closing after the failure: ${errorText(closeError)}`,
+    });
+  }
+  report({ kind: "failed", error: text });
+}
+
+/** Errors that say the HDF5 file or the ring file cannot be used: restarting does not help. */
+function isPermanent(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : "";
+  return name === "Hdf5WriteError" || name === "Hdf5SchemaError" || name === "RingFileError" ||
+    name === "NotCapable" || name === "PermissionDenied";
+}
+
+/** Runs `step` in order after the earlier requests; permanent errors are reported, others crash. */
+function enqueue(step: () => void | Promise<void>): void {
+  queue = queue.then(async () => {
+    if (failed) return;
+    try {
+      await step();
+    } catch (error) {
+      if (isPermanent(error)) return fail(error);
+      // Anything else is a bug or a crash: end this Worker so that the job restarts it.
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  });
+}
+
+scope.onmessage = (e: MessageEvent<FlusherRequest>) => {
+  const req = e.data;
+  switch (req.kind) {
+    case "init":
+      settings = req.settings;
+      lastFlush = performance.now();
+      setInterval(() => {
+        if (!ring || flushQueued || performance.now() - lastFlush < settings!.flushMs) return;
+        flushQueued = true;
+        enqueue(flush);
+      }, Math.min(settings.flushMs, 100));
+      break;
+    case "open":
+      enqueue(() => openRing(req.path, req.lostBefore));
+      break;
+    case "flush":
+      enqueue(flush);
+      break;
+    case "drain":
+      enqueue(drain);
+      break;
+    case "finish":
+      enqueue(async () => {
+        if (ring) await drain();
+        closeWriter();
+        report({ kind: "finished", results: closedFiles });
+      });
+      break;
+  }
+};

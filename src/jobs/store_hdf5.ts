@@ -1,0 +1,386 @@
+/**
+ * `store.hdf5`: HDF5 files written in two stages so that the acquisition never waits on HDF5.
+ *
+ * The job's Worker (the front) takes Arrow batches off its input rings and copies each one into
+ * a memory-mapped ring file (`ring_path`, by default in /dev/shm). A flusher in its own nested
+ * Worker (`_hdf5_flusher.ts`) reads what is new in the ring file every `flush_interval`, writes
+ * it to HDF5 and only then moves the ring's read_tail. With `overrun = "block"` the front waits
+ * for the flusher when the ring file is full (lossless); with `"overwrite"` the oldest records
+ * are overwritten and counted (`lost_records`, in stats and in the HDF5 files).
+ *
+ * Other programs may follow the ring file while it is written (`daq tail`,
+ * `tools/python/daq_ring.py`); they never move read_tail.
+ *
+ * One ring file carries one route key and one schema (the key is the schema metadata
+ * `daq.source` and the HDF5 source name). When batches of another key or schema arrive, the
+ * front waits until the flusher has written everything of the current ring, then re-creates the
+ * ring file: fine for a rare change, slow for interleaved sources (use one store per source).
+ *
+ * If the flusher Worker crashes, the front restarts it (counted in `flusher_restarts`); it
+ * resumes at read_tail in a new HDF5 file. If the whole job restarts, what its previous run left
+ * in the ring file is written to HDF5 before the ring is re-created. A file written across a
+ * flusher crash keeps `complete = 0`.
+ */
+import type * as arrow from "apache-arrow";
+import { Schema } from "apache-arrow";
+import {
+  createRingFile,
+  openRingFile,
+  type OverrunPolicy,
+  RingFileError,
+  type RingFileReader,
+  type RingFileWriter,
+  RingFullError,
+  type RingStatus,
+  ringStatus,
+} from "../dataplane/mod.ts";
+import { RecordType } from "../transport/payload.ts";
+import { VERSION } from "../version.ts";
+import {
+  FLUSHER_MODULE,
+  type FlusherReport,
+  type FlusherRequest,
+  type FlusherSettings,
+  SOURCE_METADATA_KEY,
+} from "./_hdf5_flusher_protocol.ts";
+import { ringFilePath } from "./_ring_file_path.ts";
+import { hostJob, type JobContext } from "./host.ts";
+import { storeDir } from "./registry.ts";
+
+/** A `store.hdf5` job cannot go on: bad ring file, failed flusher. The message names the path. */
+export class Hdf5StoreError extends Error {
+  override name = "Hdf5StoreError";
+}
+
+/** Flusher crashes in a row, without a flush in between, before the job gives up. */
+const FLUSHER_RESTART_LIMIT = 5;
+/** How long one blocked write into the ring file waits before the front looks around. */
+const BLOCK_SLICE_MS = 50;
+
+/** The flusher Worker seen from the front: requests, replies, restarts after crashes. */
+class Flusher {
+  restarts = 0;
+  rows = 0;
+  flushes = 0;
+  files = 0;
+  /** Files of earlier flusher Workers (each starts a new file). */
+  #filesBefore = 0;
+  /** Set when the flusher failed for good; the job must fail. */
+  error: Hdf5StoreError | undefined;
+  #worker: Worker | undefined;
+  #ctx: JobContext;
+  #settings: FlusherSettings;
+  #ring: { path: string; lostBefore: number } | undefined;
+  /** The request awaited now (drain or finish), resent to a restarted Worker. */
+  #awaited: { kind: "drain" | "finish"; resolve: (r: FlusherReport) => void } | undefined;
+  #crashesInRow = 0;
+
+  constructor(ctx: JobContext, settings: FlusherSettings) {
+    this.#ctx = ctx;
+    this.#settings = settings;
+    this.#start();
+  }
+
+  #start(): void {
+    const worker = new Worker(FLUSHER_MODULE, {
+      type: "module",
+      name: `${this.#ctx.job.name}-flusher`,
+    });
+    this.#worker = worker;
+    worker.onmessage = (e: MessageEvent<FlusherReport>) => {
+      if (this.#worker === worker) this.#onReport(e.data);
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      if (this.#worker === worker) this.#onCrash(e.message);
+    };
+    this.#post({ kind: "init", settings: this.#settings });
+    if (this.#ring) this.#post({ kind: "open", ...this.#ring });
+    if (this.#awaited) this.#post({ kind: this.#awaited.kind });
+  }
+
+  #post(req: FlusherRequest): void {
+    this.#worker?.postMessage(req);
+  }
+
+  #onCrash(message: string): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#filesBefore += this.files;
+    this.files = 0;
+    this.#crashesInRow++;
+    if (this.#crashesInRow > FLUSHER_RESTART_LIMIT) {
+      return this.#fail(`flusher crashed ${this.#crashesInRow} times in a row: ${message}`);
+    }
+    this.restarts++;
+    this.#ctx.warn(
+      `flusher crashed: ${message}; restart ${this.restarts} (resumes at the ring's read_tail ` +
+        `in a new HDF5 file; the file it was writing keeps complete = 0)`,
+    );
+    this.#start();
+  }
+
+  #fail(error: string): void {
+    this.error = new Hdf5StoreError(`HDF5 flusher failed: ${error}`);
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    const awaited = this.#awaited;
+    this.#awaited = undefined;
+    awaited?.resolve({ kind: "failed", error });
+  }
+
+  #onReport(msg: FlusherReport): void {
+    switch (msg.kind) {
+      case "progress":
+        this.#crashesInRow = 0;
+        this.rows = msg.rows;
+        this.flushes = msg.flushes;
+        this.files = msg.files;
+        break;
+      case "log":
+        if (msg.level === "warn") this.#ctx.warn(msg.text);
+        else this.#ctx.log(msg.text);
+        break;
+      case "failed":
+        this.#fail(msg.error);
+        break;
+      case "drained":
+      case "finished": {
+        const awaited = this.#awaited;
+        if (awaited?.kind === (msg.kind === "drained" ? "drain" : "finish")) {
+          this.#awaited = undefined;
+          awaited.resolve(msg);
+        }
+        break;
+      }
+    }
+  }
+
+  /** Total files started, across restarts. */
+  get totalFiles(): number {
+    return this.#filesBefore + this.files;
+  }
+
+  /** Follow this ring file from its read_tail. */
+  open(path: string, lostBefore: number): void {
+    this.#ring = { path, lostBefore };
+    this.#post({ kind: "open", path, lostBefore });
+  }
+
+  /** Ask for a flush before the interval is up (the ring is filling). */
+  flushSoon(): void {
+    this.#post({ kind: "flush" });
+  }
+
+  #request(kind: "drain" | "finish"): Promise<FlusherReport> {
+    if (this.error) return Promise.resolve({ kind: "failed", error: this.error.message });
+    return new Promise((resolve) => {
+      this.#awaited = { kind, resolve };
+      this.#post({ kind });
+    });
+  }
+
+  /** Writes what is left in the current ring (its writer is closed) and lets it go. */
+  async drain(): Promise<{ ringLost: number; source: string | undefined }> {
+    const r = await this.#request("drain");
+    this.#ring = undefined;
+    if (r.kind === "failed") throw this.error;
+    return r as { ringLost: number; source: string | undefined };
+  }
+
+  /** Writes what is left and closes the HDF5 file; resolves to the closed files. */
+  async finish(): Promise<Extract<FlusherReport, { kind: "finished" }>["results"]> {
+    const r = await this.#request("finish");
+    this.#ring = undefined;
+    if (r.kind === "failed") throw this.error;
+    return (r as Extract<FlusherReport, { kind: "finished" }>).results;
+  }
+
+  terminate(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+}
+
+/**
+ * Looks at what is at the ring path before the job replaces it: nothing, or a ring file (maybe
+ * with records a previous run did not get to write). Anything else is an error naming the path:
+ * the job does not delete a file it did not make.
+ */
+function existingRing(path: string): RingStatus | undefined {
+  // Through libc, not Deno.statSync: Deno refuses to stat paths under /dev without --allow-all.
+  try {
+    return ringStatus(path);
+  } catch (e) {
+    if (e instanceof RingFileError && / open failed \(errno 2\)$/.test(e.message)) return undefined;
+    throw new Hdf5StoreError(
+      `${path} exists but is not a usable daq ring file (${(e as Error).message}); ` +
+        `remove it or set ring_path to another file`,
+    );
+  }
+}
+
+function fieldsKey(schema: arrow.Schema): string {
+  return schema.fields.map((f) => `${f.name}:${f.type}`).join(",");
+}
+
+/** Runs the `store.hdf5` job. */
+export async function run(ctx: JobContext): Promise<void> {
+  const f = ctx.job.fields;
+  const dir = storeDir(ctx.job, ctx.supervisor);
+  const ringPath = ringFilePath(ctx.job, ctx.supervisor);
+  const capacityBytes = f.ring_file_size as number;
+  const policy = f.overrun as OverrunPolicy;
+  const flushMs = f.flush_interval as number;
+  await Deno.mkdir(dir, { recursive: true });
+  const leftover = existingRing(ringPath);
+
+  const flusher = new Flusher(ctx, {
+    dir,
+    prefix: (f.prefix as string | undefined) ?? ctx.job.name,
+    dateInName: f.date_in_name as boolean,
+    layout: f.layout as "append" | "batches",
+    chunkRows: f.chunk_rows as number | undefined,
+    gzip: (f.gzip as number) > 0 ? f.gzip as number : undefined,
+    rotateBytes: f.rotate_size as number,
+    rotateSeconds: f.rotate_interval === undefined ? undefined : f.rotate_interval as number / 1000,
+    flushMs,
+    config: ctx.configJson,
+    softwareVersion: `daq ${VERSION}`,
+    runStartMs: Date.now(),
+    crashAfterRows: ctx.restarts === 0 ? f.crash_flusher_after as number | undefined : undefined,
+  });
+
+  /** Records lost in ring files already drained, by source. */
+  const lostBySource = new Map<string, number>();
+  let lostDrained = 0;
+  let writer: RingFileWriter | undefined;
+  let monitor: RingFileReader | undefined;
+  let ringKey = "";
+  let switches = 0;
+  let blockedMs = 0;
+  let lastFillCheck = 0;
+
+  const figures = () => {
+    const status = monitor?.status();
+    ctx.setFigure("lost_records", lostDrained + (status?.lostRecords ?? 0));
+    ctx.setFigure(
+      "ring_file_fill",
+      status ? (status.writeHead - status.readTail) / status.capacityBytes : 0,
+    );
+    ctx.setFigure("hdf5_rows", flusher.rows);
+    ctx.setFigure("files", flusher.totalFiles);
+    ctx.setFigure("flushes", flusher.flushes);
+    ctx.setFigure("flusher_restarts", flusher.restarts);
+    ctx.setFigure("ring_blocked_ms", Math.round(blockedMs));
+  };
+  const timer = setInterval(figures, ctx.supervisor.statsIntervalMs);
+
+  const drainRing = async () => {
+    writer?.close();
+    writer = undefined;
+    const { ringLost, source } = await flusher.drain();
+    monitor?.close();
+    monitor = undefined;
+    lostDrained += ringLost;
+    if (source !== undefined) lostBySource.set(source, (lostBySource.get(source) ?? 0) + ringLost);
+  };
+
+  const newRing = async (key: string, schema: arrow.Schema) => {
+    if (writer) {
+      await drainRing();
+      if (++switches === 2) {
+        ctx.warn(
+          "batches of several route keys or schemas interleave: each change waits for the " +
+            "flusher; give each source its own store.hdf5 job",
+        );
+      }
+    }
+    const metadata = new Map(schema.metadata);
+    metadata.set(SOURCE_METADATA_KEY, key);
+    writer = createRingFile(ringPath, {
+      schema: new Schema(schema.fields, metadata),
+      capacityBytes,
+      policy,
+      blockTimeoutMs: BLOCK_SLICE_MS,
+    });
+    monitor = openRingFile(ringPath);
+    ringKey = `${key}|${fieldsKey(schema)}`;
+    flusher.open(ringPath, lostBySource.get(key) ?? 0);
+    ctx.log(`ring file ${ringPath} (${capacityBytes} bytes, overrun = ${policy}) for "${key}"`);
+  };
+
+  const write = async (batch: arrow.RecordBatch) => {
+    for (;;) {
+      if (flusher.error) throw flusher.error;
+      try {
+        writer!.write(batch);
+        break;
+      } catch (e) {
+        if (!(e instanceof RingFullError)) throw e;
+        // Full ring, block policy: the flusher is behind. Ask it to hurry, let messages in.
+        blockedMs += BLOCK_SLICE_MS;
+        flusher.flushSoon();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    const now = performance.now();
+    if (now - lastFillCheck > 20) {
+      lastFillCheck = now;
+      const s = monitor!.status();
+      if (s.writeHead - s.readTail > s.capacityBytes / 2) flusher.flushSoon();
+    }
+  };
+
+  let failure: unknown;
+  try {
+    if (leftover && leftover.uncommittedBytes > 0) {
+      ctx.warn(
+        `${ringPath} holds ${leftover.recordsWritten - leftover.readTailSeq} records that a ` +
+          `previous run did not write to HDF5: writing them first`,
+      );
+      flusher.open(ringPath, 0);
+      await drainRing();
+    }
+    for await (const msg of ctx.receive()) {
+      if (msg.type !== RecordType.arrow) continue;
+      const batch = ctx.batchOf(msg);
+      ctx.countRows(batch.numRows);
+      if (!writer || ringKey !== `${msg.key}|${fieldsKey(batch.schema)}`) {
+        await newRing(msg.key, batch.schema);
+      }
+      await write(batch);
+    }
+  } catch (e) {
+    failure = e;
+  }
+  clearInterval(timer);
+  try {
+    figures();
+    if (!flusher.error) {
+      if (monitor) await drainRing();
+      const results = await flusher.finish();
+      const incomplete = results.filter((r) => !r.complete);
+      if (incomplete.length) {
+        throw new Hdf5StoreError(
+          `HDF5 files left incomplete: ${
+            incomplete.map((r) => `${r.path} (${r.error})`).join(", ")
+          }`,
+        );
+      }
+      if (failure === undefined) Deno.removeSync(ringPath);
+    }
+  } catch (e) {
+    failure ??= e;
+  } finally {
+    writer?.close();
+    flusher.terminate();
+    monitor?.close();
+    monitor = undefined;
+    figures();
+  }
+  if (failure !== undefined) throw failure;
+  if (flusher.error) throw flusher.error;
+}
+
+if (import.meta.main) hostJob(run);
