@@ -1,5 +1,10 @@
 /** Reader side of bench/ring_file.ts: follows (or consumes) a ring, counting records. */
-import { openRingConsumer, openRingFile, type RingFileConsumer } from "../src/dataplane/mod.ts";
+import {
+  openRingConsumer,
+  openRingFile,
+  type RingFileConsumer,
+  type WaitOptions,
+} from "../src/dataplane/mod.ts";
 
 interface Job {
   path: string;
@@ -9,13 +14,19 @@ interface Job {
   spanBytes: number;
 }
 
-self.onmessage = async (e: MessageEvent<Job>) => {
+/** This Worker's global scope. */
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent) => void) | null;
+  postMessage(msg: unknown): void;
+};
+
+scope.onmessage = async (e: MessageEvent<Job>) => {
   const { path, consumer, wait, zeroCopy, spanBytes } = e.data;
   const reader = consumer
     ? openRingConsumer(path, { zeroCopy, spanBytes })
     : openRingFile(path, { startAt: "oldest", zeroCopy, spanBytes });
   let torn = 0;
-  self.postMessage({ ready: true });
+  scope.postMessage({ ready: true });
   let records = 0;
   let bytes = 0;
   let sum = 0;
@@ -35,7 +46,7 @@ self.onmessage = async (e: MessageEvent<Job>) => {
     if (consumer && (records & 1023) === 0) (reader as RingFileConsumer).commit();
   }
   const ms = performance.now() - t0;
-  self.postMessage({
+  scope.postMessage({
     records,
     bytes,
     lost: reader.lostRecords,

@@ -48,6 +48,7 @@ export const O_CLOEXEC = 0o2000000;
 const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
+const MAP_POPULATE = 0x8000;
 const MS_SYNC = 4;
 const SEEK_END = 2;
 const SYS_FUTEX = 202n;
@@ -93,7 +94,7 @@ export function mapFile(
   writable: boolean,
 ): Deno.PointerObject | number {
   const prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
-  const p = lib().mmap(null, BigInt(length), prot, MAP_SHARED, fd, 0n);
+  const p = lib().mmap(null, BigInt(length), prot, MAP_SHARED | MAP_POPULATE, fd, 0n);
   const address = Deno.UnsafePointer.value(p);
   if (p === null || address === 0xffffffffffffffffn || address === -1n) return -errno();
   return p;

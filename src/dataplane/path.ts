@@ -4,11 +4,13 @@ function safeName(part: string): string {
   return part.replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 
-function isDirectory(path: string): boolean {
+function hasDevShm(): boolean {
   try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
+    return Deno.statSync("/dev/shm").isDirectory;
+  } catch (e) {
+    // Deno refuses to stat paths under /dev without --allow-all; every Linux has /dev/shm.
+    if (e instanceof Deno.errors.NotFound) return false;
+    return Deno.build.os === "linux";
   }
 }
 
@@ -19,6 +21,6 @@ function isDirectory(path: string): boolean {
  */
 export function defaultRingPath(supervisorId: string, jobId: string, dataDir: string): string {
   const name = `daq-${safeName(supervisorId)}-${safeName(jobId)}.ring`;
-  const dir = isDirectory("/dev/shm") ? "/dev/shm" : dataDir;
+  const dir = hasDevShm() ? "/dev/shm" : dataDir;
   return `${dir.replace(/\/+$/, "")}/${name}`;
 }

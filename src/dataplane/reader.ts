@@ -18,6 +18,7 @@ import { RingFileError } from "./errors.ts";
 import type { OverrunPolicy } from "./writer.ts";
 
 const TWO_32 = 4294967296;
+const ARENA_BYTES = 1 << 20;
 
 /** One record read from the ring. */
 export class RingRecord {
@@ -85,7 +86,7 @@ export interface OpenRingOptions {
   /** `latest` (default): only records written from now on; `oldest`: everything still in the
    * ring; `read_tail`: from the consumer's committed position. */
   startAt?: StartAt;
-  /** Most bytes copied out of the ring in one span (default 1 MiB). */
+  /** Most bytes copied out of the ring in one span (default 256 KiB). */
   spanBytes?: number;
   /**
    * Hand out records whose payloads are views into the ring instead of copies. The writer may
@@ -104,7 +105,7 @@ export interface OpenConsumerOptions {
    * {@link RingFileReader.intact} after use, as for followers.
    */
   zeroCopy?: boolean;
-  /** Most bytes read in one span (default 1 MiB). */
+  /** Most bytes read in one span (default 256 KiB). */
   spanBytes?: number;
 }
 
@@ -194,6 +195,8 @@ export class RingFileReader {
   #spanBytes: number;
   #queue: RingRecord[] = [];
   #queueIndex = 0;
+  #arena = new Uint8Array(0);
+  #arenaUsed = 0;
   #lost = 0;
   #overruns = 0;
   #resynced = false;
@@ -223,11 +226,29 @@ export class RingFileReader {
       this.pos = load(L.I64_READ_TAIL);
       this.nextSeq = load(L.I64_READ_TAIL_SEQ);
     } else if (startAt === "oldest") {
-      this.pos = load(L.I64_OLDEST);
-      this.nextSeq = -1;
+      [this.pos, this.nextSeq] = this.#oldestWithSeq();
     } else {
       this.pos = load(L.I64_WRITE_HEAD);
-      this.nextSeq = -1;
+      // Unknown until the first record arrives; a reader lapped before that cannot count
+      // what it lost (it still counts the overrun).
+      this.nextSeq = this.pos === 0 ? 0 : -1;
+    }
+  }
+
+  /** The oldest record's position and sequence number, read consistently. */
+  #oldestWithSeq(): [number, number] {
+    const m = this.m;
+    const cap = m.capacity;
+    for (;;) {
+      const oldest = Number(Atomics.load(m.h64, L.I64_OLDEST));
+      const head = Number(Atomics.load(m.h64, L.I64_WRITE_HEAD));
+      let p = oldest;
+      if (cap - (p % cap) < L.RECORD_HEADER_BYTES) p += cap - (p % cap);
+      if (p >= head) return [oldest, head === 0 ? 0 : -1];
+      const i = (p % cap) / 4;
+      // Padding records carry the next record's sequence number too.
+      const seq = m.data32[i + 2] + m.data32[i + 3] * TWO_32;
+      if (!this.#overrun(p)) return [oldest, seq];
     }
   }
 
@@ -410,7 +431,7 @@ export class RingFileReader {
         spanEnd = Math.min(spanEnd, pos + Math.max(this.#spanBytes, first));
       }
       if (this.mode === "copy") {
-        const bytes = m.data.slice(offset, offset + (spanEnd - pos));
+        const bytes = this.#copyOut(offset, spanEnd - pos);
         if (this.#overrun(pos)) {
           this.#resync();
           continue;
@@ -433,6 +454,22 @@ export class RingFileReader {
       if (problem) this.#corrupt(problem);
       return true;
     }
+  }
+
+  /**
+   * Copies `length` bytes of the data region into the current arena (a new one when it is
+   * full). Arenas are never reused, so records handed out earlier stay valid; carving spans
+   * from large arenas costs far less than one allocation per span.
+   */
+  #copyOut(offset: number, length: number): Uint8Array {
+    if (this.#arena.length - this.#arenaUsed < length) {
+      this.#arena = new Uint8Array(Math.max(ARENA_BYTES, length));
+      this.#arenaUsed = 0;
+    }
+    const out = this.#arena.subarray(this.#arenaUsed, this.#arenaUsed + length);
+    out.set(this.m.data.subarray(offset, offset + length));
+    this.#arenaUsed += L.alignUp(length, 8);
+    return out;
   }
 
   /**
@@ -565,7 +602,7 @@ export function openRingFile(path: string, options: OpenRingOptions = {}): RingF
     return new RingFileReader(
       m,
       options.startAt ?? "latest",
-      options.spanBytes ?? 1 << 20,
+      options.spanBytes ?? 256 << 10,
       options.zeroCopy ?? false,
     );
   } catch (e) {
@@ -581,7 +618,7 @@ export function openRingConsumer(
 ): RingFileConsumer {
   const m = openMapping(path);
   try {
-    return new RingFileConsumer(m, options.zeroCopy ?? false, options.spanBytes ?? 1 << 20);
+    return new RingFileConsumer(m, options.zeroCopy ?? false, options.spanBytes ?? 256 << 10);
   } catch (e) {
     closeMapping(m);
     throw e;

@@ -14,9 +14,15 @@ type Job =
     capacityBytes: number;
     policy: "overwrite" | "block";
   }
-  | { role: "follower" | "consumer"; path: string };
+  | { role: "follower" | "consumer"; path: string; zeroCopy?: boolean };
 
-self.onmessage = async (e: MessageEvent<Job>) => {
+/** This Worker's global scope. */
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent) => void) | null;
+  postMessage(msg: unknown): void;
+};
+
+scope.onmessage = async (e: MessageEvent<Job>) => {
   const job = e.data;
   if (job.role === "writer") {
     const writer = createRingFile(job.path, {
@@ -25,9 +31,9 @@ self.onmessage = async (e: MessageEvent<Job>) => {
       policy: job.policy,
       blockTimeoutMs: 10_000,
     });
-    self.postMessage({ ready: true });
+    scope.postMessage({ ready: true });
     // Wait for the go signal so readers are attached before the first record.
-    await new Promise((resolve) => (self.onmessage = resolve));
+    await new Promise((resolve) => (scope.onmessage = resolve));
     const t0 = performance.now();
     for (let seq = 0; seq < job.count; seq++) {
       fillPayload(writer.reserve(job.payloadBytes), seq);
@@ -35,16 +41,18 @@ self.onmessage = async (e: MessageEvent<Job>) => {
     }
     const ms = performance.now() - t0;
     writer.close();
-    self.postMessage({ done: true, ms });
+    scope.postMessage({ done: true, ms });
     return;
   }
+  const zeroCopy = job.zeroCopy ?? false;
   const reader = job.role === "consumer"
-    ? openRingConsumer(job.path)
-    : openRingFile(job.path, { startAt: "oldest" });
-  self.postMessage({ ready: true });
+    ? openRingConsumer(job.path, { zeroCopy })
+    : openRingFile(job.path, { startAt: "oldest", zeroCopy });
+  scope.postMessage({ ready: true });
   let received = 0;
   let badPayload = 0;
   let outOfOrder = 0;
+  let overwrittenViews = 0;
   let last = -1;
   for (;;) {
     const r = reader.next();
@@ -58,7 +66,10 @@ self.onmessage = async (e: MessageEvent<Job>) => {
     if (r.seq <= last) outOfOrder++;
     if (r.seq !== last + 1 + r.lostBefore) outOfOrder++;
     last = r.seq;
-    if (!payloadMatches(r.payload, r.seq)) badPayload++;
+    // A zero-copy view may be overwritten while we look at it: only a mismatch on a view that
+    // is still intact afterwards is an error.
+    if (!payloadMatches(r.payload, r.seq) && reader.intact(r)) badPayload++;
+    if (zeroCopy && !reader.intact(r)) overwrittenViews++;
     if (job.role === "consumer" && received % 1024 === 0) {
       (reader as ReturnType<typeof openRingConsumer>).commit();
     }
@@ -72,7 +83,8 @@ self.onmessage = async (e: MessageEvent<Job>) => {
     outOfOrder,
     last,
     headerLost: reader.status().lostRecords,
+    overwrittenViews,
   };
   reader.close();
-  self.postMessage(result);
+  scope.postMessage(result);
 };
