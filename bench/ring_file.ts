@@ -162,6 +162,21 @@ async function arrowBatches(rows: number, count: number, mode: "reserveBatch" | 
 try {
   console.log(`ring at ${path}; 64 MiB data region; reader in a Worker`);
   const M = 1_000_000;
+  for (const clock of ["precise", "coarse"] as const) {
+    const writer = createRingFile(path, {
+      schema: SCHEMA,
+      capacityBytes: 64 << 20,
+      recordClock: clock,
+    });
+    const payload = new Uint8Array(64).fill(1);
+    const t0 = performance.now();
+    for (let i = 0; i < 5 * M; i++) writer.writeBytes(payload);
+    const rate = (5 * M) / ((performance.now() - t0) / 1000);
+    writer.close();
+    console.log(
+      `64 B, no reader (baseline), ${clock} clock`.padEnd(44) + ` write ${fmtRate(rate)}/s`,
+    );
+  }
   await rawRecords("64 B, overwrite, follower copies", 64, 5 * M, "overwrite", {});
   await rawRecords("64 B, overwrite, follower copies, coarse clock", 64, 5 * M, "overwrite", {
     clock: "coarse",
