@@ -1,0 +1,22 @@
+/** Errors raised by the remote link. */
+
+/** An endpoint is malformed, already in use, or cannot be bound or connected. */
+export class RemoteEndpointError extends Error {
+  override name = "RemoteEndpointError";
+  /** The endpoint as given, e.g. `tcp://127.0.0.1:5556`. */
+  readonly endpoint: string;
+  constructor(endpoint: string, reason: string, options?: ErrorOptions) {
+    super(`ZeroMQ endpoint "${endpoint}": ${reason}`, options);
+    this.endpoint = endpoint;
+  }
+}
+
+/** A received multipart message does not follow docs/wire-format.md. */
+export class WireFormatError extends Error {
+  override name = "WireFormatError";
+}
+
+/** Invalid options given to a publisher, subscriber or proxy. */
+export class RemoteOptionsError extends Error {
+  override name = "RemoteOptionsError";
+}

@@ -1,0 +1,68 @@
+/**
+ * Links between supervisors on different hosts over ZeroMQ: publishers, subscribers, the
+ * proxy between them, and CURVE keys. The wire format is specified in docs/wire-format.md so
+ * that other languages (e.g. pyzmq) can take part.
+ *
+ * Publishers connect to the proxy's XSUB side, subscribers to its XPUB side (or publishers
+ * bind and subscribers connect to them directly). Small msgpack payloads are batched on the
+ * wire; Arrow IPC payloads go out one per message. Subscribers drop their own origin's
+ * messages (no echo) and duplicates, count sequence gaps, and track peers from heartbeats.
+ *
+ * ```ts
+ * import { openPublisher, openSubscriber, runProxy } from "./mod.ts";
+ * import { pack, unpack } from "msgpackr";
+ *
+ * // Host C: the proxy (usually `daq proxy`, or src/remote/proxy_main.ts).
+ * const stop = new AbortController();
+ * const proxy = runProxy({ xsub: "tcp://*:5556", xpub: "tcp://*:5557", signal: stop.signal,
+ *   onStats: (s) => console.log(s.messagesPerSec, s.subscribers) });
+ *
+ * // Host A: publish.
+ * const pub = await openPublisher({ endpoint: "tcp://hostc:5556", bind: false, origin: "sup-a" });
+ * await pub.send("events", "msgpack", pack({ channel: 3, value: 0.5 }), ["events"]);
+ *
+ * // Host B: subscribe (in another process or Worker than the publisher).
+ * const sub = await openSubscriber({
+ *   endpoints: ["tcp://hostc:5557"], topics: ["events"], origin: "sup-b",
+ * });
+ * for await (const message of sub) {
+ *   console.log(message.origin, message.seq, unpack(message.payload));
+ *   // message.origin !== "sup-b": the job marks it so it is never published again.
+ * }
+ * console.log(sub.stats().gaps, sub.peers());
+ * await pub.close(); await sub.close(); stop.abort(); await proxy;
+ * ```
+ *
+ * Permissions: `--allow-ffi --allow-read` (zeromq) and `--allow-env` (msgpackr).
+ *
+ * @module
+ */
+export { type CurveKeyPair, type CurveOptions, generateKeyPair } from "./curve.ts";
+export { RemoteEndpointError, RemoteOptionsError, WireFormatError } from "./errors.ts";
+export {
+  type BatchOptions,
+  openPublisher,
+  type Publisher,
+  type PublisherOptions,
+  type PublisherStats,
+} from "./publisher.ts";
+export {
+  isFromLink,
+  openSubscriber,
+  type PeerStatus,
+  type RemoteMessage,
+  type Subscriber,
+  type SubscriberOptions,
+  type SubscriberStats,
+} from "./subscriber.ts";
+export { type ProxyOptions, type ProxyStats, runProxy } from "./proxy.ts";
+export {
+  decodeMessage,
+  encodeMessage,
+  HEARTBEAT_TOPIC,
+  type PayloadType,
+  WIRE_VERSION,
+  type WireHeader,
+  type WireMessage,
+  type WireType,
+} from "./wire.ts";

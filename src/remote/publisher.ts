@@ -1,0 +1,295 @@
+/**
+ * Publishing side of a link: a ZeroMQ PUB socket that writes wire messages
+ * (docs/wire-format.md), batching small msgpack payloads and sending heartbeats.
+ *
+ * @module
+ */
+import * as zmq from "zeromq";
+import { applyCurve, type CurveOptions } from "./curve.ts";
+import { RemoteOptionsError } from "./errors.ts";
+import { bindEndpoint, connectEndpoint } from "./_endpoint.ts";
+import { backoff, isAgain } from "./_poll.ts";
+import type { ZapRegistration } from "./_zap.ts";
+import {
+  encodeHeartbeat,
+  encodeMessage,
+  HEARTBEAT_TOPIC,
+  nowNs,
+  type PayloadType,
+  WIRE_VERSION,
+  type WireType,
+} from "./wire.ts";
+
+/** When small msgpack payloads are flushed as one wire message. */
+export interface BatchOptions {
+  /** Flush when this many payloads are queued on a topic (default 256; 1 disables batching). */
+  maxMessages?: number;
+  /** Flush when the queued payloads of a topic reach this many bytes (default 65536). */
+  maxBytes?: number;
+  /** Flush queued payloads at most this long after the first was queued (default 1 ms). */
+  lingerMs?: number;
+}
+
+/** Options of {@link openPublisher}. */
+export interface PublisherOptions {
+  /** Where to bind or connect, e.g. `tcp://127.0.0.1:5556` or `tcp://*:0`... */
+  endpoint: string;
+  /** Bind (peers connect here) or connect (e.g. to a proxy's XSUB side). */
+  bind: boolean;
+  /** Id of this supervisor, written into every header. */
+  origin: string;
+  /** Send high-water mark in wire messages (default 1000). */
+  hwm?: number;
+  /** At the high-water mark: wait and retry ("block", default) or drop and count ("drop"). */
+  onHwm?: "block" | "drop";
+  /** CURVE keys; server when binding, client when connecting. */
+  curve?: CurveOptions;
+  /** Heartbeat period in ms (default 1000; 0 turns heartbeats off). */
+  heartbeatIntervalMs?: number;
+  /** Batching of msgpack payloads. */
+  batch?: BatchOptions;
+  /** How long close() lets queued messages drain, in ms (default 500). */
+  lingerMs?: number;
+}
+
+/** Counters of a publisher. */
+export interface PublisherStats {
+  /** Payloads handed to ZeroMQ. */
+  messagesOut: number;
+  /** Payload bytes handed to ZeroMQ. */
+  bytesOut: number;
+  /** Wire (multipart) messages handed to ZeroMQ, heartbeats excluded. */
+  wireMessagesOut: number;
+  /** Payloads dropped at the high-water mark ("drop" mode). */
+  drops: number;
+  /** Heartbeats sent. */
+  heartbeatsOut: number;
+}
+
+/** An open publisher; see {@link openPublisher}. */
+export interface Publisher {
+  /** The origin id written into headers. */
+  readonly origin: string;
+  /** Bound address (with the real port when bound to port 0 or *) or the connected endpoint. */
+  readonly endpoint: string;
+  /**
+   * Sends one payload on `topic`. "msgpack" payloads are batched per topic; "arrow" payloads
+   * (Arrow IPC stream bytes) go out at once, after anything queued on the same topic.
+   * Resolves once the payload is queued or sent; in "block" mode it waits while ZeroMQ is at
+   * the high-water mark.
+   */
+  send(
+    topic: string,
+    type: PayloadType,
+    payload: Uint8Array,
+    routeKeys?: readonly string[],
+  ): Promise<void>;
+  /** Sends every queued batch now. */
+  flush(): Promise<void>;
+  /** Current counters. */
+  stats(): PublisherStats;
+  /** Flushes, stops heartbeats and closes the socket. */
+  close(): Promise<void>;
+}
+
+interface PendingBatch {
+  topic: string;
+  routeKeys: readonly string[];
+  payloads: Uint8Array[];
+  bytes: number;
+}
+
+const DEFAULT_HWM = 1000;
+
+/** Opens a publisher that binds or connects `endpoint`. */
+export async function openPublisher(options: PublisherOptions): Promise<Publisher> {
+  const { origin, bind } = options;
+  if (typeof origin !== "string" || origin === "") {
+    throw new RemoteOptionsError("openPublisher: origin must be a non-empty string");
+  }
+  const onHwm = options.onHwm ?? "block";
+  if (onHwm !== "block" && onHwm !== "drop") {
+    throw new RemoteOptionsError(`openPublisher: onHwm must be "block" or "drop", got ${onHwm}`);
+  }
+  const maxMessages = options.batch?.maxMessages ?? 256;
+  const maxBytes = options.batch?.maxBytes ?? 65536;
+  const lingerMs = options.batch?.lingerMs ?? 1;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
+
+  const socket = new zmq.Publisher({
+    sendHighWaterMark: options.hwm ?? DEFAULT_HWM,
+    noDrop: true,
+    linger: options.lingerMs ?? 500,
+  });
+  let zap: ZapRegistration | undefined;
+  let endpoint = options.endpoint;
+  try {
+    if (options.curve) zap = await applyCurve(socket, options.curve, bind ? "server" : "client");
+    if (bind) endpoint = await bindEndpoint(socket, options.endpoint);
+    else connectEndpoint(socket, options.endpoint);
+  } catch (error) {
+    zap?.release();
+    socket.close();
+    throw error;
+  }
+
+  const session = (Math.random() * 0x1_0000_0000) >>> 0;
+  const startedMs = Date.now();
+  const nextSeq = new Map<string, number>();
+  const pending = new Map<string, PendingBatch>();
+  const stats: PublisherStats = {
+    messagesOut: 0,
+    bytesOut: 0,
+    wireMessagesOut: 0,
+    drops: 0,
+    heartbeatsOut: 0,
+  };
+  let closed = false;
+  let sendTail: Promise<void> = Promise.resolve();
+  let lingerTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function takeSeq(topic: string, count: number): number {
+    const seq = nextSeq.get(topic) ?? 1;
+    nextSeq.set(topic, seq + count);
+    return seq;
+  }
+
+  async function writeFrames(frames: Uint8Array[], mode: "block" | "drop"): Promise<boolean> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        await socket.send(frames);
+        return true;
+      } catch (error) {
+        if (!isAgain(error)) throw error;
+        if (mode === "drop" || socket.closed) return false;
+        await backoff(attempt);
+      }
+    }
+  }
+
+  /** Queues a wire message behind earlier ones (zeromq.js allows one send at a time). */
+  function enqueue(
+    topic: string,
+    type: WireType,
+    payloads: Uint8Array[],
+    routeKeys: readonly string[],
+  ): Promise<void> {
+    const seq = takeSeq(topic, payloads.length);
+    const run = async () => {
+      const frames = encodeMessage(topic, {
+        v: WIRE_VERSION,
+        origin,
+        session,
+        seq,
+        type,
+        route_keys: routeKeys as string[],
+        timestamp_ns: nowNs(),
+        count: payloads.length,
+      }, payloads);
+      if (type === "heartbeat") {
+        if (await writeFrames(frames, "drop")) stats.heartbeatsOut++;
+        return;
+      }
+      if (await writeFrames(frames, onHwm)) {
+        stats.messagesOut += payloads.length;
+        for (const payload of payloads) stats.bytesOut += payload.byteLength;
+        stats.wireMessagesOut++;
+      } else {
+        stats.drops += payloads.length;
+      }
+    };
+    const result = sendTail.then(run);
+    sendTail = result.catch(() => {});
+    return result;
+  }
+
+  function flushBatch(batch: PendingBatch): Promise<void> {
+    pending.delete(batch.topic);
+    const type = batch.payloads.length === 1 ? "msgpack" : "batch";
+    return enqueue(batch.topic, type, batch.payloads, batch.routeKeys);
+  }
+
+  function flushAll(): Promise<void> {
+    if (lingerTimer !== undefined) clearTimeout(lingerTimer);
+    lingerTimer = undefined;
+    for (const batch of [...pending.values()]) flushBatch(batch);
+    return sendTail;
+  }
+
+  function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+    return a.length === b.length && a.every((key, i) => key === b[i]);
+  }
+
+  function sendHeartbeat(): void {
+    if (closed) return;
+    enqueue(HEARTBEAT_TOPIC, "heartbeat", [
+      encodeHeartbeat({
+        interval_ms: heartbeatIntervalMs,
+        messages_out: stats.messagesOut,
+        bytes_out: stats.bytesOut,
+        drops: stats.drops,
+        started_ms: startedMs,
+      }),
+    ], []).catch(() => {});
+  }
+
+  let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  if (heartbeatIntervalMs > 0) {
+    const timer = setInterval(sendHeartbeat, heartbeatIntervalMs);
+    Deno.unrefTimer(timer);
+    heartbeatTimer = timer;
+    sendHeartbeat();
+  }
+
+  return {
+    origin,
+    endpoint,
+    async send(topic, type, payload, routeKeys = []) {
+      if (closed) throw new RemoteOptionsError(`publisher ${origin}: send() after close()`);
+      if (topic === HEARTBEAT_TOPIC) {
+        throw new RemoteOptionsError(`publisher ${origin}: topic "${HEARTBEAT_TOPIC}" is reserved`);
+      }
+      if (type === "arrow") {
+        const queued = pending.get(topic);
+        if (queued) flushBatch(queued);
+        return await enqueue(topic, "arrow", [payload], routeKeys);
+      }
+      if (type !== "msgpack") {
+        throw new RemoteOptionsError(
+          `publisher ${origin}: type must be "arrow" or "msgpack", got ${JSON.stringify(type)}`,
+        );
+      }
+      let batch = pending.get(topic);
+      if (batch && !sameKeys(batch.routeKeys, routeKeys)) {
+        flushBatch(batch);
+        batch = undefined;
+      }
+      if (!batch) {
+        batch = { topic, routeKeys: [...routeKeys], payloads: [], bytes: 0 };
+        pending.set(topic, batch);
+      }
+      batch.payloads.push(payload);
+      batch.bytes += payload.byteLength;
+      if (batch.payloads.length >= maxMessages || batch.bytes >= maxBytes) {
+        return await flushBatch(batch);
+      }
+      if (lingerTimer === undefined) {
+        lingerTimer = setTimeout(() => {
+          lingerTimer = undefined;
+          flushAll().catch(() => {});
+        }, lingerMs);
+      }
+    },
+    flush: flushAll,
+    stats: () => ({ ...stats }),
+    async close() {
+      if (closed) return;
+      await flushAll();
+      closed = true;
+      if (heartbeatTimer !== undefined) clearInterval(heartbeatTimer);
+      await sendTail.catch(() => {});
+      socket.close();
+      zap?.release();
+    },
+  };
+}

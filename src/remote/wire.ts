@@ -1,0 +1,191 @@
+/**
+ * Encoding and decoding of link messages; the format is specified in docs/wire-format.md.
+ *
+ * A wire message is a ZeroMQ multipart message: `[topic, header, payload_0, ...]`.
+ *
+ * @module
+ */
+import { Packr } from "msgpackr";
+import { WireFormatError } from "./errors.ts";
+
+/** Version written in every header (`v`). */
+export const WIRE_VERSION = 1;
+
+/** Topic on which publishers send heartbeats. */
+export const HEARTBEAT_TOPIC = "_hb";
+
+/** Kinds of wire message. */
+export type WireType = "arrow" | "msgpack" | "batch" | "heartbeat";
+
+/** Kinds of payload an application sends and receives. */
+export type PayloadType = "arrow" | "msgpack";
+
+const WIRE_TYPES: ReadonlySet<string> = new Set(["arrow", "msgpack", "batch", "heartbeat"]);
+
+/** The decoded msgpack header (frame 1). */
+export interface WireHeader {
+  /** Wire format version, {@link WIRE_VERSION}. */
+  v: number;
+  /** Id of the supervisor that published the message. */
+  origin: string;
+  /** Random id of the publisher instance; a new value means sequence numbers restarted. */
+  session: number;
+  /** Sequence number of the first payload, per origin + topic + session. */
+  seq: number;
+  /** What the payload frames hold. */
+  type: WireType;
+  /** Route keys of the payloads. */
+  route_keys: string[];
+  /** Nanoseconds since the Unix epoch when the message was sent. */
+  timestamp_ns: bigint;
+  /** Number of payload frames after the header. */
+  count: number;
+}
+
+/** A decoded wire message. */
+export interface WireMessage {
+  /** Topic (frame 0). */
+  topic: string;
+  /** Header (frame 1). */
+  header: WireHeader;
+  /** Payload frames, `header.count` of them. */
+  payloads: Uint8Array[];
+}
+
+/** Counters carried by a heartbeat payload. */
+export interface HeartbeatPayload {
+  /** Heartbeat period of the sender in milliseconds. */
+  interval_ms: number;
+  /** Payloads sent so far. */
+  messages_out: number;
+  /** Payload bytes sent so far. */
+  bytes_out: number;
+  /** Payloads dropped at the high-water mark so far. */
+  drops: number;
+  /** Milliseconds since the Unix epoch when the publisher opened. */
+  started_ms: number;
+}
+
+// "auto": 64-bit integers become numbers when they fit in 2^53, bigints otherwise.
+const packr = new Packr({
+  useRecords: false,
+  int64AsType: "auto" as unknown as "bigint",
+});
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Encodes a header as a msgpack map. */
+export function encodeHeader(header: WireHeader): Uint8Array {
+  return packr.pack(header);
+}
+
+function fail(what: string): never {
+  throw new WireFormatError(`wire header: ${what} (see docs/wire-format.md)`);
+}
+
+function toSafeInteger(value: unknown, field: string): number {
+  if (typeof value === "bigint") {
+    if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      fail(`"${field}" = ${value} is outside 0..2^53-1`);
+    }
+    return Number(value);
+  }
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    fail(`"${field}" must be a non-negative integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Decodes and validates a header frame; throws WireFormatError naming the bad field. */
+export function decodeHeader(bytes: Uint8Array): WireHeader {
+  let raw: Record<string, unknown>;
+  try {
+    raw = packr.unpack(bytes);
+  } catch (error) {
+    throw new WireFormatError(`wire header: not valid msgpack (${(error as Error).message})`);
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail("expected a map");
+  const v = raw.v;
+  if (v !== WIRE_VERSION) fail(`"v" must be ${WIRE_VERSION}, got ${JSON.stringify(v)}`);
+  if (typeof raw.origin !== "string" || raw.origin === "") {
+    fail(`"origin" must be a non-empty string`);
+  }
+  if (typeof raw.type !== "string" || !WIRE_TYPES.has(raw.type)) {
+    fail(`"type" must be one of arrow, msgpack, batch, heartbeat; got ${JSON.stringify(raw.type)}`);
+  }
+  const keys = raw.route_keys ?? [];
+  if (!Array.isArray(keys) || !keys.every((key) => typeof key === "string")) {
+    fail(`"route_keys" must be an array of strings`);
+  }
+  const timestamp = raw.timestamp_ns;
+  let timestampNs: bigint;
+  if (typeof timestamp === "bigint") timestampNs = timestamp;
+  else if (typeof timestamp === "number" && Number.isInteger(timestamp)) {
+    timestampNs = BigInt(timestamp);
+  } else fail(`"timestamp_ns" must be an integer`);
+  return {
+    v,
+    origin: raw.origin,
+    session: raw.session === undefined ? 0 : toSafeInteger(raw.session, "session"),
+    seq: toSafeInteger(raw.seq, "seq"),
+    type: raw.type as WireType,
+    route_keys: keys,
+    timestamp_ns: timestampNs,
+    count: toSafeInteger(raw.count, "count"),
+  };
+}
+
+/** Builds the frames of a wire message: topic, header, then the payloads. */
+export function encodeMessage(
+  topic: string,
+  header: WireHeader,
+  payloads: readonly Uint8Array[],
+): Uint8Array[] {
+  return [textEncoder.encode(topic), encodeHeader(header), ...payloads];
+}
+
+/** Decodes the frames of a wire message; throws WireFormatError if they do not match the spec. */
+export function decodeMessage(frames: readonly Uint8Array[]): WireMessage {
+  if (frames.length < 2) {
+    throw new WireFormatError(
+      `wire message: expected at least 2 frames (topic, header), got ${frames.length}`,
+    );
+  }
+  let topic: string;
+  try {
+    topic = textDecoder.decode(frames[0]);
+  } catch {
+    throw new WireFormatError("wire message: topic frame is not valid UTF-8");
+  }
+  const header = decodeHeader(frames[1]);
+  if (frames.length - 2 !== header.count) {
+    throw new WireFormatError(
+      `wire message on topic "${topic}": header count ${header.count} but ${
+        frames.length - 2
+      } payload frames`,
+    );
+  }
+  return { topic, header, payloads: frames.slice(2) };
+}
+
+/** Encodes heartbeat counters as msgpack. */
+export function encodeHeartbeat(payload: HeartbeatPayload): Uint8Array {
+  return packr.pack(payload);
+}
+
+/** Decodes heartbeat counters; throws WireFormatError if they are not a msgpack map. */
+export function decodeHeartbeat(bytes: Uint8Array): HeartbeatPayload {
+  let raw: unknown;
+  try {
+    raw = packr.unpack(bytes);
+  } catch (error) {
+    throw new WireFormatError(`heartbeat: not valid msgpack (${(error as Error).message})`);
+  }
+  if (raw === null || typeof raw !== "object") throw new WireFormatError("heartbeat: not a map");
+  return raw as HeartbeatPayload;
+}
+
+/** Nanoseconds since the Unix epoch, as a bigint. */
+export function nowNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
