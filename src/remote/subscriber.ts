@@ -268,11 +268,13 @@ export async function openSubscriber(options: SubscriberOptions): Promise<Subscr
         firstSeq,
         lastSeq,
       })),
-    async close() {
-      if (closed) return;
-      closed = true;
-      socket.close();
-      zap?.release();
+    close() {
+      if (!closed) {
+        closed = true;
+        socket.close();
+        zap?.release();
+      }
+      return Promise.resolve();
     },
   };
 }
