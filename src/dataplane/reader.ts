@@ -10,7 +10,7 @@
  * safe until it commits past them; otherwise check `intact(record)` after using one.
  */
 import type * as arrow from "apache-arrow";
-import * as ipc from "./_arrow_ipc.ts";
+import * as ipc from "../arrow/ipc.ts";
 import * as libc from "./_libc.ts";
 import * as L from "./_layout.ts";
 import { closeMapping, openMapping, type RingMapping } from "./_mapping.ts";

@@ -4,7 +4,7 @@
  * `write_head`.
  */
 import type * as arrow from "apache-arrow";
-import * as ipc from "./_arrow_ipc.ts";
+import * as ipc from "../arrow/ipc.ts";
 import * as libc from "./_libc.ts";
 import * as L from "./_layout.ts";
 import { closeMapping, createMapping, type RingMapping, syncMappingToFile } from "./_mapping.ts";

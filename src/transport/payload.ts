@@ -25,7 +25,7 @@ import {
   readBatchLayout,
   writeBatchBody,
   writeBatchMetadata,
-} from "../dataplane/_arrow_ipc.ts";
+} from "../arrow/ipc.ts";
 
 /** Record types carried by rings. */
 export const RecordType = {
