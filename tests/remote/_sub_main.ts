@@ -1,4 +1,5 @@
 // Test fixture: a subscriber process. Config as JSON in Deno.args[0]; prints one JSON summary.
+import { tableFromIPC } from "apache-arrow";
 import { unpack } from "msgpackr";
 import { openSubscriber } from "../../src/remote/mod.ts";
 import type { CurveOptions } from "../../src/remote/mod.ts";
@@ -23,6 +24,7 @@ const subscriber = await openSubscriber({
 console.log(JSON.stringify({ event: "ready" }));
 
 let received = 0;
+let rows = 0;
 let inOrder = true;
 let payloadsMatch = true;
 const lastSeq = new Map<string, number>();
@@ -43,6 +45,13 @@ for await (const message of subscriber) {
   if (message.type === "msgpack") {
     const body = unpack(message.payload) as { i: number; origin: string };
     if (body.i !== message.seq - 1 || body.origin !== message.origin) payloadsMatch = false;
+  } else {
+    // The publisher fixture numbers rows consecutively: row r of payload i has timestamp
+    // (i * rows + r) * 1000 ns.
+    const table = tableFromIPC(message.payload);
+    const first = table.getChild("timestamp_ns")?.get(0) as bigint;
+    if (first !== BigInt((message.seq - 1) * table.numRows) * 1000n) payloadsMatch = false;
+    rows += table.numRows;
   }
   if (received >= config.expect) break;
 }
@@ -50,6 +59,7 @@ clearInterval(watchdog);
 console.log(JSON.stringify({
   event: "summary",
   received,
+  rows,
   inOrder,
   payloadsMatch,
   stats: subscriber.stats(),

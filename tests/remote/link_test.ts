@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { fixture, freePort, spawnDeno, startProxy } from "./_helpers.ts";
+
+Deno.test("publisher process -> proxy process -> subscriber process: complete and in order", async () => {
+  const ports = { xsub: freePort(), xpub: freePort() };
+  const proxy = await startProxy(ports);
+  const xpub = `tcp://127.0.0.1:${ports.xpub}`;
+  const sub = spawnDeno(fixture("_sub_main.ts"), [JSON.stringify({
+    endpoints: [xpub],
+    topics: ["ev", "tables"],
+    origin: "B",
+    expect: 20_000 + 50,
+  })]);
+  // Same origin as the publisher: must receive nothing (no echo).
+  const echo = spawnDeno(fixture("_sub_main.ts"), [JSON.stringify({
+    endpoints: [xpub],
+    topics: ["ev"],
+    origin: "A",
+    expect: 1,
+    idleTimeoutMs: 1500,
+  })]);
+  await sub.next("ready");
+  await echo.next("ready");
+  const xsub = `tcp://127.0.0.1:${ports.xsub}`;
+  const events = spawnDeno(fixture("_pub_main.ts"), [JSON.stringify({
+    endpoint: xsub,
+    origin: "A",
+    topic: "ev",
+    count: 20_000,
+    startDelayMs: 800,
+  })]);
+  const tables = spawnDeno(fixture("_pub_main.ts"), [JSON.stringify({
+    endpoint: xsub,
+    origin: "A",
+    topic: "tables",
+    kind: "arrow",
+    rows: 1000,
+    count: 50,
+    startDelayMs: 800,
+  })]);
+  const summary = await sub.next("summary", 30_000);
+  const eventsDone = await events.next("done");
+  await tables.next("done");
+  const proxyStats = proxy.lines.filter((line) => line.event === "stats").map((line) =>
+    line as { subscribers: number; messages: number }
+  );
+  proxy.process.kill("SIGTERM");
+  const stopped = await proxy.next("stopped");
+  const echoSummary = await echo.next("summary");
+  for (const child of [sub, echo, events, tables, proxy]) {
+    assert.equal((await child.exit()).code, 0);
+  }
+
+  assert.equal(summary.received, 20_050);
+  assert.equal(summary.rows, 50 * 1000);
+  assert.equal(summary.inOrder, true);
+  assert.equal(summary.payloadsMatch, true);
+  const stats = summary.stats as Record<string, number>;
+  assert.equal(stats.gaps, 0);
+  assert.equal(stats.duplicates, 0);
+  assert.ok(stats.wireMessagesIn < 1000, `msgpack payloads were batched (${stats.wireMessagesIn})`);
+  const streams = summary.streams as { topic: string; firstSeq: number; lastSeq: number }[];
+  const ev = streams.find((stream) => stream.topic === "ev");
+  assert.deepEqual([ev?.firstSeq, ev?.lastSeq], [1, 20_000]);
+  const peers = summary.peers as { origin: string; alive: boolean; messages: number }[];
+  assert.equal(peers.length, 1);
+  assert.equal(peers[0].origin, "A");
+  assert.equal(peers[0].alive, true);
+  assert.equal((eventsDone.stats as { drops: number }).drops, 0);
+
+  assert.equal(echoSummary.received, 0);
+  assert.ok((echoSummary.stats as { ownEchoes: number }).ownEchoes > 0);
+
+  assert.ok(proxyStats.some((line) => line.subscribers === 2), "proxy saw both subscribers");
+  assert.ok((stopped.messages as number) >= stats.wireMessagesIn - stats.heartbeatsIn);
+});

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { pack } from "msgpackr";
+import {
+  decodeMessage,
+  encodeMessage,
+  WIRE_VERSION,
+  WireFormatError,
+  type WireHeader,
+} from "../../src/remote/mod.ts";
+import { acceptSeq, newCounters, newStream } from "../../src/remote/_sequence.ts";
+
+const header: WireHeader = {
+  v: WIRE_VERSION,
+  origin: "sup-a",
+  session: 4_000_000_000,
+  seq: 2 ** 40,
+  type: "batch",
+  route_keys: ["ev", "x"],
+  timestamp_ns: 1_800_000_000_123_456_789n,
+  count: 2,
+};
+
+Deno.test("wire message round trip keeps 64-bit fields exact", () => {
+  const payloads = [pack({ a: 1 }), pack([1, 2, 3])];
+  const frames = encodeMessage("ev", header, payloads);
+  assert.equal(frames.length, 4);
+  const decoded = decodeMessage(frames);
+  assert.equal(decoded.topic, "ev");
+  assert.deepEqual(decoded.header, header);
+  assert.deepEqual(decoded.payloads, payloads);
+});
+
+Deno.test("malformed wire messages raise WireFormatError naming the problem", () => {
+  const bad = (frames: Uint8Array[], pattern: RegExp) =>
+    assert.throws(() => decodeMessage(frames), (error: Error) => {
+      assert.ok(error instanceof WireFormatError);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  const topic = new TextEncoder().encode("ev");
+  bad([topic], /at least 2 frames/);
+  bad(encodeMessage("ev", header, [pack(1)]), /count 2 but 1 payload/);
+  bad([topic, pack({ ...header, v: 2 })], /"v" must be 1/);
+  bad([topic, pack({ ...header, origin: "" })], /"origin"/);
+  bad([topic, pack({ ...header, type: "json" })], /"type"/);
+  bad([topic, pack({ ...header, seq: -1 })], /"seq"/);
+  bad([topic, new Uint8Array([0xdc, 0x00])], /not valid msgpack/);
+  bad([topic, pack(5)], /expected a map/);
+});
+
+Deno.test("sequence tracking: duplicates dropped, gaps counted, late arrivals recovered", () => {
+  const counters = newCounters();
+  const stream = newStream(1, 10);
+  assert.equal(acceptSeq(stream, 11, counters), true);
+  assert.equal(acceptSeq(stream, 11, counters), false);
+  assert.equal(counters.duplicates, 1);
+  assert.equal(acceptSeq(stream, 15, counters), true);
+  assert.equal(counters.gaps, 3);
+  assert.equal(counters.gapEvents, 1);
+  assert.equal(acceptSeq(stream, 13, counters), true);
+  assert.equal(counters.gaps, 2);
+  assert.equal(counters.late, 1);
+  assert.equal(acceptSeq(stream, 13, counters), false);
+  assert.equal(acceptSeq(stream, 9, counters), false);
+  assert.equal(acceptSeq(stream, 5000, counters), true);
+  assert.equal(counters.gaps, 2 + 4984);
+  assert.equal(acceptSeq(stream, 14, counters), false, "outside the window: duplicate");
+});
