@@ -187,7 +187,9 @@ export const JOB_TYPES: Record<string, JobType> = {
     // ffi: libc open/mmap/futex for the ring file. env: h5wasm (Emscripten) copies the whole
     // environment at start-up (it enumerates process.env), so no list of names is enough.
     // read on src/ and node_modules/: the job starts the flusher as a nested Worker, whose
-    // modules load with the job's permissions.
+    // modules load with the job's permissions. /tmp: h5wasm's libc writes HDF5 error stacks
+    // to /tmp/tmpfile_XXXXXX (hard-coded); without it a disk-full error reads "Requires read
+    // access to /tmp/tmpfile_..." instead of "No space left on device".
     permissions: (job, sup) => {
       const dir = storeDir(job, sup);
       const ring = ringFilePath(job, sup);
@@ -196,8 +198,8 @@ export const JOB_TYPES: Record<string, JobType> = {
       );
       return {
         ...NONE,
-        read: [dir, ring, ...code],
-        write: [dir, ring],
+        read: [dir, ring, "/tmp", ...code],
+        write: [dir, ring, "/tmp"],
         ffi: true,
         env: true,
       };
