@@ -16,6 +16,7 @@ import { UsageError } from "./_args.ts";
 import { benchCommand } from "./bench.ts";
 import { checkCommand } from "./check.ts";
 import { runCommand } from "./run.ts";
+import { tailCommand } from "./tail.ts";
 
 export { UsageError } from "./_args.ts";
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   run: { summary: "run an acquisition from a config (default: the shipped one)", run: runCommand },
   check: { summary: "validate a config and print its jobs and routes", run: checkCommand },
   bench: { summary: "stress-test the pipeline: MB/s, msgs/s, latency, loss", run: benchCommand },
+  tail: { summary: "follow a ring file of a live acquisition", run: tailCommand },
 };
 
 function usage(): string {

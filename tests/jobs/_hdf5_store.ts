@@ -178,3 +178,43 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms: numbe
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
+
+/** A `daq run` of hdf5Config in the background, with its ring file path. */
+export interface LiveRun {
+  child: Deno.ChildProcess;
+  ring: string;
+  /** Sends SIGINT and returns the exit code and stderr. */
+  stop(): Promise<{ code: number; stderr: string }>;
+}
+
+/**
+ * Starts `daq run` of a signal source (`rateHz`, 500-row batches) into store.hdf5 and waits
+ * until its ring file exists.
+ */
+export async function startLiveRun(dir: string, id: string, rateHz: number): Promise<LiveRun> {
+  const { spawnDaq } = await import("../_daq.ts");
+  await Deno.writeTextFile(
+    `${dir}/lab.toml`,
+    hdf5Config({ id, source: `rate_hz = ${rateHz}` }).replace(`rate_hz = ${RATE_HZ}\n`, ""),
+  );
+  const child = spawnDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`, "--quiet"]);
+  const ring = `/dev/shm/daq-${id}-h5.ring`;
+  const run: LiveRun = {
+    child,
+    ring,
+    async stop() {
+      try {
+        child.kill("SIGINT");
+      } catch { /* already ended */ }
+      const out = await child.output();
+      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+    },
+  };
+  try {
+    await waitFor(() => Deno.lstat(ring).then(() => true, () => false), 15000, ring);
+  } catch (e) {
+    const { stderr } = await run.stop();
+    throw new Error(`${(e as Error).message}; daq run said: ${stderr}`);
+  }
+  return run;
+}
