@@ -9,13 +9,24 @@
  */
 import { type Hdf5CloseResult, openRotatingHdf5Writer } from "../formats/hdf5/mod.ts";
 import type { RotatingHdf5Writer } from "../formats/hdf5/mod.ts";
-import { openRingConsumer, type RingFileConsumer, TYPE_ARROW_BATCH } from "../dataplane/mod.ts";
+import type * as arrow from "apache-arrow";
+import {
+  openRingConsumer,
+  type RingFileConsumer,
+  type RingRecord,
+  ringStatus,
+  TYPE_ARROW_BATCH,
+} from "../dataplane/mod.ts";
+import { canConcat, concatBatches } from "./_concat_batches.ts";
 import {
   type FlusherReport,
   type FlusherRequest,
   type FlusherSettings,
   SOURCE_METADATA_KEY,
 } from "./_hdf5_flusher_protocol.ts";
+
+/** About how many bytes of records go into one HDF5 write (append layout). */
+const WRITE_BYTES = 4 << 20;
 
 interface Ring {
   path: string;
@@ -55,7 +66,9 @@ function errorText(error: unknown): string {
 
 function openRing(path: string, lostBefore: number): void {
   ring?.consumer.close();
-  const consumer = openRingConsumer(path, { zeroCopy: false });
+  // A block ring's records stay put until read_tail passes them: read them in place.
+  const zeroCopy = ringStatus(path).policy === "block";
+  const consumer = openRingConsumer(path, { zeroCopy });
   const source = consumer.schema.metadata.get(SOURCE_METADATA_KEY) ?? "data";
   ring = {
     path,
@@ -108,25 +121,48 @@ async function flush(): Promise<void> {
     crashed = true;
     throw new Error(`crash_flusher_after = ${s.crashAfterRows}: crashing on purpose`);
   }
+  // Records are joined into writes of about WRITE_BYTES (append layout: fewer HDF5 flushes),
+  // and read_tail moves after each write, so that a blocked writer gets room early.
+  const join = s.layout === "append" && canConcat(r.consumer.schema);
+  let group: arrow.RecordBatch[] = [];
+  let groupBytes = 0;
+  let last: RingRecord | undefined;
   let wrote = 0;
+  const writeGroup = async () => {
+    if (last === undefined) return;
+    if (group.length > 0) {
+      const w = await ensureWriter();
+      const before = w.path;
+      const lost = r.lostBefore + r.lostAtOpen + r.lostSeen;
+      const batches = join ? [concatBatches(group)] : group;
+      for (const batch of batches) {
+        w.writeBatch(r.source, batch, {
+          lost,
+          timestampNs: last.timestampNs,
+          ringTail: BigInt(last.end),
+        });
+        rows += batch.numRows;
+      }
+      if (w.path !== before) {
+        files++;
+        report({ kind: "log", level: "info", text: `writing ${w.path}` });
+      }
+      wrote += group.length;
+    }
+    r.consumer.commit(last);
+    group = [];
+    groupBytes = 0;
+    last = undefined;
+  };
   for (let rec = r.consumer.next(); rec !== null; rec = r.consumer.next()) {
     r.lostSeen += rec.lostBefore;
+    last = rec;
     if (rec.type !== TYPE_ARROW_BATCH) continue;
-    const w = await ensureWriter();
-    const before = w.path;
-    const batch = rec.batch;
-    w.writeBatch(r.source, batch, {
-      lost: r.lostBefore + r.lostAtOpen + r.lostSeen,
-      timestampNs: rec.timestampNs,
-      ringTail: BigInt(rec.end),
-    });
-    if (w.path !== before) {
-      files++;
-      report({ kind: "log", level: "info", text: `writing ${w.path}` });
-    }
-    rows += batch.numRows;
-    wrote++;
+    group.push(rec.batch);
+    groupBytes += rec.payload.length;
+    if (!join || groupBytes >= WRITE_BYTES) await writeGroup();
   }
+  await writeGroup();
   // Losses noticed after the last record (the writer lapped us) still reach the file.
   if (wrote === 0 && r.lostSeen > 0 && writer) {
     writer.setLost(r.source, r.lostBefore + r.lostAtOpen + r.lostSeen);
