@@ -39,8 +39,10 @@ Deno.test("proxy killed and restarted mid-run: both sides reconnect, the loss is
   assert.equal(summary.inOrder, true);
   assert.equal(summary.payloadsMatch, true);
   assert.equal(stream.lastSeq, count, "messages after the restart arrived");
-  assert.ok(stats.gaps > 0, "messages lost while the proxy was down are counted");
-  assert.ok(stats.gapEvents >= 1);
+  // Whether anything is lost depends on timing: the connecting PUB socket queues messages while
+  // the proxy is down (up to its HWM) and delivers them after reconnecting; what was inside the
+  // killed proxy is lost. Either way every number must be accounted for.
+  assert.equal(stats.gapEvents > 0, stats.gaps > 0);
   assert.equal(
     (summary.received as number) + stats.gaps,
     stream.lastSeq - stream.firstSeq + 1,
