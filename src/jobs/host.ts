@@ -214,7 +214,9 @@ function createContext(
     signal,
     stopping,
     async send(type, length, fill, rows = 0, sentMs = performance.timeOrigin + performance.now()) {
-      for (const w of outputs) await w.write(type, length, fill, sentMs, signal);
+      // No abort signal: a write blocked on a full ring completes even during a stop, so that
+      // a clean stop loses nothing (a consumer given up on turns its rings into counted drops).
+      for (const w of outputs) await w.write(type, length, fill, sentMs);
       counts.msgsOut++;
       counts.bytesOut += length;
       counts.rows += rows;

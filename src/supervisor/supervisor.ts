@@ -74,6 +74,8 @@ interface JobRuntime {
   /** Counters of earlier Workers of this job (a new Worker counts from zero). */
   base: Counters;
   baseHistogram: LatencyHistogram;
+  /** Figures of the last Worker that ended, shown until a new one reports. */
+  lastFigures?: { extra: Record<string, number>; latency: StatsMessage["latency"] };
   last?: StatsMessage;
   /** Totals at recent ticks, for rates over the last second. */
   history: (Counters & { at: number })[];
@@ -176,6 +178,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       addInto(rt.base, rt.last);
       mergeHistogram(rt.baseHistogram, rt.last.latencyHistogram);
     }
+    if (rt.last) rt.lastFigures = { extra: rt.last.extra, latency: rt.last.latency };
     rt.last = undefined;
     rt.worker?.terminate();
     rt.worker = undefined;
@@ -324,11 +327,12 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         rowsPerS: (total.rows - prev.rows) / dt,
         ringFill: ins.reduce((m, r) => Math.max(m, r.fill), 0),
         drops: consumes(rt.job.role) && ins.length ? dropsOf(ins) : dropsOf(outs),
-        gaps: ins.reduce((s, r) => s + r.gaps, 0) + (rt.last?.extra.port_gaps ?? 0),
-        latencyP50Ms: rt.last?.latency.p50 ?? 0,
-        latencyP99Ms: rt.last?.latency.p99 ?? 0,
-        latencyMaxMs: rt.last?.latency.max ?? 0,
-        extra: rt.last?.extra ?? {},
+        gaps: ins.reduce((s, r) => s + r.gaps, 0) +
+          ((rt.last ?? rt.lastFigures)?.extra.port_gaps ?? 0),
+        latencyP50Ms: (rt.last ?? rt.lastFigures)?.latency.p50 ?? 0,
+        latencyP99Ms: (rt.last ?? rt.lastFigures)?.latency.p99 ?? 0,
+        latencyMaxMs: (rt.last ?? rt.lastFigures)?.latency.max ?? 0,
+        extra: (rt.last ?? rt.lastFigures)?.extra ?? {},
         lastError: rt.lastError,
       };
       rt.history.push({ ...total, at: now });
