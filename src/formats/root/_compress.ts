@@ -54,8 +54,12 @@ function compressBlock(block: Uint8Array, c: RootCompression, level: number): Ui
       return [new TextEncoder().encode("L4"), Uint8Array.of(1), xxhash64(out), out];
     }
     case "zstd": {
+      // One output chunk larger than ZSTD_compressBound: with several chunks, node:zlib ends
+      // the output with a second, empty frame, which ROOT never writes and which sends the
+      // zstd decoder JSROOT uses on Node (@oneidentity/zstd-js) into an endless loop.
       const out = zlib.zstdCompressSync(block, {
         pledgedSrcSize: block.length,
+        chunkSize: zstdCompressBound(block.length),
         params: { [zlib.constants.ZSTD_c_compressionLevel]: level },
       } as zlib.ZstdOptions);
       return [new TextEncoder().encode("ZS"), Uint8Array.of(1), out];
@@ -63,6 +67,11 @@ function compressBlock(block: Uint8Array, c: RootCompression, level: number): Ui
     default:
       return [];
   }
+}
+
+/** ZSTD_COMPRESSBOUND: the largest zstd frame `n` input bytes can give. */
+function zstdCompressBound(n: number): number {
+  return n + (n >>> 8) + (n < 128 * 1024 ? (128 * 1024 - n) >>> 11 : 0);
 }
 
 /**

@@ -50,9 +50,9 @@ export const LEAF_INFO: Record<
 const SUPPORTED = "Int8-64, Uint8-64, Float32, Float64, Bool, Timestamp, " +
   "or a FixedSizeList of one of those";
 
-/** Checks a column definition; throws RootSchemaError naming the column. */
-export function validateColumn(column: RootColumn, tree: string): void {
-  const where = `tree '${tree}', column '${column.name}'`;
+/** Checks a column definition; throws RootSchemaError naming the column (and tree, if given). */
+export function validateColumn(column: RootColumn, tree?: string): void {
+  const where = `${tree === undefined ? "" : `tree '${tree}', `}column '${column.name}'`;
   if (column.name.length === 0) throw new RootSchemaError(`${where}: empty column name`);
   if (/[\/\[\]:\s]/.test(column.name)) {
     throw new RootSchemaError(`${where}: name must not contain '/', '[', ']', ':' or spaces`);
@@ -107,10 +107,16 @@ export function rootColumnFromArrowField(field: arrow.Field): RootColumn {
  * Maps an Arrow schema to ROOT columns: Int8..Uint64, Float32/64, Bool and Timestamp
  * (written as Long64_t, in the timestamp's own unit), and FixedSizeList of those as
  * fixed-size arrays per entry. Throws RootSchemaError naming the first column ROOT cannot
- * hold (strings, variable-length or nested lists, structs, dictionaries, ...).
+ * hold (strings, variable-length or nested lists, structs, dictionaries, ...), has a name a
+ * branch cannot take, or appears twice.
  */
 export function rootColumnsFromArrowSchema(schema: arrow.Schema): RootColumn[] {
   const columns = schema.fields.map(rootColumnFromArrowField);
-  for (const c of columns) validateColumn(c, "(schema)");
+  const seen = new Set<string>();
+  for (const c of columns) {
+    validateColumn(c);
+    if (seen.has(c.name)) throw new RootSchemaError(`column '${c.name}': duplicate column name`);
+    seen.add(c.name);
+  }
   return columns;
 }
