@@ -150,6 +150,7 @@ export function parseConfigFiles(
     throw new ConfigError({ file: files.map((f) => f.file).join(", ") }, "no [[jobs]] defined");
   }
   const routes = resolveRoutes(jobs, files);
+  checkInputSchemas(jobs, routes, files);
   return { supervisor, jobs, routes, files: files.map((f) => f.file) };
 }
 
@@ -261,4 +262,23 @@ function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[
     });
   }
   return routes;
+}
+
+/** Lets each consumer check the schemas its sources declare (e.g. store.root: ROOT types). */
+function checkInputSchemas(
+  jobs: JobConfig[],
+  routes: RouteConfig[],
+  files: { file: string; text: string }[],
+): void {
+  for (const job of jobs) {
+    const inputs = routes.filter((r) => r.to === job.name).map((r) => {
+      const from = jobs.find((j) => j.name === r.from)!;
+      return { key: r.key, from: r.from, schema: JOB_TYPES[from.type].schema?.(from) };
+    });
+    const problem = JOB_TYPES[job.type].checkInputs?.(job, inputs);
+    if (problem === undefined) continue;
+    const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
+    const text = files.find((f) => f.file === job.file)?.text ?? "";
+    fail(site(job.file, text, `jobs[${idx}]`), "inputs", problem);
+  }
 }

@@ -2,11 +2,13 @@
  * The job types `daq` knows: their config fields, their role in the data flow, the Worker
  * module that runs them and the Deno permissions that Worker gets.
  */
+import { Field, Float64, Int64, Schema } from "apache-arrow";
 import type { TableSpec } from "../config/_schema.ts";
 import type { JobConfig, JobRole, SupervisorConfig } from "../config/types.ts";
 import { fileURLToPath } from "node:url";
 import { FLUSHER_CODE_DIRS } from "./_hdf5_flusher_protocol.ts";
 import { ringFilePath } from "./_ring_file_path.ts";
+import { rootColumnsFromArrowSchema, RootSchemaError } from "../formats/root/schema.ts";
 
 /** A job type: how it is configured, run and confined. */
 export interface JobType {
@@ -20,6 +22,30 @@ export interface JobType {
   module: string;
   /** The Deno permissions the job's Worker gets: no more than the job needs. */
   permissions(job: JobConfig, supervisor: SupervisorConfig): Deno.PermissionOptionsObject;
+  /** For sources that know their columns from their config: the schema of what they send. */
+  schema?(job: JobConfig): Schema | undefined;
+  /**
+   * For consumers: checks at config time what their inputs send (schema undefined when the
+   * source does not declare one). Returns the problem, naming the column, or undefined.
+   */
+  checkInputs?(job: JobConfig, inputs: InputSchema[]): string | undefined;
+}
+
+/** One route into a consumer, with the schema its producer declares (if it does). */
+export interface InputSchema {
+  /** Route key. */
+  key: string;
+  /** Producer job. */
+  from: string;
+  schema: Schema | undefined;
+}
+
+/** The schema of rows with an int64 `timestamp_ns` column and float64 `columns`. */
+function timestampedFloat64Schema(columns: string[]): Schema {
+  return new Schema([
+    new Field("timestamp_ns", new Int64(), false),
+    ...columns.map((name) => new Field(name, new Float64(), false)),
+  ]);
 }
 
 /**
@@ -59,6 +85,33 @@ const fileStorePermissions = (
   return { ...NONE, read: [dir], write: [dir] };
 };
 
+/** `store.root`: every declared column fits a TTree leaf, and tree names are valid. */
+function checkRootStoreInputs(job: JobConfig, inputs: InputSchema[]): string | undefined {
+  const treeName = job.fields.tree_name as string | undefined;
+  const treeColumns = new Map<string, { from: string; columns: string }>();
+  for (const input of inputs) {
+    const tree = treeName ?? input.key;
+    if (/[\/;]/.test(tree)) {
+      const what = treeName ? "tree_name" : `tree name (route key "${input.key}")`;
+      return `${what} "${tree}" must not contain "/" or ";"`;
+    }
+    if (!input.schema) continue;
+    let columns: string;
+    try {
+      columns = JSON.stringify(rootColumnsFromArrowSchema(input.schema));
+    } catch (e) {
+      if (!(e instanceof RootSchemaError)) throw e;
+      return `job "${input.from}" sends ${e.message}`;
+    }
+    const other = treeColumns.get(tree);
+    if (other && other.columns !== columns) {
+      return `jobs "${other.from}" and "${input.from}" send different columns into tree "${tree}"`;
+    }
+    treeColumns.set(tree, { from: input.from, columns });
+  }
+  return undefined;
+}
+
 /** Every job type, by its `type` key. */
 export const JOB_TYPES: Record<string, JobType> = {
   signal: {
@@ -96,6 +149,8 @@ export const JOB_TYPES: Record<string, JobType> = {
       },
     },
     permissions: () => NONE,
+    schema: (job) =>
+      timestampedFloat64Schema((job.fields.channels as { name: string }[]).map((c) => c.name)),
   },
   bench: {
     role: "source",
@@ -118,6 +173,8 @@ export const JOB_TYPES: Record<string, JobType> = {
       max_messages: { type: "number", integer: true, min: 0, doc: "stop after this many messages" },
     },
     permissions: () => NONE,
+    schema: (job) =>
+      job.fields.payload_bytes === undefined ? timestampedFloat64Schema(["value"]) : undefined,
   },
   "store.null": {
     role: "store",
@@ -141,6 +198,35 @@ export const JOB_TYPES: Record<string, JobType> = {
     module: new URL("./store_csv.ts", import.meta.url).href,
     fields: { ...fileStoreFields },
     permissions: fileStorePermissions,
+  },
+  "store.root": {
+    role: "store",
+    summary: "CERN ROOT files: one TTree per route key (or tree_name), rotation by size and time",
+    module: new URL("./store_root.ts", import.meta.url).href,
+    fields: {
+      ...fileStoreFields,
+      tree_name: { type: "string", doc: "tree for every input; default one tree per route key" },
+      compression: {
+        type: "string",
+        choices: ["none", "zlib", "lz4", "zstd"],
+        default: "zstd",
+        doc: "basket compression",
+      },
+      compression_level: {
+        type: "number",
+        integer: true,
+        min: 1,
+        max: 22,
+        doc: "1-9 for zlib and lz4, 1-22 for zstd; default zlib 1, lz4 4, zstd 5",
+      },
+      basket_bytes: {
+        type: "size",
+        default: "128KiB",
+        doc: "uncompressed bytes per basket and branch",
+      },
+    },
+    permissions: fileStorePermissions,
+    checkInputs: checkRootStoreInputs,
   },
   "store.hdf5": {
     role: "store",

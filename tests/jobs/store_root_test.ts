@@ -1,0 +1,345 @@
+import assert from "node:assert/strict";
+import * as arrow from "apache-arrow";
+import { readStats, runDaq, spawnDaq } from "../_daq.ts";
+import { readTreeWithJsroot } from "../formats/root/_jsroot_read.ts";
+import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
+import { parseConfigFiles } from "../../src/config/load.ts";
+import { ConfigError } from "../../src/config/errors.ts";
+import { JOB_TYPES } from "../../src/jobs/registry.ts";
+import { rootStoreCompression, RootStoreError } from "../../src/jobs/store_root.ts";
+import { compressBuffer } from "../../src/formats/root/_compress.ts";
+
+const CHANNELS: ChannelSpec[] = [
+  { name: "sine", shape: "sine", freq_hz: 50, amplitude: 2, offset: 0.5, unit: "V" },
+  { name: "noise", shape: "noise", freq_hz: 1, amplitude: 0.1, offset: 0, unit: "V" },
+  { name: "square", shape: "square", freq_hz: 20, amplitude: 1, offset: 0, unit: "V" },
+  { name: "pulses", shape: "pulses", freq_hz: 10, amplitude: 3, offset: 0, unit: "mV" },
+];
+const SEED = 7;
+
+/** A config with the `signal` source "sim" (CHANNELS) and the given extra lines and jobs. */
+function config(source: string, jobs: string): string {
+  const channels = CHANNELS.map((c) =>
+    `[[jobs.channels]]\n${
+      Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
+    }`
+  ).join("\n");
+  return `
+[supervisor]
+id = "t"
+stats_interval = "50ms"
+restart_limit = 0
+
+[[jobs]]
+type = "signal"
+name = "sim"
+seed = ${SEED}
+${source}
+${channels}
+
+${jobs}
+`;
+}
+
+/** The `.root` files of a folder, in the order they were written. */
+function rootFiles(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".root"))
+    .sort().map((n) => `${dir}/${n}`);
+}
+
+/** Asserts that `columns` hold rows `first ..` of the source, sampled at `rateHz`. */
+function assertSignalRows(
+  columns: Record<string, unknown[]>,
+  first: number,
+  rateHz: number,
+  label: string,
+  t0?: bigint,
+): bigint {
+  assert.deepEqual(Object.keys(columns), ["timestamp_ns", ...CHANNELS.map((c) => c.name)]);
+  const ts = columns.timestamp_ns.map((v) => BigInt(v as bigint));
+  const start = t0 ?? ts[0] - BigInt(Math.round(first * 1e9 / rateHz));
+  for (let i = 0; i < ts.length; i++) {
+    const row = first + i;
+    assert.equal(ts[i] - start, BigInt(Math.round(row * 1e9 / rateHz)), `${label}: ts ${row}`);
+    for (const ch of CHANNELS) {
+      assert.equal(
+        columns[ch.name][i],
+        signalValue(ch, row, rateHz, SEED),
+        `${label}: ${ch.name} at row ${row}`,
+      );
+    }
+  }
+  return start;
+}
+
+/** fCompress from a ROOT file header (small files: 32-bit header fields). */
+function fileCompress(path: string): number {
+  const bytes = Deno.readFileSync(path);
+  return new DataView(bytes.buffer).getInt32(4 + 4 * 7 + 1);
+}
+
+Deno.test("store.root: daq run round trip, every compression, read back by JSROOT", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stores = [
+      ["default", ""],
+      ["none", `compression = "none"`],
+      ["zlib", `compression = "zlib"\ncompression_level = 6`],
+      ["lz4", `compression = "lz4"`],
+    ];
+    const jobs = stores.map(([name, extra]) =>
+      `[[jobs]]\ntype = "store.root"\nname = "${name}"\ninputs = ["sim"]\n` +
+      `date_in_name = false\nbasket_bytes = "32KiB"\n${extra}\n`
+    ).join("\n");
+    await Deno.writeTextFile(
+      `${dir}/lab.toml`,
+      config("rate_hz = 100000\nbatch_rows = 500\nmax_batches = 20", jobs),
+    );
+    const r = await runDaq([
+      "run",
+      `${dir}/lab.toml`,
+      "--data-dir",
+      `${dir}/data`,
+      "--stats-json",
+      `${dir}/stats.ndjson`,
+      "--quiet",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
+    const sizes: Record<string, number> = {};
+    for (const [name] of stores) {
+      const files = rootFiles(`${dir}/data/${name}`);
+      assert.deepEqual(files.map((f) => f.split("/").pop()), [`${name}_001.root`]);
+      const { entries, columns, tree } = await readTreeWithJsroot(files[0], "sim");
+      assert.equal(entries, 10_000, name);
+      assertSignalRows(columns, 0, 100_000, name);
+      const title = JSON.parse(String(tree.fTitle));
+      assert.equal(title.store, "store.root");
+      assert.equal(title.job, name);
+      assert.equal(
+        title.config.jobs.find((j: { name: string }) => j.name === "sim").fields.seed,
+        7,
+      );
+      sizes[name] = Deno.statSync(files[0]).size;
+      const job = last.jobs.find((j) => j.name === name)!;
+      assert.equal(job.rows, 10_000);
+      assert.deepEqual(
+        [job.extra.files, job.extra.entries, job.extra.file_bytes],
+        [1, 10_000, sizes[name]],
+        `${name} figures`,
+      );
+      assert.ok(job.extra.flushes >= 1);
+    }
+    // fCompress = algorithm * 100 + level: zstd 5 by default, zlib 6, lz4 4, none 0.
+    const codes = Object.fromEntries(
+      stores.map(([name]) => [name, fileCompress(rootFiles(`${dir}/data/${name}`)[0])]),
+    );
+    assert.deepEqual(codes, { default: 505, none: 0, zlib: 106, lz4: 404 });
+    for (const name of ["default", "zlib", "lz4"]) {
+      assert.ok(sizes[name] < sizes.none * 0.9, `${name} ${sizes[name]} vs none ${sizes.none}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Reads a tree that a running writer may be flushing; retries a torn read a few times. */
+async function readWhileWritten(path: string, tree: string) {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await readTreeWithJsroot(path, tree);
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+Deno.test("store.root: flushed trees are readable mid-run; SIGINT leaves every row sent", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rate = 5000;
+    await Deno.writeTextFile(
+      `${dir}/lab.toml`,
+      config(
+        `rate_hz = ${rate}\nbatch_rows = 250`,
+        `[[jobs]]\ntype = "store.root"\nname = "root"\ninputs = ["sim"]\n` +
+          `date_in_name = false\nflush_interval = "200ms"\n`,
+      ),
+    );
+    const child = spawnDaq([
+      "run",
+      `${dir}/lab.toml`,
+      "--data-dir",
+      `${dir}/data`,
+      "--stats-json",
+      `${dir}/stats.ndjson`,
+      "--quiet",
+    ]);
+    const path = `${dir}/data/root/root_001.root`;
+    const seen: number[] = [];
+    let t0: bigint | undefined;
+    for (const waitMs of [1500, 800]) {
+      await new Promise((r) => setTimeout(r, waitMs));
+      const { entries, columns } = await readWhileWritten(path, "sim");
+      assert.ok(entries > 0 && entries % 250 === 0, `mid-run entries ${entries}`);
+      t0 = assertSignalRows(columns, 0, rate, "mid-run", t0);
+      seen.push(entries);
+    }
+    assert.ok(seen[1] > seen[0], `entries grow between flushes: ${seen}`);
+    child.kill("SIGINT");
+    const out = await child.output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
+    const sent = last.jobs.find((j) => j.name === "sim")!.rows;
+    const root = last.jobs.find((j) => j.name === "root")!;
+    assert.deepEqual(rootFiles(`${dir}/data/root`), [path]);
+    const { entries, columns } = await readTreeWithJsroot(path, "sim");
+    assert.ok(sent > seen[1]);
+    assert.equal(entries, sent);
+    assert.equal(root.extra.entries, sent);
+    assertSignalRows(columns, 0, rate, "after SIGINT", t0);
+    assert.ok(root.extra.flushes >= 5, `flushes: ${root.extra.flushes}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store.root: rotation by size makes several files, never overwriting one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/out`;
+    await Deno.mkdir(out);
+    // A file already holding the first name: the store must pick the next counter.
+    await Deno.writeTextFile(`${out}/run_001.root`, "not mine");
+    await Deno.writeTextFile(
+      `${dir}/lab.toml`,
+      config(
+        "rate_hz = 100000\nbatch_rows = 500\nmax_batches = 40",
+        `[[jobs]]\ntype = "store.root"\nname = "root"\ninputs = ["sim"]\nout_dir = "${out}"\n` +
+          `prefix = "run"\ndate_in_name = false\ncompression = "none"\nrotate_size = "64KiB"\n` +
+          `tree_name = "samples"\n`,
+      ),
+    );
+    const r = await runDaq(["run", `${dir}/lab.toml`, "--stats-json", `${dir}/stats.ndjson`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await Deno.readTextFile(`${out}/run_001.root`), "not mine");
+    const files = rootFiles(out).slice(1);
+    assert.ok(files.length >= 5, `files: ${files.length}`);
+    assert.equal(files[0], `${out}/run_002.root`);
+    let total = 0;
+    let t0: bigint | undefined;
+    for (const file of files) {
+      const { entries, columns } = await readTreeWithJsroot(file, "samples");
+      assert.ok(entries > 0);
+      // A file is closed once past rotate_size: at most one batch over it.
+      assert.ok(Deno.statSync(file).size < 64 * 1024 + 500 * 5 * 8 + 8192, file);
+      t0 = assertSignalRows(columns, total, 100_000, file, t0);
+      total += entries;
+    }
+    assert.equal(total, 40 * 500);
+    const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
+    const root = last.jobs.find((j) => j.name === "root")!;
+    assert.equal(root.extra.files, files.length);
+    assert.equal(root.extra.entries, total);
+    const bytes = files.reduce((n, f) => n + Deno.statSync(f).size, 0);
+    assert.equal(root.extra.file_bytes, bytes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function rootStoreConfig(channelNames: string[], storeExtra = ""): string {
+  return `
+[[jobs]]
+type = "signal"
+name = "sim"
+${channelNames.map((n) => `[[jobs.channels]]\nname = "${n}"\nshape = "sine"`).join("\n")}
+
+[[jobs]]
+type = "store.root"
+name = "root"
+${storeExtra}
+inputs = ["sim"]
+`;
+}
+
+function configError(text: string): ConfigError {
+  try {
+    parseConfigFiles([{ file: "lab.toml", text }]);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("store.root: columns ROOT cannot hold are config errors at the store's inputs", () => {
+  const text = rootStoreConfig(["ok", "temp C"]);
+  const e = configError(text);
+  assert.equal(e.location.key, "jobs[1].inputs");
+  assert.equal(e.location.line, text.split("\n").indexOf(`inputs = ["sim"]`) + 1);
+  assert.match(e.problem, /job "sim" sends column 'temp C': name must not contain/);
+
+  assert.match(
+    configError(rootStoreConfig(["timestamp_ns"])).problem,
+    /column 'timestamp_ns': duplicate column name/,
+  );
+  assert.match(
+    configError(rootStoreConfig(["a"], `tree_name = "a/b"`)).problem,
+    /tree_name "a\/b" must not contain/,
+  );
+  // Two sources with different columns into one named tree.
+  const two = rootStoreConfig(["a"], `tree_name = "t"`).replace(`inputs = ["sim"]`, "") +
+    `inputs = ["sim", "sim2"]\n[[jobs]]\ntype = "signal"\nname = "sim2"\n`;
+  assert.match(configError(two).problem, /"sim" and "sim2" send different columns into tree "t"/);
+
+  // What is fine: ROOT names, one tree per route key, sources that declare no schema.
+  parseConfigFiles([{ file: "ok.toml", text: rootStoreConfig(["a", "b_2"]) }]);
+  parseConfigFiles([{
+    file: "bench.toml",
+    text: `[[jobs]]\ntype = "bench"\nname = "b"\npayload_bytes = "1KiB"\n` +
+      `[[jobs]]\ntype = "store.root"\nname = "r"\ninputs = ["b"]\n`,
+  }]);
+});
+
+Deno.test("store.root: checkInputs names the column of any Arrow type ROOT cannot hold", () => {
+  const { checkInputs } = JOB_TYPES["store.root"];
+  const job = parseConfigFiles([{ file: "ok.toml", text: rootStoreConfig(["a"]) }]).jobs[1];
+  const schema = new arrow.Schema([
+    new arrow.Field("timestamp_ns", new arrow.Int64()),
+    new arrow.Field("label", new arrow.Utf8()),
+  ]);
+  const problem = checkInputs!(job, [{ key: "daq", from: "daq", schema }]);
+  assert.match(problem!, /column 'label': Arrow type Utf8 cannot be stored/);
+  assert.equal(checkInputs!(job, [{ key: "daq", from: "daq", schema: undefined }]), undefined);
+});
+
+Deno.test("store.root: compression levels out of range are refused, naming the key", () => {
+  assert.deepEqual(rootStoreCompression({ compression: "zstd", compression_level: 19 }), {
+    algorithm: "zstd",
+    level: 19,
+  });
+  assert.deepEqual(rootStoreCompression({ compression: "none", compression_level: 9 }), {
+    algorithm: "none",
+  });
+  assert.throws(
+    () => rootStoreCompression({ compression: "zlib", compression_level: 12 }),
+    (e: Error) =>
+      e instanceof RootStoreError && /compression_level: zlib takes levels 1-9/.test(e.message),
+  );
+});
+
+Deno.test("ROOT zstd baskets hold exactly one zstd frame (no trailing empty frame)", () => {
+  // Poorly compressible doubles: the frame is bigger than node:zlib's default 16 KiB chunk.
+  const values = Float64Array.from({ length: 10_000 }, (_, i) => Math.sin(i / 10));
+  const stored = compressBuffer(new Uint8Array(values.buffer), { algorithm: "zstd", level: 5 });
+  const payload = stored.length - 9;
+  assert.equal(stored[3] | stored[4] << 8 | stored[5] << 16, payload);
+  const magic = [0x28, 0xb5, 0x2f, 0xfd];
+  let frames = 0;
+  for (let i = 9; i + 4 <= stored.length; i++) {
+    if (magic.every((b, k) => stored[i + k] === b)) frames++;
+  }
+  assert.equal(frames, 1);
+});
