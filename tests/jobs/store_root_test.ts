@@ -6,7 +6,10 @@ import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import { parseConfigFiles } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { JOB_TYPES } from "../../src/jobs/registry.ts";
-import { rootStoreCompression, RootStoreError } from "../../src/jobs/store_root.ts";
+import { rootStoreCompression, RootStoreError, run } from "../../src/jobs/store_root.ts";
+import type { JobContext, ReceivedMessage } from "../../src/jobs/host.ts";
+import { decodeBatch, encodeBatch, RecordType } from "../../src/transport/payload.ts";
+import { RootSchemaError } from "../../src/formats/root/mod.ts";
 import { compressBuffer } from "../../src/formats/root/_compress.ts";
 
 const CHANNELS: ChannelSpec[] = [
@@ -47,24 +50,29 @@ function rootFiles(dir: string): string[] {
     .sort().map((n) => `${dir}/${n}`);
 }
 
-/** Asserts that `columns` hold rows `first ..` of the source, sampled at `rateHz`. */
+/**
+ * Asserts that `columns` hold rows `first ..` of a `signal` source sampled at `rateHz`;
+ * returns the time of row 0, to check the next part of the same run against.
+ */
 function assertSignalRows(
   columns: Record<string, unknown[]>,
   first: number,
   rateHz: number,
   label: string,
   t0?: bigint,
+  channels = CHANNELS,
+  seed = SEED,
 ): bigint {
-  assert.deepEqual(Object.keys(columns), ["timestamp_ns", ...CHANNELS.map((c) => c.name)]);
+  assert.deepEqual(Object.keys(columns), ["timestamp_ns", ...channels.map((c) => c.name)]);
   const ts = columns.timestamp_ns.map((v) => BigInt(v as bigint));
   const start = t0 ?? ts[0] - BigInt(Math.round(first * 1e9 / rateHz));
   for (let i = 0; i < ts.length; i++) {
     const row = first + i;
     assert.equal(ts[i] - start, BigInt(Math.round(row * 1e9 / rateHz)), `${label}: ts ${row}`);
-    for (const ch of CHANNELS) {
+    for (const ch of channels) {
       assert.equal(
         columns[ch.name][i],
-        signalValue(ch, row, rateHz, SEED),
+        signalValue(ch, row, rateHz, seed),
         `${label}: ${ch.name} at row ${row}`,
       );
     }
@@ -90,7 +98,12 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
     const jobs = stores.map(([name, extra]) =>
       `[[jobs]]\ntype = "store.root"\nname = "${name}"\ninputs = ["sim"]\n` +
       `date_in_name = false\nbasket_bytes = "32KiB"\n${extra}\n`
-    ).join("\n");
+    ).join("\n") +
+      // A second source with the default channels; "both" takes both route keys.
+      `[[jobs]]\ntype = "signal"\nname = "sim2"\nseed = 8\nrate_hz = 100000\n` +
+      `batch_rows = 400\nmax_batches = 15\n` +
+      `[[jobs]]\ntype = "store.root"\nname = "both"\ninputs = ["sim", "sim2"]\n` +
+      `date_in_name = false\n`;
     await Deno.writeTextFile(
       `${dir}/lab.toml`,
       config("rate_hz = 100000\nbatch_rows = 500\nmax_batches = 20", jobs),
@@ -109,7 +122,12 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
     const sizes: Record<string, number> = {};
     for (const [name] of stores) {
       const files = rootFiles(`${dir}/data/${name}`);
-      assert.deepEqual(files.map((f) => f.split("/").pop()), [`${name}_001.root`]);
+      assert.deepEqual(
+        files.map((f) =>
+          f.split("/").pop()
+        ),
+        [`${name}_001.root`],
+      );
       const { entries, columns, tree } = await readTreeWithJsroot(files[0], "sim");
       assert.equal(entries, 10_000, name);
       assertSignalRows(columns, 0, 100_000, name);
@@ -138,6 +156,23 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
     for (const name of ["default", "zlib", "lz4"]) {
       assert.ok(sizes[name] < sizes.none * 0.9, `${name} ${sizes[name]} vs none ${sizes.none}`);
     }
+    // One file, one tree per route key.
+    const [both] = rootFiles(`${dir}/data/both`);
+    const sim = await readTreeWithJsroot(both, "sim");
+    assert.equal(sim.entries, 10_000);
+    assertSignalRows(sim.columns, 0, 100_000, "both/sim");
+    const sim2 = await readTreeWithJsroot(both, "sim2");
+    assert.equal(sim2.entries, 15 * 400);
+    const defaults: ChannelSpec[] = ["sine", "noise"].map((shape) => ({
+      name: shape,
+      shape: shape as ChannelSpec["shape"],
+      freq_hz: 1,
+      amplitude: 1,
+      offset: 0,
+      unit: "V",
+    }));
+    assertSignalRows(sim2.columns, 0, 100_000, "both/sim2", undefined, defaults, 8);
+    assert.equal(last.jobs.find((j) => j.name === "both")!.extra.entries, 10_000 + 15 * 400);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -205,7 +240,7 @@ Deno.test("store.root: flushed trees are readable mid-run; SIGINT leaves every r
   }
 });
 
-Deno.test("store.root: rotation by size makes several files, never overwriting one", async () => {
+Deno.test("store.root: rotation by size and by time makes several files, never overwriting one", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const out = `${dir}/out`;
@@ -215,10 +250,12 @@ Deno.test("store.root: rotation by size makes several files, never overwriting o
     await Deno.writeTextFile(
       `${dir}/lab.toml`,
       config(
-        "rate_hz = 100000\nbatch_rows = 500\nmax_batches = 40",
+        "rate_hz = 25000\nbatch_rows = 500\nmax_batches = 40",
         `[[jobs]]\ntype = "store.root"\nname = "root"\ninputs = ["sim"]\nout_dir = "${out}"\n` +
           `prefix = "run"\ndate_in_name = false\ncompression = "none"\nrotate_size = "64KiB"\n` +
-          `tree_name = "samples"\n`,
+          `tree_name = "samples"\n` +
+          `[[jobs]]\ntype = "store.root"\nname = "timed"\ninputs = ["sim"]\n` +
+          `out_dir = "${dir}/timed"\nrotate_interval = "300ms"\n`,
       ),
     );
     const r = await runDaq(["run", `${dir}/lab.toml`, "--stats-json", `${dir}/stats.ndjson`]);
@@ -234,7 +271,7 @@ Deno.test("store.root: rotation by size makes several files, never overwriting o
       assert.ok(entries > 0);
       // A file is closed once past rotate_size: at most one batch over it.
       assert.ok(Deno.statSync(file).size < 64 * 1024 + 500 * 5 * 8 + 8192, file);
-      t0 = assertSignalRows(columns, total, 100_000, file, t0);
+      t0 = assertSignalRows(columns, total, 25_000, file, t0);
       total += entries;
     }
     assert.equal(total, 40 * 500);
@@ -244,6 +281,19 @@ Deno.test("store.root: rotation by size makes several files, never overwriting o
     assert.equal(root.extra.entries, total);
     const bytes = files.reduce((n, f) => n + Deno.statSync(f).size, 0);
     assert.equal(root.extra.file_bytes, bytes);
+
+    // 0.8 s of data, a new file every 300 ms, names with the date: timed_<date>_<NNN>.root
+    const timed = rootFiles(`${dir}/timed`);
+    assert.ok(timed.length >= 2, `timed files: ${timed.length}`);
+    let timedTotal = 0;
+    t0 = undefined;
+    for (const file of timed) {
+      assert.match(file, /\/timed_\d{8}-\d{6}_\d{3}\.root$/);
+      const { entries, columns } = await readTreeWithJsroot(file, "sim");
+      t0 = assertSignalRows(columns, timedTotal, 25_000, file, t0);
+      timedTotal += entries;
+    }
+    assert.equal(timedTotal, 40 * 500);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -342,4 +392,71 @@ Deno.test("ROOT zstd baskets hold exactly one zstd frame (no trailing empty fram
     if (magic.every((b, k) => stored[i + k] === b)) frames++;
   }
   assert.equal(frames, 1);
+});
+
+/**
+ * Runs the store's `run` in this thread on `batches` as if they came from route "daq" of a
+ * source that declares no schema (none of the shipped sources sends such columns).
+ */
+async function runOnBatches(dir: string, batches: arrow.RecordBatch[]) {
+  const config = parseConfigFiles([{
+    file: "lab.toml",
+    text: `[[jobs]]\ntype = "bench"\nname = "daq"\npayload_bytes = "1KiB"\n` +
+      `[[jobs]]\ntype = "store.root"\nname = "root"\ninputs = ["daq"]\nout_dir = "${dir}"\n`,
+  }]);
+  const figures: Record<string, number> = {};
+  const abort = new AbortController();
+  const ctx: JobContext = {
+    job: config.jobs[1],
+    supervisor: config.supervisor,
+    restarts: 0,
+    configJson: JSON.stringify(config),
+    signal: abort.signal,
+    stopping: () => true,
+    send: () => Promise.resolve(),
+    sendBatch: () => Promise.resolve(),
+    sendMessage: () => Promise.resolve(),
+    async *receive(): AsyncIterable<ReceivedMessage> {
+      for (const [seq, batch] of batches.entries()) {
+        const payload = encodeBatch(batch);
+        yield { key: "daq", from: "daq", type: RecordType.arrow, seq, sentMs: 0, payload };
+      }
+    },
+    batchOf: (msg) => decodeBatch(msg.payload),
+    countRows: () => {},
+    setFigure: (name, value) => void (figures[name] = value),
+    log: () => {},
+    warn: () => {},
+    breathe: () => Promise.resolve(),
+    sleep: () => Promise.resolve(),
+  };
+  const error = await run(ctx).then(() => undefined, (e: Error) => e);
+  return { error, figures, files: rootFiles(dir) };
+}
+
+Deno.test("store.root: a column ROOT cannot hold at run time fails the job, naming it; the file stays valid", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = new arrow.RecordBatch({
+      timestamp_ns: arrow.makeData({ type: new arrow.Int64(), data: BigInt64Array.of(1n, 2n) }),
+      value: arrow.makeData({ type: new arrow.Float64(), data: Float64Array.of(0.5, 1.5) }),
+    });
+    const bad = arrow.tableFromArrays({ timestamp_ns: BigInt64Array.of(3n), label: ["x"] })
+      .batches[0];
+
+    const first = await runOnBatches(`${dir}/a`, [bad]);
+    assert.ok(first.error instanceof RootSchemaError, String(first.error));
+    assert.match(first.error.message, /column 'label': Arrow type .*Utf8.* cannot be stored/);
+    assert.deepEqual(first.files, [], "no file is started for a batch that cannot be stored");
+
+    const later = await runOnBatches(`${dir}/b`, [good, bad]);
+    assert.ok(later.error instanceof RootSchemaError);
+    assert.equal(later.files.length, 1);
+    const { entries, columns } = await readTreeWithJsroot(later.files[0], "daq");
+    assert.equal(entries, 2);
+    assert.deepEqual(columns.value, [0.5, 1.5]);
+    assert.deepEqual(later.figures.entries, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
