@@ -201,11 +201,13 @@ function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: stri
       `missing required key: the route keys this ${type.role} takes, e.g. inputs = ["sim"]`,
     );
   }
+  const route = produces(type.role) ? (common.route as string | undefined) ?? name : undefined;
   return {
     type: common.type as string,
     name,
     role: type.role,
-    route: produces(type.role) ? (common.route as string | undefined) ?? name : undefined,
+    route,
+    sends: type.sends ? type.sends(fields) : route !== undefined ? [route] : [],
     inputs: (common.inputs as string[] | undefined) ?? [],
     policy: common.policy as OverflowPolicy,
     transport: common.transport as TransportKind,
@@ -235,23 +237,27 @@ function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[
     }
     seen.set(job.name, job);
   }
-  const producers = jobs.filter((j) => j.route !== undefined);
+  const producers = jobs.filter((j) => j.sends.length > 0);
   const routes: RouteConfig[] = [];
   for (const job of jobs) {
     job.inputs.forEach((pattern, i) => {
-      const from = producers.filter((p) => p.name !== job.name && routeMatches(pattern, p.route!));
+      const from = producers.flatMap((p) =>
+        p.name === job.name
+          ? []
+          : p.sends.filter((k) => routeMatches(pattern, k)).map((key) => ({ p, key }))
+      );
       if (from.length === 0) {
         const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
-        const keys = producers.map((p) => `"${p.route}"`).join(", ") || "none";
+        const keys = producers.flatMap((p) => p.sends.map((k) => `"${k}"`)).join(", ") || "none";
         fail(
           site(job.file, textOf(job.file), `jobs[${idx}]`),
           `inputs[${i}]`,
           `no job sends route key "${pattern}"; route keys sent: ${keys}`,
         );
       }
-      for (const p of from) {
+      for (const { p, key } of from) {
         routes.push({
-          key: p.route!,
+          key,
           from: p.name,
           to: job.name,
           policy: job.policy,

@@ -39,6 +39,8 @@ export interface JobConfig {
   role: JobRole;
   /** For producers: the route key their messages carry. */
   route?: string;
+  /** Every route key this job sends: `[route]`, or more for links that inject several. */
+  sends: string[];
   /** For consumers: the route keys they take (a trailing `*` matches a prefix). */
   inputs: string[];
   /** Overflow policy of the rings into this job. */

@@ -85,11 +85,10 @@ export async function run(ctx: JobContext): Promise<void> {
         RecordType.arrow,
         layout.template.length,
         (dst) => fillBenchBatch(dst, layout, seq, startNs, 1000),
-        rows,
-        sentMs,
+        { rows, sentMs },
       );
     } else {
-      await ctx.send(RecordType.bytes, payloadBytes!, (dst) => dst.fill(seq & 0xff), 0, sentMs);
+      await ctx.send(RecordType.bytes, payloadBytes!, (dst) => dst.fill(seq & 0xff), { sentMs });
     }
   }
 }

@@ -22,6 +22,16 @@ export interface ReceivedMessage {
   payload: Uint8Array;
 }
 
+/** Options of {@link JobContext.send}. */
+export interface SendOptions {
+  /** Rows in the message, for stats. */
+  rows?: number;
+  /** Send time, ms since the epoch (default now); latency is measured from it. */
+  sentMs?: number;
+  /** Only the routes of this key (jobs that send several keys, e.g. remote links). */
+  key?: string;
+}
+
 /** What a job's `run` gets: its config, its routes, and ways to report. */
 export interface JobContext {
   job: JobConfig;
@@ -35,20 +45,20 @@ export interface JobContext {
   /** Whether a stop was asked for (cheap enough for hot loops). */
   stopping(): boolean;
   /**
-   * Sends one record on every output route: `fill` writes `length` payload bytes straight
-   * into each consumer's ring. Resolves when every ring took it or dropped it by policy.
+   * Sends one record on every output route (or those of `options.key`): `fill` writes
+   * `length` payload bytes straight into each consumer's ring. Resolves when every ring took
+   * it or dropped it by policy.
    */
   send(
     type: number,
     length: number,
     fill: (dst: Uint8Array) => void,
-    rows?: number,
-    sentMs?: number,
+    options?: SendOptions,
   ): Promise<void>;
-  /** Sends a record batch (Arrow IPC) on every output route. */
-  sendBatch(batch: RecordBatch, sentMs?: number): Promise<void>;
-  /** Sends a small message (msgpack) on every output route. */
-  sendMessage(value: unknown): Promise<void>;
+  /** Sends a record batch (Arrow IPC) on every output route (or those of `options.key`). */
+  sendBatch(batch: RecordBatch, options?: SendOptions): Promise<void>;
+  /** Sends a small message (msgpack) on every output route (or those of `options.key`). */
+  sendMessage(value: unknown, options?: SendOptions): Promise<void>;
   /**
    * The messages of all input rings, until a stop was asked for and the rings are empty.
    * Each message's payload is valid until the next one is taken.
@@ -188,6 +198,7 @@ function createContext(
     route: i,
     reader: i.ring ? new RingReader(i.ring) : new PortReader(i.port!, wake),
   }));
+  const outputKeys = start.outputs.map((o) => o.key);
   const portInputs = inputs.map((i) => i.reader).filter((r) => r instanceof PortReader);
   const bell = start.bell ? new Int32Array(start.bell.sab) : undefined;
   const counts = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, rows: 0 };
@@ -213,22 +224,30 @@ function createContext(
     configJson: start.configJson,
     signal,
     stopping,
-    async send(type, length, fill, rows = 0, sentMs = performance.timeOrigin + performance.now()) {
+    async send(type, length, fill, options = {}) {
+      const sentMs = options.sentMs ?? performance.timeOrigin + performance.now();
       // No abort signal: a write blocked on a full ring completes even during a stop, so that
       // a clean stop loses nothing (a consumer given up on turns its rings into counted drops).
-      for (const w of outputs) await w.write(type, length, fill, sentMs);
+      for (let i = 0; i < outputs.length; i++) {
+        if (options.key === undefined || outputKeys[i] === options.key) {
+          await outputs[i].write(type, length, fill, sentMs);
+        }
+      }
       counts.msgsOut++;
       counts.bytesOut += length;
-      counts.rows += rows;
+      counts.rows += options.rows ?? 0;
       if (performance.now() - lastBreath > 20) await breathe();
     },
-    sendBatch(batch, sentMs) {
+    sendBatch(batch, options = {}) {
       const plan = planBatch(batch);
-      return ctx.send(RecordType.arrow, plan.length, plan.fill, batch.numRows, sentMs);
+      return ctx.send(RecordType.arrow, plan.length, plan.fill, {
+        ...options,
+        rows: batch.numRows,
+      });
     },
-    sendMessage(value) {
+    sendMessage(value, options) {
       const bytes = encodeMessage(value);
-      return ctx.send(RecordType.msgpack, bytes.length, (dst) => dst.set(bytes));
+      return ctx.send(RecordType.msgpack, bytes.length, (dst) => dst.set(bytes), options);
     },
     async *receive() {
       let next = 0;

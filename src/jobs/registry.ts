@@ -20,6 +20,11 @@ export interface JobType {
   fields: TableSpec;
   /** Module run inside the job's Worker; it exports `run(ctx: JobContext)`. */
   module: string;
+  /**
+   * The route keys a job of this type sends, from its fields; default `[route]` for producers.
+   * Links that inject messages from other supervisors send one key per subscribed topic.
+   */
+  sends?(fields: Record<string, unknown>): string[];
   /** The Deno permissions the job's Worker gets: no more than the job needs. */
   permissions(job: JobConfig, supervisor: SupervisorConfig): Deno.PermissionOptionsObject;
   /** For sources that know their columns from their config: the schema of what they send. */

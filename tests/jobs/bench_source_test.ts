@@ -7,7 +7,8 @@ Deno.test("bench source: batches written in place decode with apache-arrow's own
   const layout = benchBatchLayout(rows);
   const dst = new Uint8Array(layout.template.length);
   // A start just below a 2^32 boundary so that the high word carries mid-batch.
-  const startNs = 1_763_000_000 * 1e9 + (4294967296 - 1_000_000 - ((1_763_000_000 * 1e9) % 4294967296));
+  const startNs = 1_763_000_000 * 1e9 +
+    (4294967296 - 1_000_000 - ((1_763_000_000 * 1e9) % 4294967296));
   fillBenchBatch(dst, layout, 42, startNs, 1000);
   const batch = RecordBatchReader.from(dst).readAll()[0];
   assert.equal(batch.numRows, rows);
