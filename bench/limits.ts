@@ -31,5 +31,9 @@ await file.syncData();
 const seconds = (performance.now() - t) / 1000;
 file.close();
 await Deno.remove(path);
-console.log(`disk sequential write (1 GiB in 8 MiB writes, then fdatasync) in ${dir}: ${(total / seconds / 1e6).toFixed(0)} MB/s`);
+console.log(
+  `disk sequential write (1 GiB in 8 MiB writes, then fdatasync) in ${dir}: ${
+    (total / seconds / 1e6).toFixed(0)
+  } MB/s`,
+);
 if (Deno.args[0] === undefined) await Deno.remove(dir, { recursive: true });
