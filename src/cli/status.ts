@@ -32,6 +32,30 @@ const COLUMNS = [
   "p99 ms",
 ];
 
+/**
+ * One line per `remote` job about its peers, from its figures:
+ * `link peers: A (alive, 0.3 s ago, 1200 msgs), C (silent, 12.0 s ago, 0 msgs); gaps 0`.
+ */
+export function peerLines(s: StatsSnapshot): string[] {
+  const lines: string[] = [];
+  for (const j of s.jobs) {
+    if (j.type !== "remote" || j.extra.peers === undefined) continue;
+    const peers = Object.keys(j.extra).flatMap((k) => {
+      const m = /^peer\.(.+)\.alive$/.exec(k);
+      return m ? [m[1]] : [];
+    }).map((id) => {
+      const figure = (name: string) => j.extra[`peer.${id}.${name}`] ?? 0;
+      return `${id} (${figure("alive") ? "alive" : "silent"}, ${
+        (figure("age_ms") / 1000).toFixed(1)
+      } s ago, ${figure("msgs")} msgs)`;
+    });
+    lines.push(
+      `${j.name} peers: ${peers.join(", ") || "none yet"}; gaps ${j.extra.link_gaps ?? 0}`,
+    );
+  }
+  return lines;
+}
+
 /** The status table as lines: one per job, under a header. */
 export function statusTable(s: StatsSnapshot): string[] {
   const rows = s.jobs.map((j) => {
@@ -58,12 +82,13 @@ export function statusTable(s: StatsSnapshot): string[] {
     `daq ${s.supervisor}  ${s.elapsedS.toFixed(1)} s`,
     line(COLUMNS),
     ...rows.map(line),
+    ...peerLines(s),
   ];
 }
 
 /** One plain line per job, for logs and pipes. */
 export function statusLines(s: StatsSnapshot): string[] {
-  return s.jobs.map((j) => {
+  const jobLines = s.jobs.map((j) => {
     const r = jobRates(j);
     return `[${s.elapsedS.toFixed(1)}s] ${j.name} ${j.state} msgs/s=${formatRate(r.msgs)} MB/s=${
       formatMBps(r.bytes)
@@ -71,6 +96,7 @@ export function statusLines(s: StatsSnapshot): string[] {
       (j.ringFill * 100).toFixed(0)
     }% drops=${j.drops} gaps=${j.gaps} restarts=${j.restarts}`;
   });
+  return [...jobLines, ...peerLines(s).map((l) => `[${s.elapsedS.toFixed(1)}s] ${l}`)];
 }
 
 /** Writes log lines and a status block, redrawing the block in place on a terminal. */

@@ -201,6 +201,8 @@ function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: stri
       `missing required key: the route keys this ${type.role} takes, e.g. inputs = ["sim"]`,
     );
   }
+  const problem = type.check?.(fields);
+  if (problem) fail(at, problem.key, problem.problem);
   const route = produces(type.role) ? (common.route as string | undefined) ?? name : undefined;
   return {
     type: common.type as string,

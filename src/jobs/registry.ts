@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { FLUSHER_CODE_DIRS } from "./_hdf5_flusher_protocol.ts";
 import { ringFilePath } from "./_ring_file_path.ts";
 import { rootColumnsFromArrowSchema, RootSchemaError } from "../formats/root/schema.ts";
+import { checkRemoteFields, REMOTE_FIELDS, remotePermissions } from "./_remote_fields.ts";
 
 /** A job type: how it is configured, run and confined. */
 export interface JobType {
@@ -34,6 +35,11 @@ export interface JobType {
    * source does not declare one). Returns the problem, naming the column, or undefined.
    */
   checkInputs?(job: JobConfig, inputs: InputSchema[]): string | undefined;
+  /**
+   * Checks at config time what the field specs cannot express (e.g. endpoint syntax);
+   * returns the key at fault and the problem, or undefined.
+   */
+  check?(fields: Record<string, unknown>): { key: string; problem: string } | undefined;
 }
 
 /** One route into a consumer, with the schema its producer declares (if it does). */
@@ -180,6 +186,15 @@ export const JOB_TYPES: Record<string, JobType> = {
     permissions: () => NONE,
     schema: (job) =>
       job.fields.payload_bytes === undefined ? timestampedFloat64Schema(["value"]) : undefined,
+  },
+  remote: {
+    role: "link",
+    summary: "ZeroMQ link to other supervisors: publishes its inputs, injects subscribed topics",
+    module: new URL("./remote.ts", import.meta.url).href,
+    fields: REMOTE_FIELDS,
+    sends: (f) => f.subscribe as string[],
+    check: checkRemoteFields,
+    permissions: (job) => ({ ...NONE, ...remotePermissions(job) }),
   },
   "store.null": {
     role: "store",

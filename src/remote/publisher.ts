@@ -76,13 +76,15 @@ export interface Publisher {
    * Sends one payload on `topic`. "msgpack" payloads are batched per topic; "arrow" payloads
    * (Arrow IPC stream bytes) go out at once, after anything queued on the same topic.
    * Resolves once the payload is queued or sent; in "block" mode it waits while ZeroMQ is at
-   * the high-water mark.
+   * the high-water mark. `timestampNs` (default now) goes into the header: the send time at
+   * the origin (a batch carries the time of its first payload).
    */
   send(
     topic: string,
     type: PayloadType,
     payload: Uint8Array,
     routeKeys?: readonly string[],
+    timestampNs?: bigint,
   ): Promise<void>;
   /** Sends every queued batch now. */
   flush(): Promise<void>;
@@ -97,6 +99,7 @@ interface PendingBatch {
   routeKeys: readonly string[];
   payloads: Uint8Array[];
   bytes: number;
+  timestampNs?: bigint;
 }
 
 const DEFAULT_HWM = 1000;
@@ -173,6 +176,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
     type: WireType,
     payloads: Uint8Array[],
     routeKeys: readonly string[],
+    timestampNs?: bigint,
   ): Promise<void> {
     const seq = takeSeq(topic, payloads.length);
     const run = async () => {
@@ -183,7 +187,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
         seq,
         type,
         route_keys: routeKeys as string[],
-        timestamp_ns: nowNs(),
+        timestamp_ns: timestampNs ?? nowNs(),
         count: payloads.length,
       }, payloads);
       if (type === "heartbeat") {
@@ -206,7 +210,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
   function flushBatch(batch: PendingBatch): Promise<void> {
     pending.delete(batch.topic);
     const type = batch.payloads.length === 1 ? "msgpack" : "batch";
-    return enqueue(batch.topic, type, batch.payloads, batch.routeKeys);
+    return enqueue(batch.topic, type, batch.payloads, batch.routeKeys, batch.timestampNs);
   }
 
   function flushAll(): Promise<void> {
@@ -244,7 +248,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
   return {
     origin,
     endpoint,
-    async send(topic, type, payload, routeKeys = []) {
+    async send(topic, type, payload, routeKeys = [], timestampNs) {
       if (closed) throw new RemoteOptionsError(`publisher ${origin}: send() after close()`);
       if (topic === HEARTBEAT_TOPIC) {
         throw new RemoteOptionsError(`publisher ${origin}: topic "${HEARTBEAT_TOPIC}" is reserved`);
@@ -252,7 +256,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
       if (type === "arrow") {
         const queued = pending.get(topic);
         if (queued) flushBatch(queued);
-        return await enqueue(topic, "arrow", [payload], routeKeys);
+        return await enqueue(topic, "arrow", [payload], routeKeys, timestampNs);
       }
       if (type !== "msgpack") {
         throw new RemoteOptionsError(
@@ -265,7 +269,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
         batch = undefined;
       }
       if (!batch) {
-        batch = { topic, routeKeys: [...routeKeys], payloads: [], bytes: 0 };
+        batch = { topic, routeKeys: [...routeKeys], payloads: [], bytes: 0, timestampNs };
         pending.set(topic, batch);
       }
       batch.payloads.push(payload);

@@ -1,0 +1,68 @@
+// The publisher Worker of a `remote` job: opens a publisher (src/remote) and publishes what
+// the job sends it, one request at a time, in order. See _remote_protocol.ts.
+import { openPublisher, type Publisher } from "../remote/mod.ts";
+import type { PublisherReply, PublisherRequest } from "./_remote_protocol.ts";
+
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<PublisherRequest>) => void) | null;
+  postMessage(msg: PublisherReply): void;
+  close(): void;
+};
+const reply = (msg: PublisherReply) => scope.postMessage(msg);
+
+let publisher: Publisher | undefined;
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(req: PublisherRequest): Promise<void> {
+  switch (req.kind) {
+    case "open": {
+      publisher = await openPublisher({
+        endpoint: req.endpoint,
+        bind: req.bind,
+        origin: req.origin,
+        hwm: req.hwm,
+        onHwm: req.onHwm,
+        heartbeatIntervalMs: req.heartbeatIntervalMs,
+        curve: req.curve,
+        lingerMs: 2000,
+      });
+      if (!req.bind) await connectGrace(req.connectGraceMs);
+      reply({ kind: "opened", endpoint: publisher.endpoint });
+      return;
+    }
+    case "send": {
+      const pub = publisher!;
+      for (const item of req.items) {
+        await pub.send(item.topic, item.type, item.payload, [], item.timestampNs);
+      }
+      reply({ kind: "sent", stats: pub.stats() });
+      return;
+    }
+    case "close": {
+      await publisher?.close();
+      reply({ kind: "closed", stats: publisher?.stats() ?? emptyStats() });
+      return;
+    }
+  }
+}
+
+/**
+ * A PUB socket drops what it sends before its peer's subscriptions arrived, which they do just
+ * after the connection's handshake; the publisher does not expose its socket's events, so the
+ * job waits a grace period after connecting. A proxy that is not up yet is no error: ZeroMQ
+ * keeps reconnecting, and what is lost meanwhile shows as a late start at the subscribers.
+ */
+function connectGrace(graceMs: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, graceMs));
+}
+
+function emptyStats() {
+  return { messagesOut: 0, bytesOut: 0, wireMessagesOut: 0, drops: 0, heartbeatsOut: 0 };
+}
+
+scope.onmessage = (e) => {
+  queue = queue.then(() => handle(e.data)).catch((err) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    reply({ kind: "error", name: error.name, message: error.message });
+  });
+};

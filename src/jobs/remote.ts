@@ -1,0 +1,194 @@
+/**
+ * `remote`: a link between supervisors over ZeroMQ (src/remote, docs/wire-format.md).
+ *
+ * - Forwarding: every message of the job's `inputs` is published with its route key as the
+ *   topic, this supervisor's id as origin and its send time as timestamp. The publisher runs
+ *   in a nested Worker; at its high-water mark it blocks (the input rings fill and their policy
+ *   applies) or drops and counts, as `on_hwm` says.
+ * - Injection: every message of the `subscribe` topics from other supervisors is sent on the
+ *   local routes of the same key, with its remote send time; local consumers see it come from
+ *   this job. Duplicates are dropped, sequence gaps counted, peers tracked from heartbeats.
+ * - Never echoed: messages that came in over a link (this job's or another `remote` job's) are
+ *   not published again, and the subscriber drops messages of its own origin.
+ *
+ * Figures (stats `extra`): `link_msgs_out`, `link_bytes_out`, `link_hwm_drops`, `on_hwm_drop`
+ * (1 when `on_hwm = "drop"`), `link_msgs_in`, `link_bytes_in`, `link_gaps`, `link_duplicates`,
+ * `link_late`, `link_restarts` (a peer's publisher restarted), `link_skipped` (inputs that are
+ * not published: raw bytes, or messages from another link), `peers`, `peers_alive`, and per
+ * peer `peer.<id>.alive` (0/1), `peer.<id>.age_ms` (since last heard), `peer.<id>.msgs`
+ * (payloads received from it), `peer.<id>.sent` (payloads it reports sent).
+ *
+ * @module
+ */
+import {
+  type CurveOptions,
+  openSubscriber,
+  type PayloadType,
+  type Subscriber,
+} from "../remote/mod.ts";
+import { readBatchLayout } from "../arrow/ipc.ts";
+import { RecordType } from "../transport/payload.ts";
+import { hostJob, type JobContext } from "./host.ts";
+import { type RemoteSettings, remoteSettings } from "./_remote_fields.ts";
+import { readCurveKeyFile } from "./_remote_keys.ts";
+import { openOutbox, type Outbox } from "./_remote_outbox.ts";
+
+export { CurveKeyFileError, curveKeyFileText, readCurveKeyFile } from "./_remote_keys.ts";
+
+/** Rows of an Arrow IPC stream payload (schema message, then record batches); 0 if unreadable. */
+export function ipcStreamRows(payload: Uint8Array): number {
+  try {
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    let at = 8 + view.getInt32(4, true);
+    let rows = 0;
+    while (at + 8 <= payload.length && view.getInt32(at + 4, true) > 0) {
+      const layout = readBatchLayout(payload.subarray(at));
+      rows += layout.rowCount;
+      at += layout.bodyStart + layout.bodyLength;
+    }
+    return rows;
+  } catch {
+    return 0;
+  }
+}
+
+/** CURVE options of the connecting (client) or binding (server) sockets, or undefined. */
+function curveOf(s: RemoteSettings, role: "client" | "server"): CurveOptions | undefined {
+  const keys = s.curveKeysFile === undefined ? undefined : readCurveKeyFile(s.curveKeysFile);
+  if (role === "server") return keys;
+  if (s.curveServerKey === undefined) return undefined;
+  return { serverKey: s.curveServerKey, ...keys };
+}
+
+/** The names of the `remote` jobs of the whole config: what they inject is never forwarded. */
+function linkJobNames(configJson: string): Set<string> {
+  const config = JSON.parse(configJson) as { jobs: { name: string; type: string }[] };
+  return new Set(config.jobs.filter((j) => j.type === "remote").map((j) => j.name));
+}
+
+/** Runs the `remote` job. */
+export async function run(ctx: JobContext): Promise<void> {
+  const s = remoteSettings(ctx.job.fields);
+  const origin = ctx.supervisor.id;
+  let skipped = 0;
+  ctx.setFigure("on_hwm_drop", s.onHwm === "drop" ? 1 : 0);
+
+  let outbox: Outbox | undefined;
+  let subscriber: Subscriber | undefined;
+  const figures = () => {
+    if (outbox) {
+      const p = outbox.stats();
+      ctx.setFigure("link_msgs_out", p.messagesOut);
+      ctx.setFigure("link_bytes_out", p.bytesOut);
+      ctx.setFigure("link_hwm_drops", p.drops);
+    }
+    ctx.setFigure("link_skipped", skipped);
+    if (!subscriber) return;
+    const q = subscriber.stats();
+    ctx.setFigure("link_msgs_in", q.messagesIn);
+    ctx.setFigure("link_bytes_in", q.bytesIn);
+    ctx.setFigure("link_gaps", q.gaps);
+    ctx.setFigure("link_duplicates", q.duplicates);
+    ctx.setFigure("link_late", q.late);
+    ctx.setFigure("link_restarts", q.restarts);
+    const peers = subscriber.peers();
+    const now = Date.now();
+    ctx.setFigure("peers", peers.length);
+    ctx.setFigure("peers_alive", peers.filter((p) => p.alive).length);
+    for (const p of peers) {
+      ctx.setFigure(`peer.${p.origin}.alive`, p.alive ? 1 : 0);
+      ctx.setFigure(`peer.${p.origin}.age_ms`, Math.max(0, now - p.lastSeenMs));
+      ctx.setFigure(`peer.${p.origin}.msgs`, p.messages);
+      if (p.sent) ctx.setFigure(`peer.${p.origin}.sent`, p.sent.messages);
+    }
+  };
+  const timer = setInterval(figures, ctx.supervisor.statsIntervalMs);
+
+  try {
+    if (s.subscribeEndpoints.length > 0) {
+      subscriber = await openSubscriber({
+        endpoints: s.subscribeEndpoints,
+        topics: s.subscribe,
+        origin,
+        curve: curveOf(s, "client"),
+        hwm: s.hwm,
+        heartbeatIntervalMs: s.heartbeatIntervalMs,
+        signal: ctx.signal,
+      });
+      ctx.log(`subscribed to ${s.subscribe.join(", ") || "heartbeats"} at ${s.subscribeEndpoints}`);
+    }
+    if (s.publishEndpoint !== undefined) {
+      outbox = await openOutbox({
+        endpoint: s.publishEndpoint,
+        bind: s.publishBind,
+        origin,
+        hwm: s.hwm,
+        onHwm: s.onHwm,
+        heartbeatIntervalMs: s.heartbeatIntervalMs,
+        curve: curveOf(s, s.publishBind ? "server" : "client"),
+        connectGraceMs: s.connectGraceMs,
+      });
+      ctx.log(`publishing ${ctx.job.inputs.join(", ") || "heartbeats"} at ${outbox.endpoint}`);
+    }
+    const injecting = subscriber ? inject(ctx, subscriber, new Set(s.subscribe)) : undefined;
+    const links = linkJobNames(ctx.configJson);
+    for await (const msg of ctx.receive()) {
+      const type: PayloadType | undefined = msg.type === RecordType.arrow
+        ? "arrow"
+        : msg.type === RecordType.msgpack
+        ? "msgpack"
+        : undefined;
+      if (!outbox || type === undefined || links.has(msg.from)) {
+        if (skipped++ === 0) {
+          ctx.warn(
+            !outbox
+              ? "inputs are not published: no publish_endpoint"
+              : type === undefined
+              ? `record type ${msg.type} from "${msg.from}" cannot go over a link (Arrow and msgpack only); skipped and counted`
+              : `"${msg.from}" is a remote link: what it injects is not published again; skipped and counted`,
+          );
+        }
+        continue;
+      }
+      if (type === "arrow") ctx.countRows(ipcStreamRows(msg.payload));
+      await outbox.push({
+        topic: msg.key,
+        type,
+        payload: msg.payload.slice(),
+        timestampNs: BigInt(Math.round(msg.sentMs * 1000)) * 1000n,
+      });
+    }
+    // Inputs are drained (stop asked); the subscriber ends with the abort signal.
+    await injecting;
+  } finally {
+    clearInterval(timer);
+    await subscriber?.close();
+    if (outbox) {
+      const final = await outbox.close();
+      ctx.log(`published ${final.messagesOut} messages, ${final.drops} dropped at the hwm`);
+    }
+    figures();
+  }
+}
+
+/** Sends every subscribed message on the local routes of its topic. */
+async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<string>) {
+  for await (const m of subscriber) {
+    // ZeroMQ subscriptions match prefixes: "sim" also brings "sim2", which is not ours.
+    if (!topics.has(m.topic)) continue;
+    const arrow = m.type === "arrow";
+    const payload = m.payload;
+    await ctx.send(
+      arrow ? RecordType.arrow : RecordType.msgpack,
+      payload.length,
+      (dst) => dst.set(payload),
+      {
+        key: m.topic,
+        sentMs: Number(m.timestampNs / 1000n) / 1000,
+        rows: arrow ? ipcStreamRows(payload) : 0,
+      },
+    );
+  }
+}
+
+if (import.meta.main) hostJob(run);
