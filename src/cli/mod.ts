@@ -25,6 +25,15 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   check: { summary: "validate a config and print its jobs and routes", run: checkCommand },
   bench: { summary: "stress-test the pipeline: MB/s, msgs/s, latency, loss", run: benchCommand },
   tail: { summary: "follow a ring file of a live acquisition", run: tailCommand },
+  // Loaded on use: they load zeromq's native add-on, which other commands do not need.
+  proxy: {
+    summary: "run the ZeroMQ proxy that links supervisors",
+    run: async (args) => (await import("./proxy.ts")).proxyCommand(args),
+  },
+  keygen: {
+    summary: "generate a CURVE key pair for remote links",
+    run: async (args) => (await import("./keygen.ts")).keygenCommand(args),
+  },
 };
 
 function usage(): string {
