@@ -96,12 +96,15 @@ export async function runCommand(args: string[]): Promise<number> {
     const result = await sup.done;
     display.release();
     for (const j of result.final.jobs) {
-      const moved = j.msgsIn > 0
+      const inputs = result.final.routes.filter((r) => r.to === j.name);
+      const moved = inputs.length > 0 || j.msgsIn > 0
         ? `${j.msgsIn} msgs in, ${j.bytesIn} bytes`
         : `${j.msgsOut} msgs out, ${j.bytesOut} bytes`;
-      const lost = j.drops || j.gaps ? `, ${j.drops} dropped, ${j.gaps} missing` : "";
+      const unread = inputs.reduce((n, r) => n + r.written - r.read, 0);
+      const lost = (j.drops || j.gaps ? `, ${j.drops} dropped, ${j.gaps} missing` : "") +
+        (unread ? `, ${unread} msgs never stored (left unread in its rings)` : "");
       display.log(
-        j.state === "failed" ? "error" : "info",
+        j.state === "failed" || unread ? "error" : "info",
         `${j.name}: ${j.state}, ${moved}, ${j.rows} rows${lost}, ${j.restarts} restarts`,
       );
     }
