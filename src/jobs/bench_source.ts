@@ -73,10 +73,14 @@ export async function run(ctx: JobContext): Promise<void> {
   const maxMessages = f.max_messages as number | undefined;
   const layout = payloadBytes === undefined ? benchBatchLayout(rows) : undefined;
   const t0 = performance.now();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let seq = 0; !ctx.stopping() && (maxMessages === undefined || seq < maxMessages); seq++) {
     if (rate !== undefined) {
+      // Short waits block the Worker in Atomics.wait (about 0.1 ms precise) so that messages
+      // go out evenly, not in bursts after each timer tick; the stop flag is still seen.
       const wait = t0 + (seq * 1000) / rate - performance.now();
-      if (wait > 1) await ctx.sleep(wait);
+      if (wait > 5) await ctx.sleep(wait);
+      else if (wait > 0.02) Atomics.wait(pause, 0, 0, wait);
     }
     const sentMs = performance.timeOrigin + performance.now();
     if (layout) {
