@@ -106,16 +106,16 @@ export function checkRemoteFields(
       return { key, problem: e.message };
     }
   }
-  if (s.publishEndpoint === undefined && s.subscribeEndpoints.length === 0) {
-    return {
-      key: "publish_endpoint",
-      problem: "a remote job needs publish_endpoint, subscribe_endpoints or both",
-    };
-  }
   if (s.subscribe.length > 0 && s.subscribeEndpoints.length === 0) {
     return {
       key: "subscribe_endpoints",
       problem: `missing: where to subscribe to ${s.subscribe.map((t) => `"${t}"`).join(", ")}`,
+    };
+  }
+  if (s.publishEndpoint === undefined && s.subscribeEndpoints.length === 0) {
+    return {
+      key: "publish_endpoint",
+      problem: "a remote job needs publish_endpoint, subscribe_endpoints or both",
     };
   }
   const reserved = s.subscribe.find((t) => t.startsWith("_") || t.endsWith("*"));

@@ -338,3 +338,92 @@ heartbeat_interval = "100ms"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("remote: CURVE with an allow-list at the proxy; a peer with wrong keys gets nothing", async () => {
+  const { generateKeyPair } = await import("../../src/remote/mod.ts");
+  const { curveKeyFileText } = await import("../../src/jobs/remote.ts");
+  const dir = await Deno.makeTempDir();
+  const keys: Record<string, { publicKey: string; secretKey: string }> = {};
+  for (const who of ["proxy", "A", "B", "C"]) {
+    keys[who] = generateKeyPair();
+    await Deno.writeTextFile(`${dir}/${who}.keys`, curveKeyFileText(keys[who]));
+  }
+  const ports = { xsub: freePort(), xpub: freePort() };
+  const statsFile = `${dir}/proxy.ndjson`;
+  const proxy = start([
+    "proxy",
+    ...["--xsub", `tcp://127.0.0.1:${ports.xsub}`, "--xpub", `tcp://127.0.0.1:${ports.xpub}`],
+    ...["--stats-json", statsFile, "--curve-keys", `${dir}/proxy.keys`],
+    ...["--allow-key", keys.A.publicKey, "--allow-key", keys.B.publicKey],
+  ]);
+  const subscribers = async () =>
+    (await statsOf<{ subscribers: number }>(statsFile)).at(-1)?.subscribers ?? 0;
+  const signal = { rateHz: 10000, rows: 100, batches: 20, seed: 2 };
+  const curve = (who: string) =>
+    `curve_server_key = ${
+      JSON.stringify(keys.proxy.publicKey)
+    }\ncurve_keys_file = "${dir}/${who}.keys"`;
+  const subscriber = async (who: string, security: string) => {
+    await Deno.writeTextFile(
+      `${dir}/${who}.toml`,
+      SUPERVISOR(who) + `
+[[jobs]]
+type = "remote"
+name = "downlink"
+subscribe_endpoints = ["tcp://127.0.0.1:${ports.xpub}"]
+subscribe = ["sim"]
+heartbeat_interval = "100ms"
+${security}
+` + CSV_STORE,
+    );
+    return start([
+      "run",
+      `${dir}/${who}.toml`,
+      ...["--data-dir", `${dir}/${who}`, "--stats-json", `${dir}/${who}.ndjson`],
+    ]);
+  };
+  try {
+    const b = await subscriber("B", curve("B"));
+    const c = await subscriber("C", curve("C")); // knows the server key; its own key is not allowed
+    const d = await subscriber("D", ""); // no CURVE at all
+    await until("B's subscription at the proxy", async () => (await subscribers()) >= 1);
+    await Deno.writeTextFile(
+      `${dir}/a.toml`,
+      SUPERVISOR("A") + signalJob(signal) + `
+[[jobs]]
+type = "remote"
+name = "uplink"
+inputs = ["sim"]
+publish_endpoint = "tcp://127.0.0.1:${ports.xsub}"
+on_hwm = "block"
+${curve("A")}
+`,
+    );
+    const a = await runDaq(["run", `${dir}/a.toml`, "--data-dir", `${dir}/A`]);
+    assert.equal(a.code, 0, a.stderr);
+    const rows = signal.rows * signal.batches;
+    await until(
+      "B's CSV store to take every row",
+      async () => jobOf((await statsOf(`${dir}/B.ndjson`)).at(-1), "csv")?.rows === rows,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    for (const child of [b, c, d]) assert.equal((await child.stop()).code, 0);
+    assert.equal(await subscribers(), 1, "the proxy counts B only");
+    for (const who of ["C", "D"]) {
+      const last = (await statsOf(`${dir}/${who}.ndjson`)).at(-1)!;
+      const down = jobOf(last, "downlink")!;
+      assert.equal(down.extra.link_msgs_in ?? 0, 0, `${who} received nothing`);
+      assert.equal(down.extra.peers ?? 0, 0, `${who} heard no peer`);
+      assert.equal(jobOf(last, "csv")!.rows, 0);
+    }
+    const good = jobOf((await statsOf(`${dir}/B.ndjson`)).at(-1), "downlink")!.extra;
+    assert.equal(good.link_msgs_in, signal.batches);
+    assert.equal(good["peer.A.msgs"], signal.batches);
+    const csvText = await Deno.readTextFile(`${dir}/B/csv/csv_001.csv`);
+    assert.ok(csvText.includes(`${dir}/B.keys`), "the key file is recorded by path");
+    assert.ok(!csvText.includes(keys.B.secretKey), "never the secret key itself");
+  } finally {
+    await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
