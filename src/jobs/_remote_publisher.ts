@@ -10,6 +10,9 @@ const scope = globalThis as unknown as {
 };
 const reply = (msg: PublisherReply) => scope.postMessage(msg);
 
+/** How long a closing publisher lets queued messages leave, in ms. */
+const LINGER_MS = 1000;
+
 let publisher: Publisher | undefined;
 let queue: Promise<void> = Promise.resolve();
 
@@ -24,7 +27,7 @@ async function handle(req: PublisherRequest): Promise<void> {
         onHwm: req.onHwm,
         heartbeatIntervalMs: req.heartbeatIntervalMs,
         curve: req.curve,
-        lingerMs: 2000,
+        lingerMs: LINGER_MS,
       });
       if (!req.bind) await connectGrace(req.connectGraceMs);
       reply({ kind: "opened", endpoint: publisher.endpoint });
@@ -40,6 +43,11 @@ async function handle(req: PublisherRequest): Promise<void> {
     }
     case "close": {
       await publisher?.close();
+      // zeromq.js sends payloads of more than 128 bytes zero-copy and releases them through
+      // this Worker's event loop once ZeroMQ is done with them; a Worker ended before that
+      // corrupts the heap (seen: "tcache_thread_shutdown(): unaligned tcache chunk", SIGSEGV).
+      // After LINGER_MS ZeroMQ has sent or dropped every queued message.
+      if (publisher) await new Promise((resolve) => setTimeout(resolve, LINGER_MS + 200));
       reply({ kind: "closed", stats: publisher?.stats() ?? emptyStats() });
       return;
     }

@@ -1,0 +1,179 @@
+// Supervisor to supervisor over tcp loopback through `daq proxy`: `daq run` A (bench source ->
+// remote) -> `daq proxy` -> `daq run` B (remote -> store.memory keep = 0), each a process.
+// Figures come from B's --stats-json: what its link injected per second while data flowed.
+//
+//   node_modules/.bin/deno run --allow-all bench/remote_supervisors.ts [--seconds 5]
+//
+// The machine is shared and has 2 cores for 3 processes (about 8 threads): figures are noisy.
+import { parseArgs } from "node:util";
+import { DAQ_ARGS } from "../tests/_daq.ts";
+import type { StatsSnapshot } from "../src/supervisor/stats.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { seconds: { type: "string" }, direct: { type: "boolean" } },
+});
+/** --direct: A binds its publisher and B subscribes to it, no proxy (for comparison). */
+const direct = values.direct ?? false;
+const seconds = Number(values.seconds ?? 5);
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+function spawn(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [...DAQ_ARGS, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function lines<T>(path: string): Promise<T[]> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return text.split("\n").filter((l) => l.endsWith("}")).map((l) => JSON.parse(l));
+}
+
+async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Figures {
+  label: string;
+  msgsPerS: number;
+  mbPerS: number;
+  rowsPerS: number;
+  gaps: number;
+  hwmDrops: number;
+}
+
+async function measure(label: string, source: string, hwm: number): Promise<Figures> {
+  const dir = await Deno.makeTempDir();
+  const xsub = freePort();
+  const xpub = freePort();
+  const directPort = freePort();
+  const proxy = spawn([
+    "proxy",
+    ...["--xsub", `tcp://127.0.0.1:${xsub}`, "--xpub", `tcp://127.0.0.1:${xpub}`],
+    ...["--quiet", "--stats-json", `${dir}/proxy.ndjson`, "--hwm", String(hwm)],
+  ]);
+  try {
+    await until(async () => (await lines(`${dir}/proxy.ndjson`)).length > 0, "the proxy");
+    await Deno.writeTextFile(
+      `${dir}/b.toml`,
+      `[supervisor]
+id = "B"
+stats_interval = "100ms"
+[[jobs]]
+type = "remote"
+name = "downlink"
+subscribe_endpoints = ["tcp://127.0.0.1:${direct ? directPort : xpub}"]
+subscribe = ["load"]
+hwm = ${hwm}
+[[jobs]]
+type = "store.memory"
+name = "mem"
+inputs = ["load"]
+keep = 0
+ring_size = "64MiB"
+`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/a.toml`,
+      `[supervisor]
+id = "A"
+stats_interval = "100ms"
+[[jobs]]
+type = "bench"
+name = "load"
+${source}
+[[jobs]]
+type = "remote"
+name = "uplink"
+inputs = ["load"]
+ring_size = "64MiB"
+publish_endpoint = "tcp://127.0.0.1:${direct ? directPort : xsub}"
+publish_bind = ${direct}
+on_hwm = "block"
+hwm = ${hwm}
+`,
+    );
+    const b = spawn(["run", `${dir}/b.toml`, "--quiet", "--stats-json", `${dir}/b.ndjson`]);
+    await until(
+      async () =>
+        direct
+          ? (await lines(`${dir}/b.ndjson`)).length > 5
+          : ((await lines<{ subscribers: number }>(`${dir}/proxy.ndjson`)).at(-1)?.subscribers ??
+            0) >=
+            1,
+      "B's subscription",
+    );
+    const a = spawn(["run", `${dir}/a.toml`, "--quiet", "--duration", `${seconds}s`]);
+    const aErr = new Response(a.stderr).text();
+    const aStatus = await a.status;
+    // Let B take what is still in flight, then stop it.
+    let last = -1;
+    await until(async () => {
+      const now = (await lines<StatsSnapshot>(`${dir}/b.ndjson`)).at(-1)?.jobs[0].msgsOut ?? 0;
+      const settled = now === last;
+      last = now;
+      return settled;
+    }, "B to settle");
+    b.kill("SIGTERM");
+    await b.status;
+    await b.stderr.cancel();
+    if (!aStatus.success) throw new Error(`A exited ${aStatus.code}: ${await aErr}`);
+    const snaps = await lines<StatsSnapshot>(`${dir}/b.ndjson`);
+    const link = (s: StatsSnapshot) => s.jobs.find((j) => j.name === "downlink")!;
+    // The window in which data flowed: first and last snapshot where the count moved.
+    const moving = snaps.filter((s, i) => i > 0 && link(s).msgsOut > link(snaps[i - 1]).msgsOut);
+    const first = snaps[snaps.indexOf(moving[0]) - 1];
+    const end = moving.at(-1)!;
+    const dt = end.elapsedS - first.elapsedS;
+    const d = (k: "msgsOut" | "bytesOut" | "rows") => (link(end)[k] - link(first)[k]) / dt;
+    const extra = link(snaps.at(-1)!).extra;
+    return {
+      label,
+      msgsPerS: d("msgsOut"),
+      mbPerS: d("bytesOut") / 1e6,
+      rowsPerS: d("rows"),
+      gaps: extra.link_gaps ?? 0,
+      hwmDrops: extra.link_hwm_drops ?? 0,
+    };
+  } finally {
+    try {
+      proxy.kill("SIGTERM");
+    } catch { /* gone */ }
+    await proxy.status;
+    await proxy.stderr.cancel();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const runs: [string, string, number][] = [
+  ["64 KiB Arrow payloads (4096 rows)", "payload_rows = 4096", 200],
+  ["small events (1 row per message)", "payload_rows = 1", 1000],
+  ["small batches (64 rows per message)", "payload_rows = 64", 1000],
+];
+console.log(
+  `daq run A -> ${
+    direct ? "(direct, no proxy)" : "daq proxy"
+  } -> daq run B over tcp loopback, ${seconds} s each (noisy 2-core VM)`,
+);
+for (const [label, source, hwm] of runs) {
+  const f = await measure(label, source, hwm);
+  console.log(
+    `${f.label.padEnd(38)} ${f.mbPerS.toFixed(1).padStart(7)} MB/s ${
+      (f.msgsPerS / 1e3).toFixed(1).padStart(7)
+    } k msgs/s ${
+      (f.rowsPerS / 1e3).toFixed(1).padStart(8)
+    } k rows/s  gaps ${f.gaps}, hwm drops ${f.hwmDrops}`,
+  );
+}
