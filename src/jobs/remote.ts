@@ -130,36 +130,15 @@ export async function run(ctx: JobContext): Promise<void> {
       });
       ctx.log(`publishing ${ctx.job.inputs.join(", ") || "heartbeats"} at ${outbox.endpoint}`);
     }
-    const injecting = subscriber ? inject(ctx, subscriber, new Set(s.subscribe)) : undefined;
-    const links = linkJobNames(ctx.configJson);
-    for await (const msg of ctx.receive()) {
-      const type: PayloadType | undefined = msg.type === RecordType.arrow
-        ? "arrow"
-        : msg.type === RecordType.msgpack
-        ? "msgpack"
-        : undefined;
-      if (!outbox || type === undefined || links.has(msg.from)) {
-        if (skipped++ === 0) {
-          ctx.warn(
-            !outbox
-              ? "inputs are not published: no publish_endpoint"
-              : type === undefined
-              ? `record type ${msg.type} from "${msg.from}" cannot go over a link (Arrow and msgpack only); skipped and counted`
-              : `"${msg.from}" is a remote link: what it injects is not published again; skipped and counted`,
-          );
-        }
-        continue;
-      }
-      if (type === "arrow") ctx.countRows(ipcStreamRows(msg.payload));
-      await outbox.push({
-        topic: msg.key,
-        type,
-        payload: msg.payload.slice(),
-        timestampNs: BigInt(Math.round(msg.sentMs * 1000)) * 1000n,
-      });
-    }
-    // Inputs are drained (stop asked); the subscriber ends with the abort signal.
-    await injecting;
+    const skip = (problem: string) => {
+      if (skipped++ === 0) ctx.warn(`${problem}; skipped and counted (link_skipped)`);
+    };
+    // Either loop failing fails the job; both end once a stop was asked for (inputs drained,
+    // the subscriber ended by the abort signal).
+    await Promise.all([
+      forward(ctx, outbox, linkJobNames(ctx.configJson), skip),
+      subscriber ? inject(ctx, subscriber, new Set(s.subscribe)) : undefined,
+    ]);
   } finally {
     clearInterval(timer);
     await subscriber?.close();
@@ -168,6 +147,36 @@ export async function run(ctx: JobContext): Promise<void> {
       ctx.log(`published ${final.messagesOut} messages, ${final.drops} dropped at the hwm`);
     }
     figures();
+  }
+}
+
+/** Publishes every message of the job's inputs, except what came in over a link. */
+async function forward(
+  ctx: JobContext,
+  outbox: Outbox | undefined,
+  links: Set<string>,
+  skip: (problem: string) => void,
+): Promise<void> {
+  for await (const msg of ctx.receive()) {
+    const type: PayloadType | undefined = msg.type === RecordType.arrow
+      ? "arrow"
+      : msg.type === RecordType.msgpack
+      ? "msgpack"
+      : undefined;
+    if (!outbox) skip("inputs are not published: no publish_endpoint");
+    else if (type === undefined) {
+      skip(`record type ${msg.type} from "${msg.from}" cannot cross a link (Arrow, msgpack only)`);
+    } else if (links.has(msg.from)) {
+      skip(`"${msg.from}" is a remote link: what it injects is never published again`);
+    } else {
+      if (type === "arrow") ctx.countRows(ipcStreamRows(msg.payload));
+      await outbox.push({
+        topic: msg.key,
+        type,
+        payload: msg.payload.slice(),
+        timestampNs: BigInt(Math.round(msg.sentMs * 1000)) * 1000n,
+      });
+    }
   }
 }
 

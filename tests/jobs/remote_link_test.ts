@@ -164,6 +164,14 @@ name = "downlink"
 subscribe_endpoints = ["tcp://127.0.0.1:${proxy.ports.xpub}"]
 subscribe = ["sim"]
 heartbeat_interval = "100ms"
+
+# Would send what B got from A back to the proxy: a link never publishes link data.
+[[jobs]]
+type = "remote"
+name = "relay"
+inputs = ["sim"]
+publish_endpoint = "tcp://127.0.0.1:${proxy.ports.xsub}"
+on_hwm = "drop"
 ` + CSV_STORE,
     );
     await Deno.writeTextFile(`${dir}/local.toml`, SUPERVISOR("L") + signalJob(signal) + CSV_STORE);
@@ -227,6 +235,10 @@ heartbeat_interval = "100ms"
     assert.equal(down.link_bytes_in, up.link_bytes_out);
     assert.equal(down.link_gaps + down.link_duplicates, 0);
     assert.equal(down["peer.A.msgs"], signal.batches, "per-origin count");
+    const relay = jobOf(bLast, "relay")!.extra;
+    assert.equal(relay.link_msgs_out, 0, "no echo");
+    assert.equal(relay.link_skipped, signal.batches);
+    assert.equal(relay.on_hwm_drop, 1);
     assert.ok(bLast.routes.some((r) => r.key === "sim" && r.from === "downlink" && r.to === "csv"));
     assert.match(
       peerLines(bLast).join("\n"),
