@@ -33,9 +33,9 @@ export async function checkCommand(args: string[]): Promise<number> {
       Array.isArray(v) ? `${k}=${v.join(":")}` : k
     );
     console.log(
-      `  ${j.name} (${j.type}, ${j.role})${j.route ? ` route=${j.route}` : ""} permissions: ${
-        granted.join(" ") || "none"
-      }`,
+      `  ${j.name} (${j.type}, ${j.role})${
+        j.sends.length ? ` sends=${j.sends.join(",")}` : ""
+      } permissions: ${granted.join(" ") || "none"}`,
     );
     console.log(`    ${JSON.stringify(j.fields)}`);
   }

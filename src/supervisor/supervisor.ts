@@ -312,6 +312,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       const dt = Math.max((now - prev.at) / 1000, 1e-9);
       const ins = routeStats.filter((r) => r.to === rt.job.name);
       const outs = routeStats.filter((r) => r.from === rt.job.name);
+      const figures = rt.last ?? rt.lastFigures;
       const dropsOf = (rs: RouteStats[]) =>
         rs.reduce((s, r) => s + r.droppedNewest + r.droppedOldest, 0);
       const stats: JobStats = {
@@ -327,12 +328,12 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         rowsPerS: (total.rows - prev.rows) / dt,
         ringFill: ins.reduce((m, r) => Math.max(m, r.fill), 0),
         drops: consumes(rt.job.role) && ins.length ? dropsOf(ins) : dropsOf(outs),
-        gaps: ins.reduce((s, r) => s + r.gaps, 0) +
-          ((rt.last ?? rt.lastFigures)?.extra.port_gaps ?? 0),
-        latencyP50Ms: (rt.last ?? rt.lastFigures)?.latency.p50 ?? 0,
-        latencyP99Ms: (rt.last ?? rt.lastFigures)?.latency.p99 ?? 0,
-        latencyMaxMs: (rt.last ?? rt.lastFigures)?.latency.max ?? 0,
-        extra: (rt.last ?? rt.lastFigures)?.extra ?? {},
+        gaps: ins.reduce((s, r) => s + r.gaps, 0) + (figures?.extra.port_gaps ?? 0) +
+          (figures?.extra.link_gaps ?? 0),
+        latencyP50Ms: figures?.latency.p50 ?? 0,
+        latencyP99Ms: figures?.latency.p99 ?? 0,
+        latencyMaxMs: figures?.latency.max ?? 0,
+        extra: figures?.extra ?? {},
         lastError: rt.lastError,
       };
       rt.history.push({ ...total, at: now });
