@@ -1,3 +1,4 @@
+/// <reference lib="deno.worker" />
 // Producer or consumer of the two-Worker ring test.
 import { RingReader, RingWriter, waitDoorbell } from "../../src/transport/ring.ts";
 import { RecordType } from "../../src/transport/payload.ts";
