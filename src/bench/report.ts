@@ -32,6 +32,7 @@ export function benchSummary(r: BenchReport): string {
     : `${o.payloadRows} rows/msg`;
   const out = [
     `daq bench: ${o.clients} client(s), ${payload}, transport ${o.transport}, policy ${o.policy}, ` +
+    `ring ${(o.ringBytes / 1048576).toFixed(o.ringBytes < 1048576 ? 2 : 0)} MiB, ` +
     `${r.measuredS.toFixed(1)} s measured after ${(o.warmupMs / 1000).toFixed(1)} s warm-up (${
       r.totalS.toFixed(1)
     } s in all)`,

