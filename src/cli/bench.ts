@@ -1,7 +1,12 @@
 /** `daq bench`: stress-test the whole pipeline. */
 import { parseSize } from "../config/units.ts";
 import type { OverflowPolicy, TransportKind } from "../config/types.ts";
-import { availableBenchStores, BENCH_STORES, runBench } from "../bench/run.ts";
+import {
+  availableBenchStores,
+  BENCH_STORES,
+  defaultBenchRingBytes,
+  runBench,
+} from "../bench/run.ts";
 import { benchLiveLines, benchSummary } from "../bench/report.ts";
 import { durationOption, parseCommandArgs, UsageError } from "./_args.ts";
 
@@ -37,15 +42,6 @@ function positiveInt(name: string, v: string | undefined, dflt: number): number 
     throw new UsageError(`--${name}: expected a positive integer, got "${v}"`);
   }
   return n;
-}
-
-/**
- * A ring that holds a few messages: small enough to stay in the CPU caches (a 4 MiB ring
- * moved 100000-row messages 25% faster than a 64 MiB one here), large enough to take
- * 2.5 messages (a record may use half the ring).
- */
-function defaultBenchRing(messageBytes: number): number {
-  return Math.min(64 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(messageBytes * 2.5))));
 }
 
 /** Runs `daq bench`; resolves to the exit code. */
@@ -98,7 +94,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     }
   }
   const ringBytes = values["ring-size"] === undefined
-    ? defaultBenchRing(
+    ? defaultBenchRingBytes(
       payloadBytes ?? positiveInt("payload-rows", values["payload-rows"], 1000) * 16,
     )
     : parseSize(values["ring-size"]);
