@@ -1,8 +1,9 @@
 /**
  * The background flusher of `store.hdf5`, run in a Worker that the job starts (it inherits the
- * job's permissions). Every `flushMs` it reads what is new in the ring file since read_tail,
- * writes it to HDF5, and only then moves read_tail past it: a crash of this Worker loses
- * nothing that is still in the ring file.
+ * job's permissions). It follows every ring file the job opened (one per route key): every
+ * `flushMs` it reads what is new in each since its read_tail, writes it to HDF5 (each ring's
+ * source to its own group, all in one file), and only then moves read_tail past it: a crash of
+ * this Worker loses nothing that is still in a ring file.
  *
  * The job talks to it with `FlusherRequest`s and gets `FlusherReport`s back
  * (`_hdf5_flusher_protocol.ts`).
@@ -47,7 +48,8 @@ const scope = globalThis as unknown as {
 const report = (msg: FlusherReport) => scope.postMessage(msg);
 
 let settings: FlusherSettings | undefined;
-let ring: Ring | undefined;
+/** The rings followed, by path. */
+const rings = new Map<string, Ring>();
 let writer: RotatingHdf5Writer | undefined;
 let rows = 0;
 let flushes = 0;
@@ -65,19 +67,19 @@ function errorText(error: unknown): string {
 }
 
 function openRing(path: string, lostBefore: number): void {
-  ring?.consumer.close();
+  rings.get(path)?.consumer.close();
   // A block ring's records stay put until read_tail passes them: read them in place.
   const zeroCopy = ringStatus(path).policy === "block";
   const consumer = openRingConsumer(path, { zeroCopy });
   const source = consumer.schema.metadata.get(SOURCE_METADATA_KEY) ?? "data";
-  ring = {
+  rings.set(path, {
     path,
     consumer,
     source,
     lostBefore,
     lostAtOpen: consumer.status().lostRecords,
     lostSeen: 0,
-  };
+  });
 }
 
 async function ensureWriter(): Promise<RotatingHdf5Writer> {
@@ -110,12 +112,21 @@ async function ensureWriter(): Promise<RotatingHdf5Writer> {
   return writer;
 }
 
-/** Writes everything new in the ring to HDF5, then moves read_tail past it. */
+/** Writes everything new in every ring to HDF5, then reports progress. */
 async function flush(): Promise<void> {
   lastFlush = performance.now();
   flushQueued = false;
-  const r = ring;
-  if (!r || failed) return;
+  if (failed) return;
+  for (const r of rings.values()) await flushRing(r);
+  reportProgress();
+}
+
+function reportProgress(): void {
+  report({ kind: "progress", rows, flushes, files, path: writer?.path ?? "" });
+}
+
+/** Writes everything new in ring `r` to HDF5, moving its read_tail after each write. */
+async function flushRing(r: Ring): Promise<void> {
   const s = settings!;
   if (s.crashAfterRows !== undefined && !crashed && rows >= s.crashAfterRows) {
     crashed = true;
@@ -169,25 +180,18 @@ async function flush(): Promise<void> {
   }
   r.consumer.commit();
   flushes++;
-  report({
-    kind: "progress",
-    rows,
-    flushes,
-    files,
-    path: writer?.path ?? "",
-    ringLost: r.consumer.status().lostRecords,
-  });
 }
 
 /** Writes what is left in a ring whose writer is closed or gone, then lets the ring go. */
-async function drain(): Promise<void> {
-  await flush();
-  const r = ring;
-  if (!r) return report({ kind: "drained", ringLost: 0, source: undefined });
+async function drain(path: string): Promise<void> {
+  const r = rings.get(path);
+  if (!r) return report({ kind: "drained", path, ringLost: 0, source: undefined });
+  await flushRing(r);
+  reportProgress();
   const lost = r.consumer.status().lostRecords;
   r.consumer.close();
-  ring = undefined;
-  report({ kind: "drained", ringLost: lost, source: r.source });
+  rings.delete(path);
+  report({ kind: "drained", path, ringLost: lost, source: r.source });
 }
 
 function closeWriter(): void {
@@ -241,7 +245,9 @@ scope.onmessage = (e: MessageEvent<FlusherRequest>) => {
       settings = req.settings;
       lastFlush = performance.now();
       setInterval(() => {
-        if (!ring || flushQueued || performance.now() - lastFlush < settings!.flushMs) return;
+        if (rings.size === 0 || flushQueued || performance.now() - lastFlush < settings!.flushMs) {
+          return;
+        }
         flushQueued = true;
         enqueue(flush);
       }, Math.min(settings.flushMs, 100));
@@ -253,11 +259,11 @@ scope.onmessage = (e: MessageEvent<FlusherRequest>) => {
       enqueue(flush);
       break;
     case "drain":
-      enqueue(drain);
+      enqueue(() => drain(req.path));
       break;
     case "finish":
       enqueue(async () => {
-        if (ring) await drain();
+        for (const path of [...rings.keys()]) await drain(path);
         closeWriter();
         report({ kind: "finished", results: closedFiles });
       });

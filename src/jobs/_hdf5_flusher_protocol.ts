@@ -39,14 +39,14 @@ export interface FlusherSettings {
 /** Job to flusher. */
 export type FlusherRequest =
   | { kind: "init"; settings: FlusherSettings }
-  /** Follow this ring file from its read_tail; `lostBefore`: records of its source lost in
-   * earlier ring files. */
+  /** Follow this ring file (too) from its read_tail; `lostBefore`: records of its source lost
+   * in earlier ring files. */
   | { kind: "open"; path: string; lostBefore: number }
-  /** Flush now (the ring is filling up). */
+  /** Flush every ring now (one is filling up). */
   | { kind: "flush" }
-  /** The ring's writer is closed (or gone): write everything left, then let the ring go. */
-  | { kind: "drain" }
-  /** Write everything left and close the HDF5 file. */
+  /** This ring's writer is closed (or gone): write everything left in it, then let it go. */
+  | { kind: "drain"; path: string }
+  /** Write everything left in every ring and close the HDF5 file. */
   | { kind: "finish" };
 
 /** Flusher to job. */
@@ -57,10 +57,8 @@ export type FlusherReport =
     flushes: number;
     files: number;
     path: string;
-    /** Records lost in the ring file so far (its header's lost_records). */
-    ringLost: number;
   }
-  | { kind: "drained"; ringLost: number; source: string | undefined }
+  | { kind: "drained"; path: string; ringLost: number; source: string | undefined }
   | { kind: "finished"; results: Hdf5CloseResult[] }
   | { kind: "log"; level: "info" | "warn"; text: string }
   /** A failure that a restart does not cure (HDF5 file cannot be written, corrupt ring). */

@@ -7,7 +7,7 @@ import type { TableSpec } from "../config/_schema.ts";
 import type { JobConfig, JobRole, SupervisorConfig } from "../config/types.ts";
 import { fileURLToPath } from "node:url";
 import { FLUSHER_CODE_DIRS } from "./_hdf5_flusher_protocol.ts";
-import { ringFilePath } from "./_ring_file_path.ts";
+import { ringFileGrant } from "./_ring_file_path.ts";
 import { rootColumnsFromArrowSchema, RootSchemaError } from "../formats/root/schema.ts";
 import { checkRemoteFields, REMOTE_FIELDS, remotePermissions } from "./_remote_fields.ts";
 
@@ -275,7 +275,8 @@ export const JOB_TYPES: Record<string, JobType> = {
       },
       ring_path: {
         type: "string",
-        doc: "the ring file; default /dev/shm/daq-<supervisor>-<job>.ring",
+        doc: "the ring file; default /dev/shm/daq-<supervisor>-<job>.ring; several input " +
+          "keys: one <key>.ring per key in the folder <ring_path without .ring>.rings",
       },
       overrun: {
         type: "string",
@@ -298,7 +299,7 @@ export const JOB_TYPES: Record<string, JobType> = {
     // access to /tmp/tmpfile_..." instead of "No space left on device".
     permissions: (job, sup) => {
       const dir = storeDir(job, sup);
-      const ring = ringFilePath(job, sup);
+      const ring = ringFileGrant(job, sup);
       const code = FLUSHER_CODE_DIRS.filter((u) => u.protocol === "file:").map((u) =>
         fileURLToPath(u).replace(/\/$/, "")
       );

@@ -12,14 +12,16 @@
  * `tools/python/daq_ring.py`); they never move read_tail.
  *
  * One ring file carries one route key and one schema (the key is the schema metadata
- * `daq.source` and the HDF5 source name). When batches of another key or schema arrive, the
- * front waits until the flusher has written everything of the current ring, then re-creates the
- * ring file: fine for a rare change, slow for interleaved sources (use one store per source).
+ * `daq.source` and the HDF5 source name, `/<key>/<column>` in the file). A job with several
+ * input keys keeps one ring file per key (`_ring_file_path.ts` names them), made when the key's
+ * first batch arrives; the one flusher follows them all and writes them to the same HDF5 file.
+ * When a key's schema changes, the front waits until the flusher has written everything of that
+ * key's ring, then re-creates it (fine for a rare change).
  *
  * If the flusher Worker crashes, the front restarts it (counted in `flusher_restarts`); it
- * resumes at read_tail in a new HDF5 file. If the whole job restarts, what its previous run left
- * in the ring file is written to HDF5 before the ring is re-created. A file written across a
- * flusher crash keeps `complete = 0`.
+ * resumes at each ring's read_tail in a new HDF5 file. If the whole job restarts, what its
+ * previous run left in its ring files is written to HDF5 first. A file written across a flusher
+ * crash keeps `complete = 0`.
  */
 import type * as arrow from "apache-arrow";
 import { Schema } from "apache-arrow";
@@ -43,7 +45,14 @@ import {
   type FlusherSettings,
   SOURCE_METADATA_KEY,
 } from "./_hdf5_flusher_protocol.ts";
-import { ringFilePath } from "./_ring_file_path.ts";
+import {
+  keyRingFilePath,
+  listRingFiles,
+  makeRingFileDir,
+  ringFileDir,
+  ringFilePath,
+  ringFilePerKey,
+} from "./_ring_file_path.ts";
 import { hostJob, type JobContext } from "./host.ts";
 import { storeDir } from "./registry.ts";
 
@@ -70,9 +79,15 @@ class Flusher {
   #worker: Worker | undefined;
   #ctx: JobContext;
   #settings: FlusherSettings;
-  #ring: { path: string; lostBefore: number } | undefined;
+  /** Ring files followed: path -> records of their source lost in earlier ring files. */
+  #rings = new Map<string, number>();
   /** The request awaited now (drain or finish), resent to a restarted Worker. */
-  #awaited: { kind: "drain" | "finish"; resolve: (r: FlusherReport) => void } | undefined;
+  #awaited:
+    | {
+      request: Extract<FlusherRequest, { kind: "drain" | "finish" }>;
+      resolve: (r: FlusherReport) => void;
+    }
+    | undefined;
   #crashesInRow = 0;
 
   constructor(ctx: JobContext, settings: FlusherSettings) {
@@ -95,8 +110,8 @@ class Flusher {
       if (this.#worker === worker) this.#onCrash(e.message);
     };
     this.#post({ kind: "init", settings: this.#settings });
-    if (this.#ring) this.#post({ kind: "open", ...this.#ring });
-    if (this.#awaited) this.#post({ kind: this.#awaited.kind });
+    for (const [path, lostBefore] of this.#rings) this.#post({ kind: "open", path, lostBefore });
+    if (this.#awaited) this.#post(this.#awaited.request);
   }
 
   #post(req: FlusherRequest): void {
@@ -149,7 +164,7 @@ class Flusher {
       case "drained":
       case "finished": {
         const awaited = this.#awaited;
-        if (awaited?.kind === (msg.kind === "drained" ? "drain" : "finish")) {
+        if (awaited?.request.kind === (msg.kind === "drained" ? "drain" : "finish")) {
           this.#awaited = undefined;
           awaited.resolve(msg);
         }
@@ -163,9 +178,9 @@ class Flusher {
     return this.#filesBefore + this.files;
   }
 
-  /** Follow this ring file from its read_tail. */
+  /** Follow this ring file (too) from its read_tail. */
   open(path: string, lostBefore: number): void {
-    this.#ring = { path, lostBefore };
+    this.#rings.set(path, lostBefore);
     this.#post({ kind: "open", path, lostBefore });
   }
 
@@ -174,26 +189,28 @@ class Flusher {
     this.#post({ kind: "flush" });
   }
 
-  #request(kind: "drain" | "finish"): Promise<FlusherReport> {
+  #request(
+    request: Extract<FlusherRequest, { kind: "drain" | "finish" }>,
+  ): Promise<FlusherReport> {
     if (this.error) return Promise.resolve({ kind: "failed", error: this.error.message });
     return new Promise((resolve) => {
-      this.#awaited = { kind, resolve };
-      this.#post({ kind });
+      this.#awaited = { request, resolve };
+      this.#post(request);
     });
   }
 
-  /** Writes what is left in the current ring (its writer is closed) and lets it go. */
-  async drain(): Promise<{ ringLost: number; source: string | undefined }> {
-    const r = await this.#request("drain");
-    this.#ring = undefined;
+  /** Writes what is left in ring file `path` (its writer is closed) and lets it go. */
+  async drain(path: string): Promise<{ ringLost: number; source: string | undefined }> {
+    const r = await this.#request({ kind: "drain", path });
+    this.#rings.delete(path);
     if (r.kind === "failed") throw this.error;
     return r as { ringLost: number; source: string | undefined };
   }
 
-  /** Writes what is left and closes the HDF5 file; resolves to the closed files. */
+  /** Writes what is left in every ring and closes the HDF5 file; resolves to the closed files. */
   async finish(): Promise<Extract<FlusherReport, { kind: "finished" }>["results"]> {
-    const r = await this.#request("finish");
-    this.#ring = undefined;
+    const r = await this.#request({ kind: "finish" });
+    this.#rings.clear();
     if (r.kind === "failed") throw this.error;
     return (r as Extract<FlusherReport, { kind: "finished" }>).results;
   }
@@ -261,16 +278,44 @@ function fieldsKey(schema: arrow.Schema): string {
   return schema.fields.map((f) => `${f.name}:${f.type}`).join(",");
 }
 
+/** The ring file of one route key, seen from the front. */
+interface KeyRing {
+  key: string;
+  path: string;
+  /** Fields of the schema the ring was made for (a change re-creates the ring). */
+  fields: string;
+  writer: RingFileWriter;
+  monitor: RingFileReader;
+  /** Start positions of the records written, by sequence number. */
+  starts: RecordStarts;
+  lastFillCheck: number;
+}
+
 /** Runs the `store.hdf5` job. */
 export async function run(ctx: JobContext): Promise<void> {
   const f = ctx.job.fields;
   const dir = storeDir(ctx.job, ctx.supervisor);
-  const ringPath = ringFilePath(ctx.job, ctx.supervisor);
+  const perKey = ringFilePerKey(ctx.job);
+  const ringDir = perKey ? ringFileDir(ctx.job, ctx.supervisor) : undefined;
   const capacityBytes = f.ring_file_size as number;
   const policy = f.overrun as OverrunPolicy;
   const flushMs = f.flush_interval as number;
   await Deno.mkdir(dir, { recursive: true });
-  const leftover = existingRing(ringPath);
+
+  /** Ring files a previous run left (maybe with records it did not get to write). */
+  const leftovers: { path: string; status: RingStatus }[] = [];
+  if (ringDir === undefined) {
+    const path = ringFilePath(ctx.job, ctx.supervisor);
+    const status = existingRing(path);
+    if (status) leftovers.push({ path, status });
+  } else {
+    makeRingFileDir(ringDir);
+    for (const name of listRingFiles(ringDir) ?? []) {
+      const path = `${ringDir}/${name}`;
+      const status = existingRing(path);
+      if (status) leftovers.push({ path, status });
+    }
+  }
 
   const flusher = new Flusher(ctx, {
     dir,
@@ -291,23 +336,23 @@ export async function run(ctx: JobContext): Promise<void> {
   /** Records lost in ring files already drained, by source. */
   const lostBySource = new Map<string, number>();
   let lostDrained = 0;
-  let writer: RingFileWriter | undefined;
-  let monitor: RingFileReader | undefined;
-  let ringKey = "";
-  let switches = 0;
+  /** The open ring files, by route key. */
+  const rings = new Map<string, KeyRing>();
+  /** Every ring file this run made (removed after a clean end). */
+  const made = new Set<string>();
+  let schemaChanges = 0;
   let blockedMs = 0;
-  let lastFillCheck = 0;
 
-  /** Start positions of the records written to the current ring, by sequence number. */
-  const starts = new RecordStarts();
   const figures = () => {
-    const status = monitor?.status();
-    const pending = status ? starts.overwrittenUnread(status) : 0;
-    ctx.setFigure("lost_records", lostDrained + (status?.lostRecords ?? 0) + pending);
-    ctx.setFigure(
-      "ring_file_fill",
-      status ? (status.writeHead - status.readTail) / status.capacityBytes : 0,
-    );
+    let lost = lostDrained;
+    let fill = 0;
+    for (const ring of rings.values()) {
+      const status = ring.monitor.status();
+      lost += status.lostRecords + ring.starts.overwrittenUnread(status);
+      fill = Math.max(fill, (status.writeHead - status.readTail) / status.capacityBytes);
+    }
+    ctx.setFigure("lost_records", lost);
+    ctx.setFigure("ring_file_fill", fill);
     ctx.setFigure("hdf5_rows", flusher.rows);
     ctx.setFigure("files", flusher.totalFiles);
     ctx.setFigure("flushes", flusher.flushes);
@@ -316,48 +361,66 @@ export async function run(ctx: JobContext): Promise<void> {
   };
   const timer = setInterval(figures, ctx.supervisor.statsIntervalMs);
 
-  const drainRing = async () => {
-    writer?.close();
-    writer = undefined;
-    const { ringLost, source } = await flusher.drain();
-    monitor?.close();
-    monitor = undefined;
+  /** Has the flusher write what is left in ring file `path` and let it go. */
+  const drainPath = async (path: string) => {
+    const { ringLost, source } = await flusher.drain(path);
     lostDrained += ringLost;
     if (source !== undefined) lostBySource.set(source, (lostBySource.get(source) ?? 0) + ringLost);
   };
 
-  const newRing = async (key: string, schema: arrow.Schema) => {
-    if (writer) {
-      await drainRing();
-      if (++switches === 2) {
+  const drainRing = async (ring: KeyRing) => {
+    ring.writer.close();
+    rings.delete(ring.key);
+    try {
+      await drainPath(ring.path);
+    } finally {
+      ring.monitor.close();
+    }
+  };
+
+  const newRing = async (key: string, schema: arrow.Schema): Promise<KeyRing> => {
+    const old = rings.get(key);
+    if (old) {
+      await drainRing(old);
+      if (++schemaChanges === 2) {
         ctx.warn(
-          "batches of several route keys or schemas interleave: each change waits for the " +
-            "flusher; give each source its own store.hdf5 job",
+          `the schema of "${key}" changed again: each change waits for the flusher to write ` +
+            `everything of the ring file before it is re-created`,
         );
       }
     }
+    const path = keyRingFilePath(ctx.job, ctx.supervisor, key);
     const metadata = new Map(schema.metadata);
     metadata.set(SOURCE_METADATA_KEY, key);
-    writer = createRingFile(ringPath, {
+    const writer = createRingFile(path, {
       schema: new Schema(schema.fields, metadata),
       capacityBytes,
       policy,
       blockTimeoutMs: BLOCK_SLICE_MS,
     });
-    monitor = openRingFile(ringPath);
-    starts.reset();
-    ringKey = `${key}|${fieldsKey(schema)}`;
-    flusher.open(ringPath, lostBySource.get(key) ?? 0);
-    ctx.log(`ring file ${ringPath} (${capacityBytes} bytes, overrun = ${policy}) for "${key}"`);
+    made.add(path);
+    const ring: KeyRing = {
+      key,
+      path,
+      fields: fieldsKey(schema),
+      writer,
+      monitor: openRingFile(path),
+      starts: new RecordStarts(),
+      lastFillCheck: 0,
+    };
+    rings.set(key, ring);
+    flusher.open(path, lostBySource.get(key) ?? 0);
+    ctx.log(`ring file ${path} (${capacityBytes} bytes, overrun = ${policy}) for "${key}"`);
+    return ring;
   };
 
-  const write = async (batch: arrow.RecordBatch) => {
+  const write = async (ring: KeyRing, batch: arrow.RecordBatch) => {
     for (;;) {
       if (flusher.error) throw flusher.error;
       try {
-        const start = writer!.writeHead;
-        writer!.write(batch);
-        starts.push(start);
+        const start = ring.writer.writeHead;
+        ring.writer.write(batch);
+        ring.starts.push(start);
         break;
       } catch (e) {
         if (!(e instanceof RingFullError)) throw e;
@@ -368,31 +431,38 @@ export async function run(ctx: JobContext): Promise<void> {
       }
     }
     const now = performance.now();
-    if (now - lastFillCheck > 20) {
-      lastFillCheck = now;
-      const s = monitor!.status();
+    if (now - ring.lastFillCheck > 20) {
+      ring.lastFillCheck = now;
+      const s = ring.monitor.status();
       if (s.writeHead - s.readTail > s.capacityBytes / 2) flusher.flushSoon();
     }
   };
 
   let failure: unknown;
   try {
-    if (leftover && leftover.uncommittedBytes > 0) {
-      ctx.warn(
-        `${ringPath} holds ${leftover.recordsWritten - leftover.readTailSeq} records that a ` +
-          `previous run did not write to HDF5: writing them first`,
-      );
-      flusher.open(ringPath, 0);
-      await drainRing();
+    for (const { path, status } of leftovers) {
+      if (status.uncommittedBytes > 0) {
+        ctx.warn(
+          `${path} holds ${status.recordsWritten - status.readTailSeq} records that a ` +
+            `previous run did not write to HDF5: writing them first`,
+        );
+        flusher.open(path, 0);
+        await drainPath(path);
+      }
+      // Everything in it is in HDF5 now; a key that comes back gets a new ring file.
+      if (perKey) Deno.removeSync(path);
     }
+    let last: KeyRing | undefined;
     for await (const msg of ctx.receive()) {
       if (msg.type !== RecordType.arrow) continue;
       const batch = ctx.batchOf(msg);
       ctx.countRows(batch.numRows);
-      if (!writer || ringKey !== `${msg.key}|${fieldsKey(batch.schema)}`) {
-        await newRing(msg.key, batch.schema);
+      let ring = last?.key === msg.key ? last : rings.get(msg.key);
+      if (!ring || ring.fields !== fieldsKey(batch.schema)) {
+        ring = await newRing(msg.key, batch.schema);
       }
-      await write(batch);
+      last = ring;
+      await write(ring, batch);
     }
   } catch (e) {
     failure = e;
@@ -401,7 +471,7 @@ export async function run(ctx: JobContext): Promise<void> {
   try {
     figures();
     if (!flusher.error) {
-      if (monitor) await drainRing();
+      for (const ring of [...rings.values()]) await drainRing(ring);
       const results = await flusher.finish();
       const incomplete = results.filter((r) => !r.complete);
       if (incomplete.length) {
@@ -411,19 +481,37 @@ export async function run(ctx: JobContext): Promise<void> {
           }`,
         );
       }
-      if (failure === undefined) Deno.removeSync(ringPath);
+      if (failure === undefined) {
+        for (const path of made) Deno.removeSync(path);
+        if (ringDir !== undefined) removeIfEmpty(ringDir);
+      }
     }
   } catch (e) {
     failure ??= e;
   } finally {
-    writer?.close();
+    for (const ring of rings.values()) {
+      ring.writer.close();
+      ring.monitor.close();
+    }
+    rings.clear();
     flusher.terminate();
-    monitor?.close();
-    monitor = undefined;
     figures();
   }
   if (failure !== undefined) throw failure;
   if (flusher.error) throw flusher.error;
+}
+
+/** Removes folder `path` unless something else was put in it. */
+function removeIfEmpty(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (e) {
+    if (
+      !(e instanceof Deno.errors.NotFound) && !(e instanceof Error && /not empty/i.test(e.message))
+    ) {
+      throw e;
+    }
+  }
 }
 
 if (import.meta.main) hostJob(run);

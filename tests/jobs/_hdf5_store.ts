@@ -14,6 +14,60 @@ export const CHANNELS: ChannelSpec[] = [
 export const RATE_HZ = 100000;
 export const SEED = 7;
 
+/** A second deterministic source, for stores with two input keys. */
+export const SECOND = {
+  name: "sim2",
+  seed: 11,
+  channels: [
+    { name: "ramp", shape: "square", freq_hz: 5, amplitude: 3, offset: 1, unit: "mA" },
+    { name: "hiss", shape: "noise", freq_hz: 1, amplitude: 0.5, offset: -1, unit: "uV" },
+  ] as ChannelSpec[],
+};
+
+function channelTables(channels: ChannelSpec[]): string {
+  return channels.map((c) =>
+    `[[jobs.channels]]\n${
+      Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
+    }`
+  ).join("\n");
+}
+
+/**
+ * A config: `signal` jobs "sim" (as in hdf5Config) and "sim2" ({@link SECOND}), both
+ * `maxBatches` batches of 500 rows at RATE_HZ, into one store.hdf5 job "h5"; with `single`,
+ * "sim" alone.
+ */
+export function twoSourceConfig(
+  opts: { id: string; maxBatches: number; store?: string; single?: boolean },
+): string {
+  const source = (name: string, seed: number, channels: ChannelSpec[]) => `
+[[jobs]]
+type = "signal"
+name = "${name}"
+rate_hz = ${RATE_HZ}
+batch_rows = 500
+seed = ${seed}
+max_batches = ${opts.maxBatches}
+${channelTables(channels)}
+`;
+  return `
+[supervisor]
+id = "${opts.id}"
+stats_interval = "50ms"
+restart_backoff = "100ms"
+restart_limit = 1
+${source("sim", SEED, CHANNELS)}
+${opts.single ? "" : source(SECOND.name, SECOND.seed, SECOND.channels)}
+[[jobs]]
+type = "store.hdf5"
+name = "h5"
+inputs = ${opts.single ? '["sim"]' : `["sim", "${SECOND.name}"]`}
+date_in_name = false
+flush_interval = "200ms"
+${opts.store ?? ""}
+`;
+}
+
 /** A config: `signal` job "sim" (with `source` lines added) into a store.hdf5 job "h5". */
 export function hdf5Config(
   opts: { id: string; source?: string; store?: string; extraJobs?: string },
@@ -32,13 +86,7 @@ rate_hz = ${RATE_HZ}
 batch_rows = 500
 seed = ${SEED}
 ${opts.source ?? ""}
-${
-    CHANNELS.map((c) =>
-      `[[jobs.channels]]\n${
-        Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
-      }`
-    ).join("\n")
-  }
+${channelTables(CHANNELS)}
 
 [[jobs]]
 type = "store.hdf5"
@@ -119,8 +167,9 @@ export function columnsOf(file: H5File, source = "sim"): Record<string, (number 
     }
     return out;
   }
-  const groups = Object.keys(file.groupAttrs).filter((g) => /^measurements\/batch_\d+$/.test(g))
-    .sort();
+  const groups = Object.keys(file.groupAttrs).filter((g) =>
+    /^measurements\/batch_\d+$/.test(g) && file.groupAttrs[g].source === source
+  ).sort();
   const out: Record<string, (number | string)[]> = {};
   for (const g of groups) {
     for (const [path, values] of Object.entries(file.data)) {
@@ -140,6 +189,7 @@ export function assertSignalValues(
   columns: Record<string, (number | string)[]>,
   first = 0,
   rateHz = RATE_HZ,
+  source: { channels: ChannelSpec[]; seed: number } = { channels: CHANNELS, seed: SEED },
 ): number {
   const ts = columns.timestamp_ns;
   assert.ok(ts && ts.length > 0, "timestamp_ns column present and not empty");
@@ -147,11 +197,16 @@ export function assertSignalValues(
   for (let i = 0; i < ts.length; i++) {
     assert.equal(BigInt(ts[i]) - t0, BigInt(i * 1e9 / rateHz), `timestamp of row ${i}`);
   }
-  for (const ch of CHANNELS) {
+  assert.deepEqual(
+    Object.keys(columns).sort(),
+    ["timestamp_ns", ...source.channels.map((c) => c.name)].sort(),
+    "columns",
+  );
+  for (const ch of source.channels) {
     const values = columns[ch.name];
     assert.equal(values.length, ts.length, `${ch.name}: as many rows as timestamps`);
     for (let i = 0; i < values.length; i++) {
-      assert.equal(values[i], signalValue(ch, first + i, rateHz, SEED), `${ch.name}[${i}]`);
+      assert.equal(values[i], signalValue(ch, first + i, rateHz, source.seed), `${ch.name}[${i}]`);
     }
   }
   return ts.length;

@@ -12,7 +12,9 @@ import {
   PYTHON,
   RATE_HZ,
   readH5,
+  SECOND,
   SEED,
+  twoSourceConfig,
   waitFor,
 } from "./_hdf5_store.ts";
 
@@ -29,6 +31,7 @@ async function withRun(fn: (dir: string, id: string) => Promise<void>): Promise<
   } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(`/dev/shm/daq-${id}-h5.ring`).catch(() => {});
+    await Deno.remove(`/dev/shm/daq-${id}-h5.rings`, { recursive: true }).catch(() => {});
   }
 }
 
@@ -88,6 +91,67 @@ for (const layout of ["append", "batches"] as const) {
       assert.equal(figures.lost_records, 0);
       // A clean stop removes the ring file: everything in it is in the HDF5 file.
       await assert.rejects(Deno.stat(`/dev/shm/daq-${id}-h5.ring`), Deno.errors.NotFound);
+    });
+  });
+}
+
+/**
+ * Seconds from the first stats snapshot in which store "h5" had rows to the first in which it
+ * had `rows`.
+ */
+function storeSeconds(stats: Awaited<ReturnType<typeof readStats>>, rows: number): number {
+  const h5 = (s: (typeof stats)[number]) => s.jobs.find((j) => j.name === "h5")!;
+  const first = stats.find((s) => h5(s).rows > 0);
+  const done = stats.find((s) => h5(s).rows >= rows);
+  assert.ok(first && done, `store h5 reached ${rows} rows`);
+  return done.elapsedS - first.elapsedS;
+}
+
+for (const layout of ["append", "batches"] as const) {
+  Deno.test(`store.hdf5 (${layout}): two interleaved sources, one ring file each, both exact`, async () => {
+    await withRun(async (dir, id) => {
+      // 300 batches of 500 rows at 100 kHz: each source paces itself to 1.5 s.
+      const batches = 300;
+      const store = `layout = "${layout}"`;
+      const r = await runConfig(dir, twoSourceConfig({ id, maxBatches: batches, store }));
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /schema of .* changed/);
+      const files = h5Files(`${dir}/data/h5`);
+      assert.equal(files.length, 1, files.join(", "));
+      const file = await readH5(files[0]);
+      assert.equal(file.attrs.complete, 1);
+      assert.deepEqual(JSON.parse(file.attrs.lost_records as string), { sim: 0, sim2: 0 });
+      assert.equal(assertSignalValues(columnsOf(file, "sim")), batches * 500);
+      assert.equal(
+        assertSignalValues(columnsOf(file, SECOND.name), 0, RATE_HZ, SECOND),
+        batches * 500,
+      );
+      if (layout === "append") {
+        assert.equal(file.groupAttrs.sim2 !== undefined, true, "group /sim2");
+        assert.equal(file.dataAttrs["sim2/ramp"].unit, "mA");
+      }
+      const stats = await readStats(`${dir}/stats.ndjson`);
+      const figures = lastFigures(stats, "h5");
+      assert.equal(figures.lost_records, 0);
+      assert.equal(figures.hdf5_rows, 2 * batches * 500);
+      // Each key had its own ring file, named after the key, and a clean stop removed them all.
+      for (const key of ["sim", SECOND.name]) {
+        assert.match(r.stderr, new RegExp(`ring file /dev/shm/daq-${id}-h5\\.rings/${key}\\.ring`));
+      }
+      await assert.rejects(Deno.lstat(`/dev/shm/daq-${id}-h5.rings`), Deno.errors.NotFound);
+      if (layout === "batches") return;
+      // No stalls: the store keeps up with both paced sources about as well as with one.
+      const bothS = storeSeconds(stats, 2 * batches * 500);
+      const one = await runConfig(dir, twoSourceConfig({ id, maxBatches: batches, single: true }));
+      assert.equal(one.code, 0, one.stderr);
+      const oneS = storeSeconds(await readStats(`${dir}/stats.ndjson`), batches * 500);
+      const bothRate = 2 * batches * 500 / bothS;
+      const oneRate = batches * 500 / oneS;
+      assert.ok(
+        bothRate > oneRate / 2 && bothS < 2 * oneS + 0.5,
+        `two sources: ${bothRate.toFixed(0)} rows/s over ${bothS.toFixed(2)} s; ` +
+          `one source: ${oneRate.toFixed(0)} rows/s over ${oneS.toFixed(2)} s`,
+      );
     });
   });
 }
@@ -356,6 +420,16 @@ Deno.test("daq check: store.hdf5 gets ffi, env, and read/write on its folder and
     const line = r.stdout.split("\n").find((l) => l.includes("h5 (store.hdf5, store)"))!;
     const src = new URL("../../src", import.meta.url).pathname;
     const modules = new URL("../../node_modules", import.meta.url).pathname;
+    await Deno.writeTextFile(`${dir}/two.toml`, twoSourceConfig({ id: "chk", maxBatches: 1 }));
+    const two = await runDaq(["check", `${dir}/two.toml`]);
+    assert.equal(two.code, 0, two.stderr);
+    const twoLine = two.stdout.split("\n").find((l) => l.includes("h5 (store.hdf5, store)"))!;
+    assert.equal(
+      twoLine.trim(),
+      "h5 (store.hdf5, store) permissions: " +
+        `read=data/h5:/dev/shm/daq-chk-h5.rings:/tmp:${src}:${modules} ` +
+        "write=data/h5:/dev/shm/daq-chk-h5.rings:/tmp env ffi",
+    );
     assert.equal(
       line.trim(),
       "h5 (store.hdf5, store) permissions: " +
