@@ -35,10 +35,10 @@ function channelTables(channels: ChannelSpec[]): string {
 /**
  * A config: `signal` jobs "sim" (as in hdf5Config) and "sim2" ({@link SECOND}), both
  * `maxBatches` batches of 500 rows at RATE_HZ, into one store.hdf5 job "h5"; with `single`,
- * "sim" alone.
+ * "sim" alone; `inputs` of the store (default the two names).
  */
 export function twoSourceConfig(
-  opts: { id: string; maxBatches: number; store?: string; single?: boolean },
+  opts: { id: string; maxBatches: number; store?: string; single?: boolean; inputs?: string[] },
 ): string {
   const source = (name: string, seed: number, channels: ChannelSpec[]) => `
 [[jobs]]
@@ -61,7 +61,7 @@ ${opts.single ? "" : source(SECOND.name, SECOND.seed, SECOND.channels)}
 [[jobs]]
 type = "store.hdf5"
 name = "h5"
-inputs = ${opts.single ? '["sim"]' : `["sim", "${SECOND.name}"]`}
+inputs = ${JSON.stringify(opts.inputs ?? (opts.single ? ["sim"] : ["sim", SECOND.name]))}
 date_in_name = false
 flush_interval = "200ms"
 ${opts.store ?? ""}

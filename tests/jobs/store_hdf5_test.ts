@@ -306,6 +306,53 @@ Deno.test("store.hdf5: a crashed flusher is restarted and no row is lost", async
   });
 });
 
+Deno.test("store.hdf5: a key prefix gets a ring file per key; a crashed flusher resumes them all", async () => {
+  await withRun(async (dir, id) => {
+    const batches = 300;
+    const r = await runConfig(
+      dir,
+      twoSourceConfig({
+        id,
+        maxBatches: batches,
+        inputs: ["sim*"],
+        store: "crash_flusher_after = 20000",
+      }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.match(/flusher crashed: .*crash_flusher_after = 20000/g)?.length, 1);
+    for (const key of ["sim", SECOND.name]) {
+      assert.ok(r.stderr.includes(`ring file /dev/shm/daq-${id}-h5.rings/${key}.ring`), r.stderr);
+    }
+    const files = h5Files(`${dir}/data/h5`);
+    assert.equal(files.length, 2, files.join(", "));
+    // Rows of each key in the file the crashed flusher left (never closed, complete = 0).
+    const script = `
+import json, sys, h5py
+f = h5py.File(sys.argv[1], "r", swmr=True)
+rows = {k: f[k]["timestamp_ns"].shape[0] for k in f.keys() if "timestamp_ns" in f[k]}
+print(json.dumps({"complete": int(f.attrs["complete"]), "rows": rows}))
+`;
+    const out = await new Deno.Command(PYTHON, { args: ["-c", script, files[0]] }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const crashed = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(crashed.complete, 0);
+    const second = await readH5(files[1]);
+    assert.equal(second.attrs.complete, 1);
+    const before = (key: string) => crashed.rows[key] ?? 0;
+    assert.ok(before("sim") + before(SECOND.name) >= 20000, JSON.stringify(crashed.rows));
+    assert.equal(
+      before("sim") + assertSignalValues(columnsOf(second, "sim"), before("sim")),
+      batches * 500,
+    );
+    const name = SECOND.name;
+    assert.equal(
+      before(name) + assertSignalValues(columnsOf(second, name), before(name), RATE_HZ, SECOND),
+      batches * 500,
+    );
+    await assert.rejects(Deno.lstat(`/dev/shm/daq-${id}-h5.rings`), Deno.errors.NotFound);
+  });
+});
+
 Deno.test("store.hdf5: a foreign file at ring_path fails the job with its path; other jobs go on", async () => {
   await withRun(async (dir, id) => {
     const stale = `${dir}/stale.ring`;
