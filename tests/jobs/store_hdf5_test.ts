@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as arrow from "apache-arrow";
+import { createRingFile } from "../../src/dataplane/mod.ts";
 import { readStats, runDaq, spawnDaq } from "../_daq.ts";
 import { signalValue } from "../../src/jobs/signal.ts";
 import {
@@ -350,6 +352,49 @@ print(json.dumps({"complete": int(f.attrs["complete"]), "rows": rows}))
       batches * 500,
     );
     await assert.rejects(Deno.lstat(`/dev/shm/daq-${id}-h5.rings`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("store.hdf5: records a previous run left in a per-key ring file are written first", async () => {
+  await withRun(async (dir, id) => {
+    // A ring file of key "old" (no longer among the store's sources) with 3 unread batches.
+    const rings = `/dev/shm/daq-${id}-h5.rings`;
+    await Deno.mkdir(rings);
+    const schema = new arrow.Schema(
+      [
+        new arrow.Field("timestamp_ns", new arrow.Int64()),
+        new arrow.Field("x", new arrow.Float64()),
+      ],
+      new Map([["daq.source", "old"]]),
+    );
+    const writer = createRingFile(`${rings}/old.ring`, { schema, capacityBytes: 1 << 20 });
+    for (let b = 0; b < 3; b++) {
+      const ts = BigInt64Array.from({ length: 100 }, (_, i) => BigInt(b * 100 + i));
+      const x = Float64Array.from({ length: 100 }, (_, i) => (b * 100 + i) / 4);
+      writer.write(
+        new arrow.RecordBatch(
+          schema,
+          arrow.makeData({
+            type: new arrow.Struct(schema.fields),
+            length: 100,
+            children: [
+              arrow.makeData({ type: new arrow.Int64(), data: ts }),
+              arrow.makeData({ type: new arrow.Float64(), data: x }),
+            ],
+          }),
+        ),
+      );
+    }
+    writer.close();
+    const r = await runConfig(dir, twoSourceConfig({ id, maxBatches: 20 }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stderr.includes(`${rings}/old.ring holds 3 records`), r.stderr);
+    const file = await readH5(h5Files(`${dir}/data/h5`)[0]);
+    assert.equal(file.attrs.complete, 1);
+    assert.deepEqual(file.data["old/x"], Array.from({ length: 300 }, (_, i) => i / 4));
+    assert.deepEqual(file.data["old/timestamp_ns"], Array.from({ length: 300 }, (_, i) => `${i}`));
+    assert.equal(assertSignalValues(columnsOf(file, "sim")), 20 * 500);
+    await assert.rejects(Deno.lstat(rings), Deno.errors.NotFound);
   });
 });
 
