@@ -244,6 +244,12 @@ export const JOB_TYPES: Record<string, JobType> = {
         default: "128KiB",
         doc: "uncompressed bytes per basket and branch",
       },
+      sync: {
+        type: "boolean",
+        default: true,
+        doc:
+          "fdatasync the file at every flush (durable, but bound by the disk's synced write speed)",
+      },
     },
     permissions: fileStorePermissions,
     checkInputs: checkRootStoreInputs,

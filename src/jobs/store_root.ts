@@ -107,7 +107,11 @@ export async function run(ctx: JobContext): Promise<void> {
     const path = nextFileName(dir, prefix, { ext: ".root", date: f.date_in_name ? started : null });
     // Claim the name exclusively first: the writer itself truncates what it opens.
     Deno.openSync(path, { write: true, createNew: true }).close();
-    const writer = openRootWriter(path, { compression, basketBytes });
+    const writer = openRootWriter(path, {
+      compression,
+      basketBytes,
+      syncOnFlush: f.sync as boolean,
+    });
     file = {
       writer,
       path,
