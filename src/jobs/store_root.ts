@@ -7,10 +7,11 @@
  * overwrites an old one. Each tree's title is a JSON record of the daq version, the start
  * time of the file and the resolved config it was written under.
  */
-import type { RecordBatch } from "apache-arrow";
+import type { RecordBatch, Schema } from "apache-arrow";
 import { nextFileName } from "../formats/file_name.ts";
 import {
   openRootWriter,
+  type RootColumn,
   rootColumnsFromArrowSchema,
   type RootCompression,
   type RootCompressionAlgorithm,
@@ -137,10 +138,20 @@ export async function run(ctx: JobContext): Promise<void> {
     return bytes >= rotateBytes ||
       (rotateMs !== undefined && performance.now() - current.openedAt >= rotateMs);
   };
+  // Decoded batches share one Schema object while the stream's schema stays the same.
+  let lastSchema: Schema | undefined;
+  let lastColumns: { columns: RootColumn[]; layout: string } | undefined;
+  const columnsOf = (schema: Schema) => {
+    if (schema !== lastSchema || !lastColumns) {
+      // Throws RootSchemaError naming the column before any file is touched.
+      const columns = rootColumnsFromArrowSchema(schema);
+      lastColumns = { columns, layout: JSON.stringify(columns) };
+      lastSchema = schema;
+    }
+    return lastColumns;
+  };
   const append = (tree: string, batch: RecordBatch) => {
-    // Throws RootSchemaError naming the column before any file is touched.
-    const columns = rootColumnsFromArrowSchema(batch.schema);
-    const layout = JSON.stringify(columns);
+    const { columns, layout } = columnsOf(batch.schema);
     const target = needsNewFile(file, tree, layout) ? open() : file!;
     if (!target.treeColumns.has(tree)) {
       target.writer.addTree(tree, columns, rootTreeTitle(ctx.job.name, ctx.configJson, new Date()));

@@ -145,13 +145,9 @@ export function extraNames(
   return names.filter((n) => !known.has(n));
 }
 
-function bswap32(x: number): number {
-  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-}
-
 /**
- * Copies little-endian elements into `dst` at `at` (aligned to the element size) and turns
- * them big-endian in place.
+ * Copies little-endian elements into `dst` at `at` (aligned to the element size), turning them
+ * big-endian: in one pass when `src` is 4-byte aligned, else as a copy swapped in place.
  */
 export function copyBigEndian(
   src: Uint8Array,
@@ -159,25 +155,43 @@ export function copyBigEndian(
   at: number,
   itemSize: number,
 ): void {
-  dst.set(src, at);
   const n = src.length;
-  if (itemSize === 1 || n === 0) return;
+  if (itemSize === 1 || n === 0) {
+    dst.set(src, at);
+    return;
+  }
   const offset = dst.byteOffset + at;
   if (itemSize === 2) {
+    dst.set(src, at);
     const u = new Uint16Array(dst.buffer, offset, n >> 1);
     for (let i = 0; i < u.length; i++) {
       const x = u[i];
       u[i] = ((x & 0xff) << 8) | (x >>> 8);
     }
-  } else if (itemSize === 4) {
-    const u = new Uint32Array(dst.buffer, offset, n >> 2);
-    for (let i = 0; i < u.length; i++) u[i] = bswap32(u[i]);
+    return;
+  }
+  let from: Uint32Array;
+  if (src.byteOffset % 4 === 0) from = new Uint32Array(src.buffer, src.byteOffset, n >> 2);
+  else {
+    dst.set(src, at);
+    from = new Uint32Array(dst.buffer, offset, n >> 2);
+  }
+  const to = new Uint32Array(dst.buffer, offset, n >> 2);
+  // A 32-bit byte swap: bytes swapped within each 16-bit half, then the halves.
+  if (itemSize === 4) {
+    for (let i = 0; i < to.length; i++) {
+      const x = from[i];
+      const y = ((x & 0x00ff00ff) << 8) | ((x >>> 8) & 0x00ff00ff);
+      to[i] = (y << 16) | (y >>> 16);
+    }
   } else {
-    const u = new Uint32Array(dst.buffer, offset, n >> 2);
-    for (let i = 0; i < u.length; i += 2) {
-      const lo = u[i];
-      u[i] = bswap32(u[i + 1]);
-      u[i + 1] = bswap32(lo);
+    for (let i = 0; i < to.length; i += 2) {
+      const lo = from[i];
+      const hi = from[i + 1];
+      const h = ((hi & 0x00ff00ff) << 8) | ((hi >>> 8) & 0x00ff00ff);
+      const l = ((lo & 0x00ff00ff) << 8) | ((lo >>> 8) & 0x00ff00ff);
+      to[i] = (h << 16) | (h >>> 16);
+      to[i + 1] = (l << 16) | (l >>> 16);
     }
   }
 }
