@@ -1,6 +1,6 @@
 /**
  * Publishing side of a link: a ZeroMQ PUB socket that writes wire messages
- * (docs/wire-format.md), batching small msgpack payloads and sending heartbeats.
+ * (docs/wire-format.md), batching small payloads and sending heartbeats.
  *
  * @module
  */
@@ -20,7 +20,7 @@ import {
   type WireType,
 } from "./wire.ts";
 
-/** When small msgpack payloads are flushed as one wire message. */
+/** When small payloads of one topic are flushed as one wire message. */
 export interface BatchOptions {
   /** Flush when this many payloads are queued on a topic (default 256; 1 disables batching). */
   maxMessages?: number;
@@ -46,7 +46,7 @@ export interface PublisherOptions {
   curve?: CurveOptions;
   /** Heartbeat period in ms (default 1000; 0 turns heartbeats off). */
   heartbeatIntervalMs?: number;
-  /** Batching of msgpack payloads. */
+  /** Batching of payloads (Arrow and msgpack alike, each type in its own wire messages). */
   batch?: BatchOptions;
   /** How long close() lets queued messages drain, in ms (default 500). */
   lingerMs?: number;
@@ -73,8 +73,8 @@ export interface Publisher {
   /** Bound address (with the real port when bound to port 0 or *) or the connected endpoint. */
   readonly endpoint: string;
   /**
-   * Sends one payload on `topic`. "msgpack" payloads are batched per topic; "arrow" payloads
-   * (Arrow IPC stream bytes) go out at once, after anything queued on the same topic.
+   * Sends one payload on `topic`. Payloads are batched per topic, type and route keys (a
+   * payload of `maxBytes` or more goes out at once, after anything queued on the topic).
    * Resolves once the payload is queued or sent; in "block" mode it waits while ZeroMQ is at
    * the high-water mark. `timestampNs` (default now) goes into the header: the send time at
    * the origin (a batch carries the time of its first payload).
@@ -96,6 +96,7 @@ export interface Publisher {
 
 interface PendingBatch {
   topic: string;
+  type: PayloadType;
   routeKeys: readonly string[];
   payloads: Uint8Array[];
   bytes: number;
@@ -209,7 +210,11 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
 
   function flushBatch(batch: PendingBatch): Promise<void> {
     pending.delete(batch.topic);
-    const type = batch.payloads.length === 1 ? "msgpack" : "batch";
+    const type = batch.type === "arrow"
+      ? "arrow"
+      : batch.payloads.length === 1
+      ? "msgpack"
+      : "batch";
     return enqueue(batch.topic, type, batch.payloads, batch.routeKeys, batch.timestampNs);
   }
 
@@ -253,23 +258,28 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
       if (topic === HEARTBEAT_TOPIC) {
         throw new RemoteOptionsError(`publisher ${origin}: topic "${HEARTBEAT_TOPIC}" is reserved`);
       }
-      if (type === "arrow") {
-        const queued = pending.get(topic);
-        if (queued) flushBatch(queued);
-        return await enqueue(topic, "arrow", [payload], routeKeys, timestampNs);
-      }
-      if (type !== "msgpack") {
+      if (type !== "arrow" && type !== "msgpack") {
         throw new RemoteOptionsError(
           `publisher ${origin}: type must be "arrow" or "msgpack", got ${JSON.stringify(type)}`,
         );
       }
       let batch = pending.get(topic);
-      if (batch && !sameKeys(batch.routeKeys, routeKeys)) {
+      if (batch && (batch.type !== type || !sameKeys(batch.routeKeys, routeKeys))) {
         flushBatch(batch);
         batch = undefined;
       }
+      if (payload.byteLength >= maxBytes) {
+        if (batch) flushBatch(batch);
+        return await enqueue(
+          topic,
+          type === "arrow" ? "arrow" : "msgpack",
+          [payload],
+          routeKeys,
+          timestampNs,
+        );
+      }
       if (!batch) {
-        batch = { topic, routeKeys: [...routeKeys], payloads: [], bytes: 0, timestampNs };
+        batch = { topic, type, routeKeys: [...routeKeys], payloads: [], bytes: 0, timestampNs };
         pending.set(topic, batch);
       }
       batch.payloads.push(payload);
