@@ -82,18 +82,23 @@ export async function run(ctx: JobContext): Promise<void> {
     ctx.setFigure("file_bytes", totals.closedBytes + (file?.writer.fileSize ?? 0));
     ctx.setFigure("flushes", totals.flushes);
   };
+  // The fdatasyncs of a flush run off this thread while appends go on; one flush at a time.
+  let flushing: Promise<void> | undefined;
+  let flushError: unknown;
   const flush = () => {
+    if (flushing) return;
     lastFlush = performance.now();
     if (!file?.dirty) return;
-    file.writer.flush();
     file.dirty = false;
     totals.flushes++;
-    report();
+    flushing = file.writer.flushAsync().then(report, (e) => void (flushError ??= e))
+      .finally(() => (flushing = undefined));
   };
-  const close = () => {
+  const close = async () => {
     if (!file) return;
     const closing = file;
     file = undefined;
+    await flushing;
     if (closing.dirty) totals.flushes++;
     closing.writer.close();
     totals.closedBytes += closing.writer.fileSize;
@@ -102,8 +107,8 @@ export async function run(ctx: JobContext): Promise<void> {
       `closed ${closing.path} (${closing.entries} entries, ${closing.writer.fileSize} bytes)`,
     );
   };
-  const open = (): OpenFile => {
-    close();
+  const open = async (): Promise<OpenFile> => {
+    await close();
     const started = new Date();
     const path = nextFileName(dir, prefix, { ext: ".root", date: f.date_in_name ? started : null });
     // Claim the name exclusively first: the writer itself truncates what it opens.
@@ -150,9 +155,9 @@ export async function run(ctx: JobContext): Promise<void> {
     }
     return lastColumns;
   };
-  const append = (tree: string, batch: RecordBatch) => {
+  const append = async (tree: string, batch: RecordBatch) => {
     const { columns, layout } = columnsOf(batch.schema);
-    const target = needsNewFile(file, tree, layout) ? open() : file!;
+    const target = needsNewFile(file, tree, layout) ? await open() : file!;
     if (!target.treeColumns.has(tree)) {
       target.writer.addTree(tree, columns, rootTreeTitle(ctx.job.name, ctx.configJson, new Date()));
       target.treeColumns.set(tree, layout);
@@ -178,7 +183,8 @@ export async function run(ctx: JobContext): Promise<void> {
       }
       const batch = ctx.batchOf(msg);
       ctx.countRows(batch.numRows);
-      append(treeName ?? msg.key, batch);
+      await append(treeName ?? msg.key, batch);
+      if (flushError !== undefined) throw flushError;
       if (performance.now() - lastFlush >= flushMs) flush();
     }
   } catch (e) {
@@ -186,12 +192,13 @@ export async function run(ctx: JobContext): Promise<void> {
   } finally {
     clearInterval(timer);
     try {
-      close();
+      await close();
     } catch (e) {
       if (failure === undefined) failure = e;
       else ctx.warn(`closing after the failure also failed: ${e}`);
     }
   }
+  if (failure === undefined) failure = flushError;
   if (failure !== undefined) throw failure;
 }
 

@@ -58,6 +58,13 @@ interface Slot {
   dataBytes: number;
 }
 
+/** A flush whose records are written: what to write once they are on disk. */
+interface FlushStep {
+  directory: Uint8Array;
+  header: Uint8Array;
+  releases: [at: number, bytes: number][];
+}
+
 const BASKET_HEADER_BYTES = 19;
 const MIN_KEYS_LIST_BYTES = 512;
 const MIN_FREE_LIST_BYTES = 256;
@@ -85,6 +92,7 @@ export class RootWriter {
   #holes: [first: number, bytes: number][] = [];
   #pendingReleases: [at: number, bytes: number][] = [];
   #trees = new Map<string, TreeState>();
+  #pendingFlush?: Promise<void>;
 
   constructor(path: string, options: RootWriterOptions = {}) {
     this.path = path;
@@ -210,25 +218,51 @@ export class RootWriter {
    */
   flush(): void {
     this.#open();
-    for (const tree of this.#trees.values()) {
-      for (const b of tree.branches) if (b.buffered > 0) this.#writeBasket(tree, b);
-    }
-    for (const tree of this.#trees.values()) this.#writeTree(tree);
-    this.#writeKeysList();
-    this.#writeFreeList();
+    this.#noFlushPending("flush");
+    const step = this.#flushRecords();
     if (this.#sync) fs.fdatasyncSync(this.#fd);
-    this.#writeDirectoryAndHeader();
+    this.#write(step.directory, this.#directoryAt);
+    this.#write(step.header, 0);
     if (this.#sync) fs.fdatasyncSync(this.#fd);
-    for (const [at, bytes] of this.#pendingReleases) {
-      const marker = new ByteWriter(4).i32(-bytes).result();
-      this.#write(marker, at);
+    this.#writeReleaseMarkers(step.releases);
+  }
+
+  /**
+   * Like {@link RootWriter.flush}, but the fdatasyncs run off this thread, and `append` may go
+   * on meanwhile: its baskets go past the end that this flush records, so they only become
+   * part of the file at the next flush. Resolves once the file on disk holds every entry
+   * appended before the call. One flush at a time: `flush`, `flushAsync` and `close` throw
+   * RootWriterError while one is pending.
+   */
+  async flushAsync(): Promise<void> {
+    this.#open();
+    this.#noFlushPending("flushAsync");
+    if (!this.#sync) return this.flush();
+    const pending = (async () => {
+      const step = this.#flushRecords();
+      await fdatasync(this.#fd);
+      this.#write(step.directory, this.#directoryAt);
+      this.#write(step.header, 0);
+      await fdatasync(this.#fd);
+      this.#writeReleaseMarkers(step.releases);
+    })();
+    this.#pendingFlush = pending;
+    try {
+      await pending;
+    } finally {
+      this.#pendingFlush = undefined;
     }
-    this.#pendingReleases = [];
+  }
+
+  /** Whether a {@link RootWriter.flushAsync} has not finished yet. */
+  get flushPending(): boolean {
+    return this.#pendingFlush !== undefined;
   }
 
   /** Flushes and closes the file. */
   close(): void {
     if (this.#closed) return;
+    this.#noFlushPending("close");
     this.flush();
     this.#closed = true;
     fs.closeSync(this.#fd);
@@ -236,6 +270,36 @@ export class RootWriter {
 
   #open(): void {
     if (this.#closed) throw new RootWriterError(`${this.path}: writer is closed`);
+  }
+
+  #noFlushPending(what: string): void {
+    if (this.#pendingFlush) {
+      throw new RootWriterError(`${this.path}: ${what} while a flushAsync is pending`);
+    }
+  }
+
+  /**
+   * Writes the buffered baskets, the trees' metadata, the keys list and the free segments, and
+   * returns what must follow once they are on disk: the directory and header pointing at them,
+   * then the markers of the records they replaced.
+   */
+  #flushRecords(): FlushStep {
+    for (const tree of this.#trees.values()) {
+      for (const b of tree.branches) if (b.buffered > 0) this.#writeBasket(tree, b);
+    }
+    for (const tree of this.#trees.values()) this.#writeTree(tree);
+    this.#writeKeysList();
+    this.#writeFreeList();
+    const releases = this.#pendingReleases;
+    this.#pendingReleases = [];
+    return { ...this.#directoryAndHeader(), releases };
+  }
+
+  #writeReleaseMarkers(releases: [at: number, bytes: number][]): void {
+    for (const [at, bytes] of releases) {
+      const marker = new ByteWriter(4).i32(-bytes).result();
+      this.#write(marker, at);
+    }
   }
 
   #tree(name: string): TreeState {
@@ -472,7 +536,7 @@ export class RootWriter {
     }
   }
 
-  #writeDirectoryAndHeader(): void {
+  #directoryAndHeader(): { directory: Uint8Array; header: Uint8Array } {
     const keys = this.#keysList!;
     const free = this.#freeList!;
     const dir = new ByteWriter(DIRECTORY_RECORD_BYTES);
@@ -486,7 +550,6 @@ export class RootWriter {
       seekKeys: keys.seek,
       uuid: this.#uuid,
     });
-    this.#write(dir.result(), this.#directoryAt);
     const header = fileHeaderBytes({
       end: this.#end,
       seekFree: free.seek,
@@ -498,8 +561,13 @@ export class RootWriter {
       nbytesInfo: this.#nbytesInfo,
       uuid: this.#uuid,
     });
-    this.#write(header, 0);
+    return { directory: dir.result(), header };
   }
+}
+
+/** fdatasync on the thread pool, leaving this thread free. */
+function fdatasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 /**
