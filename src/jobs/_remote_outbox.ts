@@ -4,6 +4,7 @@
 import type { PublisherStats } from "../remote/mod.ts";
 import {
   type OutgoingPayload,
+  type PackedPayloads,
   PUBLISHER_MODULE,
   type PublisherReply,
   type PublisherRequest,
@@ -15,12 +16,78 @@ const REQUEST_ITEMS = 256;
 const REQUEST_BYTES = 4 << 20;
 /** Requests posted and not yet done at most. */
 const IN_FLIGHT = 4;
+/** Smallest buffer a request's payloads are packed into. */
+const MIN_CAPACITY = 64 << 10;
+
+/** Gathers the payloads of the next request into one buffer (see PackedPayloads). */
+interface Packer {
+  topics: string[];
+  bytes: number;
+  /** Copies `item.payload` in. */
+  add(item: OutgoingPayload): void;
+  /** What was gathered, in buffers now owned by the caller; the packer starts over. */
+  take(): PackedPayloads;
+}
+
+function newPacker(minCapacity: number): Packer {
+  let data = new Uint8Array(minCapacity);
+  let types: OutgoingPayload["type"][] = [];
+  let timestampsUs = new Float64Array(REQUEST_ITEMS);
+  let ends = new Uint32Array(REQUEST_ITEMS);
+  // The next buffer starts as large as the last request needed, so steady traffic does not
+  // grow (and copy) it again each time.
+  let capacity = minCapacity;
+  const packer: Packer = {
+    topics: [],
+    bytes: 0,
+    add(item) {
+      const n = packer.topics.length;
+      const length = item.payload.byteLength;
+      if (packer.bytes + length > data.length) {
+        const grown = new Uint8Array(Math.max(2 * data.length, packer.bytes + length));
+        grown.set(data.subarray(0, packer.bytes));
+        data = grown;
+      }
+      if (n === ends.length) {
+        const grownEnds = new Uint32Array(2 * n);
+        grownEnds.set(ends);
+        ends = grownEnds;
+        const grownTimes = new Float64Array(2 * n);
+        grownTimes.set(timestampsUs);
+        timestampsUs = grownTimes;
+      }
+      data.set(item.payload, packer.bytes);
+      packer.bytes += length;
+      ends[n] = packer.bytes;
+      timestampsUs[n] = Math.round(item.sentMs * 1000);
+      types.push(item.type);
+      packer.topics.push(item.topic);
+    },
+    take() {
+      const n = packer.topics.length;
+      const packed: PackedPayloads = {
+        topics: packer.topics,
+        types,
+        timestampsUs: timestampsUs.slice(0, n),
+        ends: ends.slice(0, n),
+        data: data.buffer,
+      };
+      capacity = Math.max(minCapacity, data.length);
+      data = new Uint8Array(capacity);
+      packer.topics = [];
+      types = [];
+      packer.bytes = 0;
+      return packed;
+    },
+  };
+  return packer;
+}
 
 /** Publishes through a Worker; see {@link openOutbox}. */
 export interface Outbox {
   /** The bound address or connected endpoint. */
   readonly endpoint: string;
-  /** Queues one payload (owned by the outbox from now on); waits while too much is in flight. */
+  /** Queues a copy of one payload; waits while too much is in flight. */
   push(item: OutgoingPayload): Promise<void>;
   /** The publisher's counters as of its last report. */
   stats(): PublisherStats;
@@ -65,7 +132,7 @@ export async function openOutbox(options: OutboxOptions): Promise<Outbox> {
       case "sent":
         inFlight--;
         stats = msg.stats;
-        if (pending.length > 0 && !timer) post();
+        if (pending.topics.length > 0 && !timer) post();
         break;
       case "closed":
         stats = msg.stats;
@@ -91,19 +158,16 @@ export async function openOutbox(options: OutboxOptions): Promise<Outbox> {
     if (failure) throw failure;
   };
 
-  let pending: OutgoingPayload[] = [];
-  let pendingBytes = 0;
+  const pending = newPacker(MIN_CAPACITY);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const post = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (pending.length === 0) return;
-    const items = pending;
-    pending = [];
-    pendingBytes = 0;
+    if (pending.topics.length === 0) return;
+    const packed = pending.take();
     inFlight++;
-    const request: PublisherRequest = { kind: "send", items };
-    worker.postMessage(request, items.map((i) => i.payload.buffer as ArrayBuffer));
+    const request: PublisherRequest = { kind: "send", packed };
+    worker.postMessage(request, [packed.data, packed.ends.buffer, packed.timestampsUs.buffer]);
   };
 
   let endpoint = options.endpoint;
@@ -124,9 +188,8 @@ export async function openOutbox(options: OutboxOptions): Promise<Outbox> {
     endpoint,
     async push(item) {
       if (failure) throw failure;
-      pending.push(item);
-      pendingBytes += item.payload.byteLength;
-      if (pending.length >= REQUEST_ITEMS || pendingBytes >= REQUEST_BYTES) {
+      pending.add(item);
+      if (pending.topics.length >= REQUEST_ITEMS || pending.bytes >= REQUEST_BYTES) {
         await waitFor(() => inFlight < IN_FLIGHT);
         post();
       } else if (!timer) {

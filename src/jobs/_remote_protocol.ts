@@ -5,12 +5,26 @@ import type { CurveOptions, PayloadType, PublisherStats } from "../remote/mod.ts
 /** The publisher Worker's module. */
 export const PUBLISHER_MODULE: URL = new URL("./_remote_publisher.ts", import.meta.url);
 
-/** One payload to publish; `payload` is a copy owned by the message (transferred). */
+/** One payload to publish, as the job hands it to the outbox (which copies it). */
 export interface OutgoingPayload {
   topic: string;
   type: PayloadType;
   payload: Uint8Array;
-  timestampNs: bigint;
+  /** When the record's producer sent it, ms since the Unix epoch (as on the ring). */
+  sentMs: number;
+}
+
+/**
+ * Payloads of one `send` request, packed so that one postMessage carries many of them with a
+ * single transferred buffer: payload `i` is `data[ends[i-1] .. ends[i])` (from 0 for i = 0).
+ */
+export interface PackedPayloads {
+  topics: string[];
+  types: PayloadType[];
+  /** Send times, microseconds since the Unix epoch (exact in a double until year 2255). */
+  timestampsUs: Float64Array<ArrayBuffer>;
+  ends: Uint32Array<ArrayBuffer>;
+  data: ArrayBuffer;
 }
 
 /** Job to publisher. */
@@ -27,7 +41,7 @@ export type PublisherRequest =
     /** After connecting: wait for the handshake, then this long, before reporting open. */
     connectGraceMs: number;
   }
-  | { kind: "send"; items: OutgoingPayload[] }
+  | { kind: "send"; packed: PackedPayloads }
   | { kind: "close" };
 
 /** Publisher to job. */

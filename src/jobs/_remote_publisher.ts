@@ -35,8 +35,10 @@ async function handle(req: PublisherRequest): Promise<void> {
     }
     case "send": {
       const pub = publisher!;
-      for (const item of req.items) {
-        await pub.send(item.topic, item.type, item.payload, [], item.timestampNs);
+      const { topics, types, timestampsUs, ends, data } = req.packed;
+      for (let i = 0, start = 0; i < topics.length; start = ends[i++]) {
+        const payload = new Uint8Array(data, start, ends[i] - start);
+        await pub.send(topics[i], types[i], payload, [], BigInt(timestampsUs[i]) * 1000n);
       }
       reply({ kind: "sent", stats: pub.stats() });
       return;

@@ -170,12 +170,7 @@ async function forward(
       skip(`"${msg.from}" is a remote link: what it injects is never published again`);
     } else {
       if (type === "arrow") ctx.countRows(ipcStreamRows(msg.payload));
-      await outbox.push({
-        topic: msg.key,
-        type,
-        payload: msg.payload.slice(),
-        timestampNs: BigInt(Math.round(msg.sentMs * 1000)) * 1000n,
-      });
+      await outbox.push({ topic: msg.key, type, payload: msg.payload, sentMs: msg.sentMs });
     }
   }
 }
