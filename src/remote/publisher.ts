@@ -28,6 +28,11 @@ export interface BatchOptions {
   maxBytes?: number;
   /** Flush queued payloads at most this long after the first was queued (default 1 ms). */
   lingerMs?: number;
+  /**
+   * Send a batch of several payloads as one frame (`packed_arrow`, `packed_msgpack`; default
+   * true) rather than a frame per payload (`arrow`, `batch`), which costs per frame at every hop.
+   */
+  pack?: boolean;
 }
 
 /** Options of {@link openPublisher}. */
@@ -118,6 +123,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
   const maxMessages = options.batch?.maxMessages ?? 256;
   const maxBytes = options.batch?.maxBytes ?? 65536;
   const lingerMs = options.batch?.lingerMs ?? 1;
+  const pack = options.batch?.pack ?? true;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
 
   const socket = new zmq.Publisher({
@@ -210,11 +216,12 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
 
   function flushBatch(batch: PendingBatch): Promise<void> {
     pending.delete(batch.topic);
-    const type = batch.type === "arrow"
-      ? "arrow"
-      : batch.payloads.length === 1
-      ? "msgpack"
-      : "batch";
+    const arrow = batch.type === "arrow";
+    const type: WireType = batch.payloads.length === 1
+      ? batch.type
+      : pack
+      ? (arrow ? "packed_arrow" : "packed_msgpack")
+      : (arrow ? "arrow" : "batch");
     return enqueue(batch.topic, type, batch.payloads, batch.routeKeys, batch.timestampNs);
   }
 

@@ -16,7 +16,13 @@ import {
   type SequenceCounters,
   type StreamState,
 } from "./_sequence.ts";
-import { decodeHeartbeat, decodeMessage, HEARTBEAT_TOPIC, type PayloadType } from "./wire.ts";
+import {
+  decodeHeartbeat,
+  decodeMessage,
+  HEARTBEAT_TOPIC,
+  type PayloadType,
+  payloadTypeOf,
+} from "./wire.ts";
 import type { ZapRegistration } from "./_zap.ts";
 
 /** One payload received from the link. */
@@ -223,7 +229,7 @@ export async function openSubscriber(options: SubscriberOptions): Promise<Subscr
           counters.restarts++;
           stream = undefined;
         }
-        const type: PayloadType = header.type === "arrow" ? "arrow" : "msgpack";
+        const type: PayloadType = payloadTypeOf(header.type);
         for (let i = 0; i < payloads.length; i++) {
           const seq = header.seq + i;
           if (!stream) {

@@ -14,13 +14,39 @@ export const WIRE_VERSION = 1;
 /** Topic on which publishers send heartbeats. */
 export const HEARTBEAT_TOPIC = "_hb";
 
-/** Kinds of wire message. */
-export type WireType = "arrow" | "msgpack" | "batch" | "heartbeat";
+/**
+ * Kinds of wire message. The `packed_*` kinds carry `count` payloads in one frame, their sizes
+ * in the header's `sizes`.
+ */
+export type WireType =
+  | "arrow"
+  | "msgpack"
+  | "batch"
+  | "packed_arrow"
+  | "packed_msgpack"
+  | "heartbeat";
 
 /** Kinds of payload an application sends and receives. */
 export type PayloadType = "arrow" | "msgpack";
 
-const WIRE_TYPES: ReadonlySet<string> = new Set(["arrow", "msgpack", "batch", "heartbeat"]);
+const WIRE_TYPES: ReadonlySet<string> = new Set([
+  "arrow",
+  "msgpack",
+  "batch",
+  "packed_arrow",
+  "packed_msgpack",
+  "heartbeat",
+]);
+
+/** True for the wire types that carry all their payloads in one frame. */
+export function isPacked(type: WireType): boolean {
+  return type === "packed_arrow" || type === "packed_msgpack";
+}
+
+/** The kind of payload a wire type carries (heartbeats count as msgpack). */
+export function payloadTypeOf(type: WireType): PayloadType {
+  return type === "arrow" || type === "packed_arrow" ? "arrow" : "msgpack";
+}
 
 /** The decoded msgpack header (frame 1). */
 export interface WireHeader {
@@ -38,8 +64,10 @@ export interface WireHeader {
   route_keys: string[];
   /** Nanoseconds since the Unix epoch when the message was sent. */
   timestamp_ns: bigint;
-  /** Number of payload frames after the header. */
+  /** Number of payloads. */
   count: number;
+  /** Byte sizes of the payloads of a `packed_*` message (set by {@link encodeMessage}). */
+  sizes?: number[];
 }
 
 /** A decoded wire message. */
@@ -111,7 +139,7 @@ export function decodeHeader(bytes: Uint8Array): WireHeader {
     fail(`"origin" must be a non-empty string`);
   }
   if (typeof raw.type !== "string" || !WIRE_TYPES.has(raw.type)) {
-    fail(`"type" must be one of arrow, msgpack, batch, heartbeat; got ${JSON.stringify(raw.type)}`);
+    fail(`"type" must be one of ${[...WIRE_TYPES].join(", ")}; got ${JSON.stringify(raw.type)}`);
   }
   const keys = raw.route_keys ?? [];
   if (!Array.isArray(keys) || !keys.every((key) => typeof key === "string")) {
@@ -123,7 +151,7 @@ export function decodeHeader(bytes: Uint8Array): WireHeader {
   else if (typeof timestamp === "number" && Number.isInteger(timestamp)) {
     timestampNs = BigInt(timestamp);
   } else fail(`"timestamp_ns" must be an integer`);
-  return {
+  const header: WireHeader = {
     v,
     origin: raw.origin,
     session: raw.session === undefined ? 0 : toSafeInteger(raw.session, "session"),
@@ -133,15 +161,38 @@ export function decodeHeader(bytes: Uint8Array): WireHeader {
     timestamp_ns: timestampNs,
     count: toSafeInteger(raw.count, "count"),
   };
+  if (isPacked(header.type)) {
+    const sizes = raw.sizes;
+    if (!Array.isArray(sizes) || sizes.length !== header.count) {
+      fail(
+        `"sizes" must be an array of ${header.count} sizes (the header's count) for ${raw.type}`,
+      );
+    }
+    header.sizes = sizes.map((size) => toSafeInteger(size, "sizes"));
+  }
+  return header;
 }
 
-/** Builds the frames of a wire message: topic, header, then the payloads. */
+/**
+ * Builds the frames of a wire message: topic, header, then the payloads, one per frame, or
+ * for a `packed_*` type all in one frame (copied back to back, their sizes put into the header).
+ */
 export function encodeMessage(
   topic: string,
   header: WireHeader,
   payloads: readonly Uint8Array[],
 ): Uint8Array[] {
-  return [textEncoder.encode(topic), encodeHeader(header), ...payloads];
+  if (!isPacked(header.type)) {
+    return [textEncoder.encode(topic), encodeHeader(header), ...payloads];
+  }
+  const sizes = payloads.map((payload) => payload.byteLength);
+  const packed = new Uint8Array(sizes.reduce((sum, size) => sum + size, 0));
+  let at = 0;
+  for (const payload of payloads) {
+    packed.set(payload, at);
+    at += payload.byteLength;
+  }
+  return [textEncoder.encode(topic), encodeHeader({ ...header, sizes }), packed];
 }
 
 /** Decodes the frames of a wire message; throws WireFormatError if they do not match the spec. */
@@ -158,6 +209,7 @@ export function decodeMessage(frames: readonly Uint8Array[]): WireMessage {
     throw new WireFormatError("wire message: topic frame is not valid UTF-8");
   }
   const header = decodeHeader(frames[1]);
+  if (header.sizes) return { topic, header, payloads: unpack(topic, header.sizes, frames) };
   if (frames.length - 2 !== header.count) {
     throw new WireFormatError(
       `wire message on topic "${topic}": header count ${header.count} but ${
@@ -166,6 +218,24 @@ export function decodeMessage(frames: readonly Uint8Array[]): WireMessage {
     );
   }
   return { topic, header, payloads: frames.slice(2) };
+}
+
+function unpack(topic: string, sizes: number[], frames: readonly Uint8Array[]): Uint8Array[] {
+  const frame = frames[2];
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  if (frames.length !== 3 || frame.byteLength !== total) {
+    throw new WireFormatError(
+      `wire message on topic "${topic}": a packed message has one payload frame of ${total} ` +
+        `bytes (the sum of "sizes"), got ${frames.length - 2} frames of ${
+          frames.slice(2).reduce((sum, f) => sum + f.byteLength, 0)
+        } bytes`,
+    );
+  }
+  const payloads = new Array<Uint8Array>(sizes.length);
+  for (let i = 0, at = 0; i < sizes.length; at += sizes[i++]) {
+    payloads[i] = frame.subarray(at, at + sizes[i]);
+  }
+  return payloads;
 }
 
 /** Encodes heartbeat counters as msgpack. */

@@ -17,7 +17,24 @@ import time
 import msgpack
 import zmq
 
-WIRE_TYPES = {"arrow", "msgpack", "batch", "heartbeat"}
+WIRE_TYPES = {"arrow", "msgpack", "batch", "packed_arrow", "packed_msgpack", "heartbeat"}
+# What each line's "type" says: the payload kind, "batch" for msgpack payloads that came batched.
+LINE_TYPES = {"packed_arrow": "arrow", "packed_msgpack": "batch"}
+
+
+def split_payloads(header, payloads):
+    """The payloads of a message: one per frame, or for packed_* types cut from one frame."""
+    if header["type"] not in ("packed_arrow", "packed_msgpack"):
+        assert header["count"] == len(payloads), "count does not match the payload frames"
+        return payloads
+    sizes = header["sizes"]
+    assert len(payloads) == 1, "a packed message has one payload frame"
+    assert len(sizes) == header["count"] and sum(sizes) == len(payloads[0]), "sizes do not add up"
+    frame, out, at = payloads[0], [], 0
+    for size in sizes:
+        out.append(frame[at:at + size])
+        at += size
+    return out
 
 
 def _table_field(buf, table, index):
@@ -100,7 +117,7 @@ def main():
         deadline = time.monotonic() + args.timeout
         topic, header_frame, *payloads = sock.recv_multipart()
         header = decode_header(header_frame)
-        assert header["count"] == len(payloads), "count does not match the payload frames"
+        payloads = split_payloads(header, payloads)
         if header["type"] == "heartbeat":
             beat = msgpack.unpackb(payloads[0], raw=False)
             assert beat["interval_ms"] > 0
@@ -113,9 +130,10 @@ def main():
                 in_order = False
             last_seq[key] = seq
             line = {"event": "message", "topic": topic.decode(), "origin": header["origin"],
-                    "seq": seq, "type": header["type"], "bytes": len(payload),
+                    "seq": seq, "type": LINE_TYPES.get(header["type"], header["type"]),
+                    "wire_type": header["type"], "bytes": len(payload),
                     "timestamp_ns": header["timestamp_ns"], "route_keys": header["route_keys"]}
-            if header["type"] == "arrow":
+            if header["type"] in ("arrow", "packed_arrow"):
                 batch_rows = arrow_stream_rows(payload)
                 rows += sum(batch_rows)
                 line["rows"] = batch_rows
