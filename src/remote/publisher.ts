@@ -24,7 +24,7 @@ import {
 export interface BatchOptions {
   /** Flush when this many payloads are queued on a topic (default 256; 1 disables batching). */
   maxMessages?: number;
-  /** Flush when the queued payloads of a topic reach this many bytes (default 65536). */
+  /** Flush when the queued payloads of a topic reach this many bytes (default 262144). */
   maxBytes?: number;
   /** Flush queued payloads at most this long after the first was queued (default 1 ms). */
   lingerMs?: number;
@@ -121,7 +121,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
     throw new RemoteOptionsError(`openPublisher: onHwm must be "block" or "drop", got ${onHwm}`);
   }
   const maxMessages = options.batch?.maxMessages ?? 256;
-  const maxBytes = options.batch?.maxBytes ?? 65536;
+  const maxBytes = options.batch?.maxBytes ?? 256 << 10;
   const lingerMs = options.batch?.lingerMs ?? 1;
   const pack = options.batch?.pack ?? true;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
