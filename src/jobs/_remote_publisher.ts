@@ -36,9 +36,27 @@ async function handle(req: PublisherRequest): Promise<void> {
     case "send": {
       const pub = publisher!;
       const { topics, types, timestampsUs, ends, data } = req.packed;
-      for (let i = 0, start = 0; i < topics.length; start = ends[i++]) {
-        const payload = new Uint8Array(data, start, ends[i] - start);
-        await pub.send(topics[i], types[i], payload, [], BigInt(timestampsUs[i]) * 1000n);
+      // Runs of one topic and type lie back to back in `data`: each goes out without a copy.
+      for (let first = 0; first < topics.length;) {
+        let end = first + 1;
+        while (
+          end < topics.length && topics[end] === topics[first] && types[end] === types[first]
+        ) {
+          end++;
+        }
+        const start = first === 0 ? 0 : ends[first - 1];
+        const sizes = new Array<number>(end - first);
+        for (let i = first; i < end; i++) sizes[i - first] = ends[i] - (i === 0 ? 0 : ends[i - 1]);
+        const base = first;
+        await pub.sendPacked(
+          topics[first],
+          types[first],
+          new Uint8Array(data, start, ends[end - 1] - start),
+          sizes,
+          [],
+          (index) => BigInt(timestampsUs[base + index]) * 1000n,
+        );
+        first = end;
       }
       reply({ kind: "sent", stats: pub.stats() });
       return;

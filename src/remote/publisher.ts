@@ -13,6 +13,7 @@ import type { ZapRegistration } from "./_zap.ts";
 import {
   encodeHeartbeat,
   encodeMessage,
+  encodePackedMessage,
   HEARTBEAT_TOPIC,
   nowNs,
   type PayloadType,
@@ -90,6 +91,21 @@ export interface Publisher {
     payload: Uint8Array,
     routeKeys?: readonly string[],
     timestampNs?: bigint,
+  ): Promise<void>;
+  /**
+   * Sends payloads that already lie back to back in `data` (payload `i` is `sizes[i]` bytes),
+   * all of one type on `topic`, after what is queued on the topic: cut into wire messages as
+   * {@link BatchOptions} says and, with packing on, sent without copying them. `timestampNs(i)`
+   * (default now) is the send time of payload `i`; a wire message carries its first payload's.
+   * Resolves once all are sent (or dropped at the high-water mark in "drop" mode).
+   */
+  sendPacked(
+    topic: string,
+    type: PayloadType,
+    data: Uint8Array,
+    sizes: readonly number[],
+    routeKeys?: readonly string[],
+    timestampNs?: (index: number) => bigint,
   ): Promise<void>;
   /** Sends every queued batch now. */
   flush(): Promise<void>;
@@ -177,17 +193,22 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
     }
   }
 
-  /** Queues a wire message behind earlier ones (zeromq.js allows one send at a time). */
+  /**
+   * Queues a wire message behind earlier ones (zeromq.js allows one send at a time). With
+   * `sizes`, `payloads` is one frame holding that many payloads back to back (a packed type).
+   */
   function enqueue(
     topic: string,
     type: WireType,
     payloads: Uint8Array[],
     routeKeys: readonly string[],
     timestampNs?: bigint,
+    sizes?: number[],
   ): Promise<void> {
-    const seq = takeSeq(topic, payloads.length);
+    const count = sizes?.length ?? payloads.length;
+    const seq = takeSeq(topic, count);
     const run = async () => {
-      const frames = encodeMessage(topic, {
+      const header = {
         v: WIRE_VERSION,
         origin,
         session,
@@ -195,18 +216,21 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
         type,
         route_keys: routeKeys as string[],
         timestamp_ns: timestampNs ?? nowNs(),
-        count: payloads.length,
-      }, payloads);
+        count,
+      };
+      const frames = sizes
+        ? encodePackedMessage(topic, { ...header, sizes }, payloads[0])
+        : encodeMessage(topic, header, payloads);
       if (type === "heartbeat") {
         if (await writeFrames(frames, "drop")) stats.heartbeatsOut++;
         return;
       }
       if (await writeFrames(frames, onHwm)) {
-        stats.messagesOut += payloads.length;
+        stats.messagesOut += count;
         for (const payload of payloads) stats.bytesOut += payload.byteLength;
         stats.wireMessagesOut++;
       } else {
-        stats.drops += payloads.length;
+        stats.drops += count;
       }
     };
     const result = sendTail.then(run);
@@ -249,6 +273,18 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
     ], []).catch(() => {});
   }
 
+  function checkSend(topic: string, type: PayloadType): void {
+    if (closed) throw new RemoteOptionsError(`publisher ${origin}: send() after close()`);
+    if (topic === HEARTBEAT_TOPIC) {
+      throw new RemoteOptionsError(`publisher ${origin}: topic "${HEARTBEAT_TOPIC}" is reserved`);
+    }
+    if (type !== "arrow" && type !== "msgpack") {
+      throw new RemoteOptionsError(
+        `publisher ${origin}: type must be "arrow" or "msgpack", got ${JSON.stringify(type)}`,
+      );
+    }
+  }
+
   let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   if (heartbeatIntervalMs > 0) {
     const timer = setInterval(sendHeartbeat, heartbeatIntervalMs);
@@ -261,15 +297,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
     origin,
     endpoint,
     async send(topic, type, payload, routeKeys = [], timestampNs) {
-      if (closed) throw new RemoteOptionsError(`publisher ${origin}: send() after close()`);
-      if (topic === HEARTBEAT_TOPIC) {
-        throw new RemoteOptionsError(`publisher ${origin}: topic "${HEARTBEAT_TOPIC}" is reserved`);
-      }
-      if (type !== "arrow" && type !== "msgpack") {
-        throw new RemoteOptionsError(
-          `publisher ${origin}: type must be "arrow" or "msgpack", got ${JSON.stringify(type)}`,
-        );
-      }
+      checkSend(topic, type);
       let batch = pending.get(topic);
       if (batch && (batch.type !== type || !sameKeys(batch.routeKeys, routeKeys))) {
         flushBatch(batch);
@@ -300,6 +328,44 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
           flushAll().catch(() => {});
         }, lingerMs);
       }
+    },
+    async sendPacked(topic, type, data, sizes, routeKeys = [], timestampNs) {
+      checkSend(topic, type);
+      const queued = pending.get(topic);
+      if (queued) flushBatch(queued);
+      const total = sizes.reduce((sum, size) => sum + size, 0);
+      if (total !== data.byteLength) {
+        throw new RemoteOptionsError(
+          `publisher ${origin}: sendPacked sizes add up to ${total} bytes, data has ${data.byteLength}`,
+        );
+      }
+      let last: Promise<void> = Promise.resolve();
+      for (let i = 0, at = 0; i < sizes.length;) {
+        let n = 0;
+        let bytes = 0;
+        while (i + n < sizes.length) {
+          if (n > 0 && sizes[i + n] >= maxBytes) break;
+          bytes += sizes[i + n++];
+          if (n >= maxMessages || bytes >= maxBytes) break;
+        }
+        const frame = data.subarray(at, at + bytes);
+        const time = timestampNs?.(i);
+        const arrow = type === "arrow";
+        if (n === 1) last = enqueue(topic, type, [frame], routeKeys, time);
+        else if (pack) {
+          const packedType = arrow ? "packed_arrow" : "packed_msgpack";
+          last = enqueue(topic, packedType, [frame], routeKeys, time, sizes.slice(i, i + n));
+        } else {
+          const payloads = [];
+          for (let k = 0, from = 0; k < n; from += sizes[i + k++]) {
+            payloads.push(frame.subarray(from, from + sizes[i + k]));
+          }
+          last = enqueue(topic, arrow ? "arrow" : "batch", payloads, routeKeys, time);
+        }
+        i += n;
+        at += bytes;
+      }
+      return await last;
     },
     flush: flushAll,
     stats: () => ({ ...stats }),

@@ -192,7 +192,19 @@ export function encodeMessage(
     packed.set(payload, at);
     at += payload.byteLength;
   }
-  return [textEncoder.encode(topic), encodeHeader({ ...header, sizes }), packed];
+  return encodePackedMessage(topic, { ...header, sizes }, packed);
+}
+
+/**
+ * Builds the frames of a `packed_*` wire message whose payloads already lie back to back in
+ * `frame` (their sizes in `header.sizes`), without copying them.
+ */
+export function encodePackedMessage(
+  topic: string,
+  header: WireHeader & { sizes: number[] },
+  frame: Uint8Array,
+): Uint8Array[] {
+  return [textEncoder.encode(topic), encodeHeader(header), frame];
 }
 
 /** Decodes the frames of a wire message; throws WireFormatError if they do not match the spec. */
