@@ -177,21 +177,20 @@ async function forward(
 
 /** Sends every subscribed message on the local routes of its topic. */
 async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<string>) {
-  for await (const m of subscriber) {
+  for await (const batch of subscriber.batches()) {
     // ZeroMQ subscriptions match prefixes: "sim" also brings "sim2", which is not ours.
-    if (!topics.has(m.topic)) continue;
-    const arrow = m.type === "arrow";
-    const payload = m.payload;
-    await ctx.send(
-      arrow ? RecordType.arrow : RecordType.msgpack,
-      payload.length,
-      (dst) => dst.set(payload),
-      {
-        key: m.topic,
-        sentMs: Number(m.timestampNs / 1000n) / 1000,
-        rows: arrow ? ipcStreamRows(payload) : 0,
-      },
-    );
+    if (!topics.has(batch[0].topic)) continue;
+    const sentMs = Number(batch[0].timestampNs / 1000n) / 1000;
+    for (const m of batch) {
+      const arrow = m.type === "arrow";
+      const payload = m.payload;
+      await ctx.send(
+        arrow ? RecordType.arrow : RecordType.msgpack,
+        payload.length,
+        (dst) => dst.set(payload),
+        { key: m.topic, sentMs, rows: arrow ? ipcStreamRows(payload) : 0 },
+      );
+    }
   }
 }
 
