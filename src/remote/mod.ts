@@ -4,8 +4,10 @@
  * that other languages (e.g. pyzmq) can take part.
  *
  * Publishers connect to the proxy's XSUB side, subscribers to its XPUB side (or publishers
- * bind and subscribers connect to them directly). Small msgpack payloads are batched on the
- * wire; Arrow IPC payloads go out one per message. Subscribers drop their own origin's
+ * bind and subscribers connect to them directly). Small payloads (Arrow IPC streams and msgpack
+ * values alike) are batched per topic, several in one frame (`packed_*` wire types); payloads
+ * already back to back in memory go out without a copy through `sendPacked`, and `batches()`
+ * delivers them one wire message at a time. Subscribers drop their own origin's
  * messages (no echo) and duplicates, count sequence gaps, and track peers from heartbeats.
  *
  * ```ts
@@ -59,6 +61,7 @@ export { type ProxyOptions, type ProxyStats, runProxy } from "./proxy.ts";
 export {
   decodeMessage,
   encodeMessage,
+  encodePackedMessage,
   HEARTBEAT_TOPIC,
   type PayloadType,
   WIRE_VERSION,
