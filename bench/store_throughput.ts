@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseDuration } from "../src/config/units.ts";
+import { DAQ_ARGS } from "../tests/_daq.ts";
 import type { StatsSnapshot } from "../src/supervisor/stats.ts";
 
 const { values, positionals } = parseArgs({
@@ -22,18 +23,9 @@ if (!config || !store) {
 const durationMs = parseDuration(values.duration ?? "10s")!;
 const warmupMs = parseDuration(values.warmup ?? "2s")!;
 const dir = await Deno.makeTempDir({ prefix: "daq-store-bench-" });
-const main = new URL("../main.ts", import.meta.url).pathname;
 const out = await new Deno.Command(Deno.execPath(), {
   args: [
-    "run",
-    "--no-prompt",
-    "--unstable-worker-options",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-ffi",
-    "--allow-sys",
-    main,
+    ...DAQ_ARGS,
     "run",
     config,
     "--quiet",
