@@ -342,13 +342,20 @@ print(json.dumps({"complete": int(f.attrs["complete"]), "rows": rows}))
     assert.equal(second.attrs.complete, 1);
     const before = (key: string) => crashed.rows[key] ?? 0;
     assert.ok(before("sim") + before(SECOND.name) >= 20000, JSON.stringify(crashed.rows));
+    // A key may have been written whole before the crash (timing); then the second file has none.
+    const after = (key: string, check: () => number) => before(key) === batches * 500 ? 0 : check();
     assert.equal(
-      before("sim") + assertSignalValues(columnsOf(second, "sim"), before("sim")),
+      before("sim") +
+        after("sim", () => assertSignalValues(columnsOf(second, "sim"), before("sim"))),
       batches * 500,
     );
     const name = SECOND.name;
     assert.equal(
-      before(name) + assertSignalValues(columnsOf(second, name), before(name), RATE_HZ, SECOND),
+      before(name) +
+        after(
+          name,
+          () => assertSignalValues(columnsOf(second, name), before(name), RATE_HZ, SECOND),
+        ),
       batches * 500,
     );
     await assert.rejects(Deno.lstat(`/dev/shm/daq-${id}-h5.rings`), Deno.errors.NotFound);

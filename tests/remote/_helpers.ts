@@ -32,6 +32,7 @@ export function spawnDeno(script: string | URL, args: string[]): Child {
   const lines: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
   const stderrText = new Response(process.stderr).text();
+  let ended = false;
   const reading = (async () => {
     let buffered = "";
     for await (const chunk of process.stdout.pipeThrough(new TextDecoderStream())) {
@@ -43,17 +44,21 @@ export function spawnDeno(script: string | URL, args: string[]): Child {
       }
       for (const wake of waiters.splice(0)) wake();
     }
+    ended = true;
     for (const wake of waiters.splice(0)) wake();
   })();
   let seen = 0;
   return {
     process,
     lines,
-    async next(event, timeoutMs = 20000) {
+    async next(event, timeoutMs = 45000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         for (; seen < lines.length; seen++) {
           if (lines[seen].event === event) return lines[seen++];
+        }
+        if (ended) {
+          throw new Error(`${script} ended before "${event}": ${await stderrText}`);
         }
         if (Date.now() > deadline) {
           throw new Error(`timed out waiting for "${event}" from ${script}`);
