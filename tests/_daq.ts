@@ -41,6 +41,18 @@ export function spawnDaq(args: string[], options: { cwd?: string } = {}): Deno.C
   }).spawn();
 }
 
+/** `run DIR/lab.toml --data-dir DIR/data --stats-json DIR/stats.ndjson`: the usual test run. */
+export function runLabArgs(dir: string): string[] {
+  return [
+    "run",
+    `${dir}/lab.toml`,
+    "--data-dir",
+    `${dir}/data`,
+    "--stats-json",
+    `${dir}/stats.ndjson`,
+  ];
+}
+
 /** Reads the NDJSON stats file written by `--stats-json`. */
 export async function readStats(
   path: string,

@@ -1,6 +1,8 @@
 /** `daq tail`: follows a ring file of a live acquisition from its own cursor. */
 import {
+  ENOENT,
   openRingFile,
+  RingFileError,
   type RingFileReader,
   type RingRecord,
   TYPE_ARROW_BATCH,
@@ -61,7 +63,7 @@ export async function tailCommand(args: string[]): Promise<number> {
     reader = openRingFile(positionals[0], { startAt: from });
   } catch (e) {
     const message = (e as Error).message;
-    const hint = / open failed \(errno 2\)$/.test(message) ? " (no such file)" : "";
+    const hint = e instanceof RingFileError && e.errno === ENOENT ? " (no such file)" : "";
     console.error(`error: daq tail: ${message}${hint}`);
     return 1;
   }

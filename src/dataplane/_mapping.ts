@@ -37,7 +37,7 @@ export interface NewRingHeader {
 }
 
 function osError(path: string, what: string, negErrno: number): RingFileError {
-  return new RingFileError(path, `${what} failed (errno ${-negErrno})`);
+  return new RingFileError(path, `${what} failed (errno ${-negErrno})`, -negErrno);
 }
 
 function mapFd(path: string, fd: number, fileBytes: number): Deno.PointerObject {

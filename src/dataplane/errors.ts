@@ -8,13 +8,19 @@ export class RingFileError extends Error {
   override name = "RingFileError";
   /** Path of the ring file. */
   readonly path: string;
+  /** The system error number when a system call failed (2: no such file), else undefined. */
+  readonly errno?: number;
 
   /** Builds the error; the message reads `<path>: <problem>`. */
-  constructor(path: string, problem: string) {
+  constructor(path: string, problem: string, errno?: number) {
     super(`${path}: ${problem}`);
     this.path = path;
+    this.errno = errno;
   }
 }
+
+/** The errno of a missing file (ENOENT). */
+export const ENOENT = 2;
 
 /** A writer with the `block` policy waited longer than its timeout for the reader to commit. */
 export class RingFullError extends Error {

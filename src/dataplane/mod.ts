@@ -52,6 +52,6 @@ export type {
   StartAt,
   WaitOptions,
 } from "./reader.ts";
-export { RingFileError, RingFullError } from "./errors.ts";
+export { ENOENT, RingFileError, RingFullError } from "./errors.ts";
 export { defaultRingPath } from "./path.ts";
 export { TYPE_ARROW_BATCH, TYPE_PADDING, TYPE_RAW_BYTES } from "./_layout.ts";

@@ -1,6 +1,7 @@
 /** Where ring files live by default. */
 
-function safeName(part: string): string {
+/** `part` with characters other than letters, digits, `_`, `.` and `-` turned into `_`. */
+export function safeName(part: string): string {
   return part.replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 

@@ -8,10 +8,7 @@
  * are known only when their batches arrive, and Deno grants a folder, not a name pattern.
  */
 import type { JobConfig, SupervisorConfig } from "../config/types.ts";
-
-function safeName(part: string): string {
-  return part.replace(/[^A-Za-z0-9_.-]/g, "_");
-}
+import { defaultRingPath, safeName } from "../dataplane/path.ts";
 
 /** FNV-1a of `text`, 8 hex digits: keeps apart keys that sanitize to the same file name. */
 function shortHash(text: string): string {
@@ -23,19 +20,10 @@ function shortHash(text: string): string {
   return (h >>> 0).toString(16).padStart(8, "0");
 }
 
-/**
- * The ring file of a `store.hdf5` job: its `ring_path`, else `daq-<supervisor>-<job>.ring` in
- * /dev/shm on Linux and in `data_dir` elsewhere: the name `defaultRingPath` of
- * `src/dataplane` gives. That function looks for /dev/shm with `Deno.statSync`, which Deno
- * refuses for paths under /dev without `--allow-all`, so under `daq run`'s permissions it
- * would always answer data_dir; Linux always has /dev/shm, so this asks the OS name instead.
- */
+/** The ring file of a `store.hdf5` job: its `ring_path`, else {@link defaultRingPath}. */
 export function ringFilePath(job: JobConfig, supervisor: SupervisorConfig): string {
-  const configured = job.fields.ring_path as string | undefined;
-  if (configured !== undefined) return configured;
-  const name = `daq-${safeName(supervisor.id)}-${safeName(job.name)}.ring`;
-  const dir = Deno.build.os === "linux" ? "/dev/shm" : supervisor.dataDir.replace(/\/+$/, "");
-  return `${dir}/${name}`;
+  return (job.fields.ring_path as string | undefined) ??
+    defaultRingPath(supervisor.id, job.name, supervisor.dataDir);
 }
 
 /** Whether the job keeps one ring file per route key: several `inputs`, or a key prefix. */

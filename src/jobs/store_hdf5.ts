@@ -27,6 +27,7 @@ import type * as arrow from "apache-arrow";
 import { Schema } from "apache-arrow";
 import {
   createRingFile,
+  ENOENT,
   openRingFile,
   type OverrunPolicy,
   RingFileError,
@@ -231,7 +232,7 @@ function existingRing(path: string): RingStatus | undefined {
   try {
     return ringStatus(path);
   } catch (e) {
-    if (e instanceof RingFileError && / open failed \(errno 2\)$/.test(e.message)) return undefined;
+    if (e instanceof RingFileError && e.errno === ENOENT) return undefined;
     throw new Hdf5StoreError(
       `${path} exists but is not a usable daq ring file (${(e as Error).message}); ` +
         `remove it or set ring_path to another file`,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readStats, runDaq, spawnDaq } from "../_daq.ts";
+import { readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 
 const CHANNELS: ChannelSpec[] = [
@@ -69,14 +69,7 @@ Deno.test("daq run: a deterministic source lands in CSV with exactly the values 
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/lab.toml`, config("max_batches = 20"));
-    const r = await runDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-    ]);
+    const r = await runDaq([...runLabArgs(dir)]);
     assert.equal(r.code, 0, r.stderr);
     const { header, rows, comments } = await csvRows(`${dir}/data/csv`);
     assert.deepEqual(header, ["timestamp_ns", "sine", "noise", "square", "pulses"]);
@@ -114,14 +107,7 @@ Deno.test("daq run: SIGINT stops cleanly and every row sent reaches the stores",
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/lab.toml`, config());
-    const child = spawnDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-    ]);
+    const child = spawnDaq([...runLabArgs(dir)]);
     await new Promise((r) => setTimeout(r, 2500));
     child.kill("SIGINT");
     const out = await child.output();
@@ -159,16 +145,7 @@ inputs = ["flaky"]
       `${dir}/lab.toml`,
       config("max_batches = 200\nrate_hz = 20000", bad).replace("rate_hz = 100000\n", ""),
     );
-    const r = await runDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-      "--duration",
-      "8s",
-    ]);
+    const r = await runDaq([...runLabArgs(dir), "--duration", "8s"]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,

@@ -138,6 +138,31 @@ function assertSignalRows(rows: string[][], rateHz: number, seed: number) {
   }
 }
 
+/** Supervisor A: the deterministic source and a link publishing "sim" to `xsub`. */
+function uplinkConfig(signal: Parameters<typeof signalJob>[0], xsub: number): string {
+  return SUPERVISOR("A") + signalJob(signal) + `
+[[jobs]]
+type = "remote"
+name = "uplink"
+inputs = ["sim"]
+publish_endpoint = "tcp://127.0.0.1:${xsub}"
+on_hwm = "block"
+heartbeat_interval = "100ms"
+`;
+}
+
+/** Supervisor B's link taking "sim" from `xpub` (append its stores). */
+function downlinkConfig(xpub: number): string {
+  return SUPERVISOR("B") + `
+[[jobs]]
+type = "remote"
+name = "downlink"
+subscribe_endpoints = ["tcp://127.0.0.1:${xpub}"]
+subscribe = ["sim"]
+heartbeat_interval = "100ms"
+`;
+}
+
 Deno.test("remote: supervisor A -> daq proxy -> supervisor B stores every row, in order, as a local run does", async () => {
   const dir = await Deno.makeTempDir();
   const signal = { rateHz: 20000, rows: 500, batches: 40, seed: 11 };
@@ -145,26 +170,11 @@ Deno.test("remote: supervisor A -> daq proxy -> supervisor B stores every row, i
   try {
     await Deno.writeTextFile(
       `${dir}/a.toml`,
-      SUPERVISOR("A") + signalJob(signal) + `
-[[jobs]]
-type = "remote"
-name = "uplink"
-inputs = ["sim"]
-publish_endpoint = "tcp://127.0.0.1:${proxy.ports.xsub}"
-on_hwm = "block"
-heartbeat_interval = "100ms"
-`,
+      uplinkConfig(signal, proxy.ports.xsub),
     );
     await Deno.writeTextFile(
       `${dir}/b.toml`,
-      SUPERVISOR("B") + `
-[[jobs]]
-type = "remote"
-name = "downlink"
-subscribe_endpoints = ["tcp://127.0.0.1:${proxy.ports.xpub}"]
-subscribe = ["sim"]
-heartbeat_interval = "100ms"
-
+      downlinkConfig(proxy.ports.xpub) + `
 # Would send what B got from A back to the proxy: a link never publishes link data.
 [[jobs]]
 type = "remote"
@@ -258,26 +268,11 @@ Deno.test("remote: the proxy killed and restarted mid-run; both sides reconnect,
   try {
     await Deno.writeTextFile(
       `${dir}/a.toml`,
-      SUPERVISOR("A") + signalJob(signal) + `
-[[jobs]]
-type = "remote"
-name = "uplink"
-inputs = ["sim"]
-publish_endpoint = "tcp://127.0.0.1:${ports.xsub}"
-on_hwm = "block"
-heartbeat_interval = "100ms"
-`,
+      uplinkConfig(signal, ports.xsub),
     );
     await Deno.writeTextFile(
       `${dir}/b.toml`,
-      SUPERVISOR("B") + `
-[[jobs]]
-type = "remote"
-name = "downlink"
-subscribe_endpoints = ["tcp://127.0.0.1:${ports.xpub}"]
-subscribe = ["sim"]
-heartbeat_interval = "100ms"
-` + CSV_STORE,
+      downlinkConfig(ports.xpub) + CSV_STORE,
     );
     const b = start([
       "run",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
 import { createRingFile } from "../../src/dataplane/mod.ts";
-import { readStats, runDaq, spawnDaq } from "../_daq.ts";
+import { readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
 import { signalValue } from "../../src/jobs/signal.ts";
 import {
   assertSignalValues,
@@ -39,15 +39,7 @@ async function withRun(fn: (dir: string, id: string) => Promise<void>): Promise<
 
 async function runConfig(dir: string, toml: string, extra: string[] = []) {
   await Deno.writeTextFile(`${dir}/lab.toml`, toml);
-  return await runDaq([
-    "run",
-    `${dir}/lab.toml`,
-    "--data-dir",
-    `${dir}/data`,
-    "--stats-json",
-    `${dir}/stats.ndjson`,
-    ...extra,
-  ]);
+  return await runDaq([...runLabArgs(dir), ...extra]);
 }
 
 for (const layout of ["append", "batches"] as const) {
@@ -161,14 +153,7 @@ for (const layout of ["append", "batches"] as const) {
 Deno.test("store.hdf5: SIGINT mid-run closes the file whole, with every row the source sent", async () => {
   await withRun(async (dir, id) => {
     await Deno.writeTextFile(`${dir}/lab.toml`, hdf5Config({ id }));
-    const child = spawnDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-    ]);
+    const child = spawnDaq([...runLabArgs(dir)]);
     await waitFor(
       () => h5Files(`${dir}/data/h5`).length > 0,
       15000,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
-import { readStats, runDaq, spawnDaq } from "../_daq.ts";
+import { readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
 import { readTreeWithJsroot } from "../formats/root/_jsroot_read.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import { parseConfigFiles } from "../../src/config/load.ts";
@@ -108,15 +108,7 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
       `${dir}/lab.toml`,
       config("rate_hz = 100000\nbatch_rows = 500\nmax_batches = 20", jobs),
     );
-    const r = await runDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-      "--quiet",
-    ]);
+    const r = await runDaq([...runLabArgs(dir), "--quiet"]);
     assert.equal(r.code, 0, r.stderr);
     const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
     const sizes: Record<string, number> = {};
@@ -202,15 +194,7 @@ Deno.test("store.root: flushed trees are readable mid-run; SIGINT leaves every r
           `date_in_name = false\nflush_interval = "200ms"\n`,
       ),
     );
-    const child = spawnDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-      "--quiet",
-    ]);
+    const child = spawnDaq([...runLabArgs(dir), "--quiet"]);
     const path = `${dir}/data/root/root_001.root`;
     const seen: number[] = [];
     let t0: bigint | undefined;
