@@ -14,3 +14,4 @@
  * @module
  */
 export * from "./ipc.ts";
+export type * from "./types.ts";

@@ -1,18 +1,9 @@
 import * as arrow from "apache-arrow";
+import type { NumericArray } from "../../arrow/types.ts";
 import { Hdf5SchemaError } from "./errors.ts";
 
 /** Typed arrays that HDF5 columns are written from. */
-export type ColumnValues =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type ColumnValues = NumericArray;
 
 /** How one Arrow column is stored as an HDF5 dataset. */
 export interface ColumnLayout {

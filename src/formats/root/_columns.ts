@@ -1,20 +1,11 @@
 /** Turning appended column data into big-endian basket bytes. */
 
 import * as arrow from "apache-arrow";
+import type { NumericArray } from "../../arrow/types.ts";
 import type { RootColumn, RootLeafType } from "./schema.ts";
 
 /** Typed arrays accepted for each leaf type in a plain-object batch. */
-export type RootTypedArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type RootTypedArray = NumericArray;
 
 // deno-lint-ignore no-explicit-any
 const EXPECTED: Record<RootLeafType, new (...args: any[]) => RootTypedArray> = {
