@@ -2,7 +2,8 @@
 // remote) -> `daq proxy` -> `daq run` B (remote -> store.memory keep = 0), each a process.
 // Figures come from B's --stats-json: what its link injected per second while data flowed.
 //
-//   node_modules/.bin/deno run --allow-all bench/remote_supervisors.ts [--seconds 5]
+//   node_modules/.bin/deno run --allow-all bench/remote_supervisors.ts [--seconds 5] [--direct]
+//     [--only TEXT]   (only the runs whose label contains TEXT)
 //
 // The machine is shared and has 2 cores for 3 processes (about 8 threads): figures are noisy.
 import { parseArgs } from "node:util";
@@ -11,7 +12,11 @@ import type { StatsSnapshot } from "../src/supervisor/stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { seconds: { type: "string" }, direct: { type: "boolean" } },
+  options: {
+    seconds: { type: "string" },
+    direct: { type: "boolean" },
+    only: { type: "string" },
+  },
 });
 /** --direct: A binds its publisher and B subscribes to it, no proxy (for comparison). */
 const direct = values.direct ?? false;
@@ -168,6 +173,7 @@ console.log(
   } -> daq run B over tcp loopback, ${seconds} s each (noisy 2-core VM)`,
 );
 for (const [label, source, hwm] of runs) {
+  if (values.only !== undefined && !label.includes(values.only)) continue;
   const f = await measure(label, source, hwm);
   console.log(
     `${f.label.padEnd(38)} ${f.mbPerS.toFixed(1).padStart(7)} MB/s ${

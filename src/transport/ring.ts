@@ -130,9 +130,12 @@ export function createDoorbell(): Doorbell {
   return { sab: new SharedArrayBuffer(8) };
 }
 
-/** Rings `bell` if its consumer sleeps. */
+/**
+ * Rings `bell` if its consumer sleeps. Only the first producer to see it asleep notifies (it
+ * clears the flag), so a burst of writes costs one wake-up, not one system call each.
+ */
 export function ringDoorbell(bell: Int32Array): void {
-  if (Atomics.load(bell, 1) !== 0) {
+  if (Atomics.load(bell, 1) !== 0 && Atomics.compareExchange(bell, 1, 1, 0) === 1) {
     Atomics.add(bell, 0, 1);
     Atomics.notify(bell, 0);
   }
@@ -177,6 +180,10 @@ async function waitAsyncFor(
 /** Outcome of a write: written, or dropped by the ring's policy (counted). */
 export type WriteResult = "written" | "dropped";
 
+// Settled outcomes, so that a write that did not wait allocates no promise.
+const WRITTEN: Promise<WriteResult> = Promise.resolve("written");
+const DROPPED: Promise<WriteResult> = Promise.resolve("dropped");
+
 /** The producer side of a ring. Not thread-safe: one writer per ring. */
 export class RingWriter {
   readonly #i32: Int32Array;
@@ -210,7 +217,7 @@ export class RingWriter {
    * payload into. With the `block` policy it waits for space (until `signal` aborts, when it
    * gives up and counts the record as dropped); otherwise it applies the ring's drop policy.
    */
-  async write(
+  write(
     type: number,
     length: number,
     fill: (dst: Uint8Array) => void,
@@ -218,7 +225,18 @@ export class RingWriter {
     signal?: AbortSignal,
   ): Promise<WriteResult> {
     const r = this.tryWrite(type, length, fill, sentMs);
-    if (r !== "full") return r;
+    if (r === "written") return WRITTEN;
+    if (r === "dropped") return DROPPED;
+    return this.#writeWhenFree(type, length, fill, sentMs, signal);
+  }
+
+  async #writeWhenFree(
+    type: number,
+    length: number,
+    fill: (dst: Uint8Array) => void,
+    sentMs: number,
+    signal?: AbortSignal,
+  ): Promise<WriteResult> {
     const start = performance.now();
     try {
       while (!signal?.aborted) {
@@ -338,9 +356,8 @@ export class RingReader {
   readonly #capacity: number;
   readonly #mask: number;
   readonly #copy: boolean;
+  /** Position after the last record read and not yet released (-1: none). */
   #pendingTail = -1;
-  #pendingSeq = 0;
-  #pendingBytes = 0;
 
   /** Opens the consumer side of `ring`. */
   constructor(ring: RingBuffer) {
@@ -356,16 +373,19 @@ export class RingReader {
 
   /** Whether an unread record is waiting. */
   hasData(): boolean {
-    return Atomics.load(this.#i32, HEAD) !== Atomics.load(this.#i32, TAIL);
+    const at = this.#pendingTail === -1 ? Atomics.load(this.#i32, TAIL) : this.#pendingTail;
+    return Atomics.load(this.#i32, HEAD) !== at;
   }
 
   /**
-   * Takes the next record, or `undefined` when the ring is empty. The record's space stays
-   * reserved until {@link RingReader.release}; call it before the next `read`.
+   * Takes the next record, or `undefined` when the ring is empty. The space of the records
+   * taken stays reserved until {@link RingReader.release}, so several may be taken first and
+   * freed together (one store and at most one wake-up of the producer).
    */
   read(): RingRecord | undefined {
     for (;;) {
-      const tail = Atomics.load(this.#i32, TAIL) >>> 0;
+      const tail = (this.#pendingTail === -1 ? Atomics.load(this.#i32, TAIL) : this.#pendingTail) >>>
+        0;
       const head = Atomics.load(this.#i32, HEAD) >>> 0;
       if (head === tail) return undefined;
       const off = tail & this.#mask;
@@ -373,7 +393,7 @@ export class RingReader {
       if (type === PAD) {
         const next = (tail + this.#capacity - off) | 0;
         if (this.#copy) Atomics.compareExchange(this.#i32, TAIL, tail | 0, next);
-        else Atomics.store(this.#i32, TAIL, next);
+        else this.#pendingTail = next;
         continue;
       }
       const length = this.#u32[off >> 2];
@@ -388,23 +408,23 @@ export class RingReader {
         if (Atomics.compareExchange(this.#i32, TAIL, tail | 0, (tail + size) | 0) !== (tail | 0)) {
           continue;
         }
-        this.#account(seq, length);
-        return { type, seq, sentMs, payload };
-      }
-      this.#pendingTail = (tail + size) | 0;
-      this.#pendingSeq = seq;
-      this.#pendingBytes = length;
+      } else this.#pendingTail = (tail + size) | 0;
+      this.#account(seq, length);
       return { type, seq, sentMs, payload };
     }
   }
 
-  /** Frees the space of the record last returned by {@link RingReader.read}. */
+  /** Frees the space of every record taken by {@link RingReader.read} so far. */
   release(): void {
     if (this.#pendingTail === -1) return;
-    this.#account(this.#pendingSeq, this.#pendingBytes);
     Atomics.store(this.#i32, TAIL, this.#pendingTail);
     this.#pendingTail = -1;
-    if (Atomics.load(this.#i32, PRODUCER_WAITING) !== 0) Atomics.notify(this.#i32, TAIL);
+    if (
+      Atomics.load(this.#i32, PRODUCER_WAITING) !== 0 &&
+      Atomics.compareExchange(this.#i32, PRODUCER_WAITING, 1, 0) === 1
+    ) {
+      Atomics.notify(this.#i32, TAIL);
+    }
   }
 
   #account(seq: number, length: number): void {
