@@ -261,6 +261,33 @@ function flatbufferMessageBodyLength(bytes: Uint8Array, fb: number): number {
   return p ? Number(view.getBigInt64(p, true)) : 0;
 }
 
+/**
+ * Rows of an Arrow IPC stream (a schema message, then record batches, then optionally the
+ * end marker), read from the messages' metadata alone; 0 if the bytes are not such a stream.
+ */
+export function streamRowCount(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let rows = 0;
+  try {
+    for (let at = 0; at + 8 <= bytes.length;) {
+      if (view.getUint32(at, true) !== CONTINUATION) return 0;
+      const metaLength = view.getInt32(at + 4, true);
+      if (metaLength <= 0) break;
+      const message = rootTable(view, at + 8);
+      const typePos = fieldPosition(view, message, 1);
+      const bodyPos = fieldPosition(view, message, 3);
+      if (typePos && view.getUint8(typePos) === HEADER_RECORD_BATCH) {
+        const lengthPos = fieldPosition(view, indirect(view, fieldPosition(view, message, 2)), 0);
+        if (lengthPos) rows += Number(view.getBigInt64(lengthPos, true));
+      }
+      at += 8 + metaLength + (bodyPos ? Number(view.getBigInt64(bodyPos, true)) : 0);
+    }
+  } catch {
+    return 0;
+  }
+  return rows;
+}
+
 /** What the RecordBatch metadata of a message says. */
 export interface BatchLayout {
   rowCount: number;

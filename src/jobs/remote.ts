@@ -26,31 +26,13 @@ import {
   type PayloadType,
   type Subscriber,
 } from "../remote/mod.ts";
-import { readBatchLayout } from "../arrow/ipc.ts";
-import { RecordType } from "../transport/payload.ts";
+import { batchRowCount, RecordType } from "../transport/payload.ts";
 import { hostJob, type JobContext } from "./host.ts";
 import { type RemoteSettings, remoteSettings } from "./_remote_fields.ts";
 import { readCurveKeyFile } from "./_remote_keys.ts";
 import { openOutbox, type Outbox } from "./_remote_outbox.ts";
 
 export { CurveKeyFileError, curveKeyFileText, readCurveKeyFile } from "./_remote_keys.ts";
-
-/** Rows of an Arrow IPC stream payload (schema message, then record batches); 0 if unreadable. */
-export function ipcStreamRows(payload: Uint8Array): number {
-  try {
-    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-    let at = 8 + view.getInt32(4, true);
-    let rows = 0;
-    while (at + 8 <= payload.length && view.getInt32(at + 4, true) > 0) {
-      const layout = readBatchLayout(payload.subarray(at));
-      rows += layout.rowCount;
-      at += layout.bodyStart + layout.bodyLength;
-    }
-    return rows;
-  } catch {
-    return 0;
-  }
-}
 
 /** CURVE options of the connecting (client) or binding (server) sockets, or undefined. */
 function curveOf(s: RemoteSettings, role: "client" | "server"): CurveOptions | undefined {
@@ -169,7 +151,7 @@ async function forward(
     } else if (links.has(msg.from)) {
       skip(`"${msg.from}" is a remote link: what it injects is never published again`);
     } else {
-      if (type === "arrow") ctx.countRows(ipcStreamRows(msg.payload));
+      if (type === "arrow") ctx.countRows(batchRowCount(msg.payload));
       await outbox.push({ topic: msg.key, type, payload: msg.payload, sentMs: msg.sentMs });
     }
   }
@@ -188,7 +170,7 @@ async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<strin
         arrow ? RecordType.arrow : RecordType.msgpack,
         payload.length,
         (dst) => dst.set(payload),
-        { key: m.topic, sentMs, rows: arrow ? ipcStreamRows(payload) : 0 },
+        { key: m.topic, sentMs, rows: arrow ? batchRowCount(payload) : 0 },
       );
     }
   }

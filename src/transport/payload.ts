@@ -22,10 +22,13 @@ import {
   encodeSchemaMessage,
   fixedWidthColumns,
   messageBytes,
-  readBatchLayout,
+  streamRowCount,
   writeBatchBody,
   writeBatchMetadata,
 } from "../arrow/ipc.ts";
+
+/** Rows of an Arrow payload, from its metadata alone (see `streamRowCount`). */
+export { streamRowCount as batchRowCount };
 
 /** Record types carried by rings. */
 export const RecordType = {
@@ -122,13 +125,6 @@ export function decodeBatch<T extends TypeMap = TypeMap>(bytes: Uint8Array): Rec
     schemaMessage,
     bytes.subarray(schemaEnd),
   ) as unknown as RecordBatch<T>;
-}
-
-/** The row count of an Arrow IPC stream's record batch, read from its metadata alone. */
-export function batchRowCount(bytes: Uint8Array): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const schemaEnd = 8 + view.getInt32(4, true);
-  return readBatchLayout(bytes.subarray(schemaEnd)).rowCount;
 }
 
 /** Encodes a small message with msgpack. */
