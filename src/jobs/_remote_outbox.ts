@@ -1,10 +1,10 @@
 // The job's side of its publisher Worker: payloads are gathered into requests, and at most a
 // few requests are in flight, so a publisher blocked at its high-water mark holds the job
 // back (and with it the job's input rings) instead of queueing without bound.
-import type { PublisherStats } from "../remote/mod.ts";
+import type { PayloadType, PublisherStats } from "../remote/mod.ts";
 import {
-  type OutgoingPayload,
   type PackedPayloads,
+  type PackedRun,
   PUBLISHER_MODULE,
   type PublisherReply,
   type PublisherRequest,
@@ -19,30 +19,73 @@ const IN_FLIGHT = 4;
 /** Smallest buffer a request's payloads are packed into. */
 const MIN_CAPACITY = 64 << 10;
 
+/**
+ * Bytes of the schema message an Arrow IPC stream starts with (continuation marker, length,
+ * metadata), or 0 if `payload` does not start like one or holds nothing after it.
+ */
+function schemaLength(payload: Uint8Array): number {
+  if (payload.length < 8 || (payload[0] & payload[1] & payload[2] & payload[3]) !== 0xff) return 0;
+  const meta = payload[4] | (payload[5] << 8) | (payload[6] << 16) | (payload[7] << 24);
+  const length = 8 + meta;
+  return meta > 0 && length < payload.length ? length : 0;
+}
+
+/** Whether `payload` starts with the bytes of `schema`. */
+function startsWith(payload: Uint8Array, schema: Uint8Array): boolean {
+  if (payload.length <= schema.length) return false;
+  for (let i = schema.length - 1; i >= 0; i--) if (payload[i] !== schema[i]) return false;
+  return true;
+}
+
 /** Gathers the payloads of the next request into one buffer (see PackedPayloads). */
 interface Packer {
-  topics: string[];
+  /** Payloads gathered. */
+  count: number;
   bytes: number;
-  /** Copies `item.payload` in. */
-  add(item: OutgoingPayload): void;
+  /**
+   * Copies `payload` in; an Arrow payload whose schema message equals that of the run it
+   * joins is copied without it.
+   */
+  add(topic: string, type: PayloadType, payload: Uint8Array, sentMs: number): void;
   /** What was gathered, in buffers now owned by the caller; the packer starts over. */
   take(): PackedPayloads;
 }
 
 function newPacker(minCapacity: number): Packer {
   let data = new Uint8Array(minCapacity);
-  let types: OutgoingPayload["type"][] = [];
+  let runs: PackedRun[] = [];
+  let run: PackedRun | undefined;
   let timestampsUs = new Float64Array(REQUEST_ITEMS);
   let ends = new Uint32Array(REQUEST_ITEMS);
   // The next buffer starts as large as the last request needed, so steady traffic does not
   // grow (and copy) it again each time.
   let capacity = minCapacity;
   const packer: Packer = {
-    topics: [],
+    count: 0,
     bytes: 0,
-    add(item) {
-      const n = packer.topics.length;
-      const length = item.payload.byteLength;
+    add(topic, type, payload, sentMs) {
+      let body = payload;
+      if (
+        type === "arrow" && run?.schema && run.topic === topic && startsWith(payload, run.schema)
+      ) {
+        body = payload.subarray(run.schema.length);
+      } else if (type === "arrow") {
+        const length = schemaLength(payload);
+        if (length > 0 || run?.topic !== topic || run.type !== type || run.schema) {
+          run = { topic, type, count: 0 };
+          if (length > 0) {
+            run.schema = payload.slice(0, length);
+            body = payload.subarray(length);
+          }
+          runs.push(run);
+        }
+      } else if (run?.topic !== topic || run.type !== type) {
+        run = { topic, type, count: 0 };
+        runs.push(run);
+      }
+      run!.count++;
+      const n = packer.count++;
+      const length = body.byteLength;
       if (packer.bytes + length > data.length) {
         const grown = new Uint8Array(Math.max(2 * data.length, packer.bytes + length));
         grown.set(data.subarray(0, packer.bytes));
@@ -56,26 +99,24 @@ function newPacker(minCapacity: number): Packer {
         grownTimes.set(timestampsUs);
         timestampsUs = grownTimes;
       }
-      data.set(item.payload, packer.bytes);
+      data.set(body, packer.bytes);
       packer.bytes += length;
       ends[n] = packer.bytes;
-      timestampsUs[n] = Math.round(item.sentMs * 1000);
-      types.push(item.type);
-      packer.topics.push(item.topic);
+      timestampsUs[n] = Math.round(sentMs * 1000);
     },
     take() {
-      const n = packer.topics.length;
+      const n = packer.count;
       const packed: PackedPayloads = {
-        topics: packer.topics,
-        types,
+        runs,
         timestampsUs: timestampsUs.slice(0, n),
         ends: ends.slice(0, n),
         data: data.buffer,
       };
       capacity = Math.max(minCapacity, data.length);
       data = new Uint8Array(capacity);
-      packer.topics = [];
-      types = [];
+      runs = [];
+      run = undefined;
+      packer.count = 0;
       packer.bytes = 0;
       return packed;
     },
@@ -88,7 +129,7 @@ export interface Outbox {
   /** The bound address or connected endpoint. */
   readonly endpoint: string;
   /** Queues a copy of one payload; waits while too much is in flight. */
-  push(item: OutgoingPayload): Promise<void>;
+  push(topic: string, type: PayloadType, payload: Uint8Array, sentMs: number): Promise<void>;
   /** The publisher's counters as of its last report. */
   stats(): PublisherStats;
   /** Publishes what is queued, closes the publisher (letting it drain) and ends the Worker. */
@@ -132,7 +173,7 @@ export async function openOutbox(options: OutboxOptions): Promise<Outbox> {
       case "sent":
         inFlight--;
         stats = msg.stats;
-        if (pending.topics.length > 0 && !timer) post();
+        if (pending.count > 0 && !timer) post();
         break;
       case "closed":
         stats = msg.stats;
@@ -163,7 +204,7 @@ export async function openOutbox(options: OutboxOptions): Promise<Outbox> {
   const post = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (pending.topics.length === 0) return;
+    if (pending.count === 0) return;
     const packed = pending.take();
     inFlight++;
     const request: PublisherRequest = { kind: "send", packed };
@@ -186,10 +227,10 @@ export async function openOutbox(options: OutboxOptions): Promise<Outbox> {
 
   return {
     endpoint,
-    async push(item) {
+    async push(topic, type, payload, sentMs) {
       if (failure) throw failure;
-      pending.add(item);
-      if (pending.topics.length >= REQUEST_ITEMS || pending.bytes >= REQUEST_BYTES) {
+      pending.add(topic, type, payload, sentMs);
+      if (pending.count >= REQUEST_ITEMS || pending.bytes >= REQUEST_BYTES) {
         await waitFor(() => inFlight < IN_FLIGHT);
         post();
       } else if (!timer) {

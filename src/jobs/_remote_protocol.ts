@@ -5,22 +5,26 @@ import type { CurveOptions, PayloadType, PublisherStats } from "../remote/mod.ts
 /** The publisher Worker's module. */
 export const PUBLISHER_MODULE: URL = new URL("./_remote_publisher.ts", import.meta.url);
 
-/** One payload to publish, as the job hands it to the outbox (which copies it). */
-export interface OutgoingPayload {
+/** Payloads in a row of one topic and type (and for Arrow, one schema) within a request. */
+export interface PackedRun {
   topic: string;
   type: PayloadType;
-  payload: Uint8Array;
-  /** When the record's producer sent it, ms since the Unix epoch (as on the ring). */
-  sentMs: number;
+  /** Payloads in the run. */
+  count: number;
+  /**
+   * Arrow runs: the schema message each payload starts with, left out of `data` (sent once
+   * per wire message); absent when the payloads are not Arrow IPC streams.
+   */
+  schema?: Uint8Array<ArrayBuffer>;
 }
 
 /**
  * Payloads of one `send` request, packed so that one postMessage carries many of them with a
- * single transferred buffer: payload `i` is `data[ends[i-1] .. ends[i])` (from 0 for i = 0).
+ * single transferred buffer: payload `i` (counted across runs) is `data[ends[i-1] .. ends[i])`
+ * (from 0 for i = 0), after its run's schema if the run has one.
  */
 export interface PackedPayloads {
-  topics: string[];
-  types: PayloadType[];
+  runs: PackedRun[];
   /** Send times, microseconds since the Unix epoch (exact in a double until year 2255). */
   timestampsUs: Float64Array<ArrayBuffer>;
   ends: Uint32Array<ArrayBuffer>;

@@ -35,28 +35,27 @@ async function handle(req: PublisherRequest): Promise<void> {
     }
     case "send": {
       const pub = publisher!;
-      const { topics, types, timestampsUs, ends, data } = req.packed;
-      // Runs of one topic and type lie back to back in `data`: each goes out without a copy.
-      for (let first = 0; first < topics.length;) {
-        let end = first + 1;
-        while (
-          end < topics.length && topics[end] === topics[first] && types[end] === types[first]
-        ) {
-          end++;
-        }
+      const { runs, timestampsUs, ends, data } = req.packed;
+      // Each run lies back to back in `data`: it goes out without a copy.
+      let first = 0;
+      for (const run of runs) {
         const start = first === 0 ? 0 : ends[first - 1];
-        const sizes = new Array<number>(end - first);
-        for (let i = first; i < end; i++) sizes[i - first] = ends[i] - (i === 0 ? 0 : ends[i - 1]);
+        const sizes = new Array<number>(run.count);
+        for (let i = 0; i < run.count; i++) {
+          sizes[i] = ends[first + i] - (first + i === 0 ? 0 : ends[first + i - 1]);
+        }
         const base = first;
         await pub.sendPacked(
-          topics[first],
-          types[first],
-          new Uint8Array(data, start, ends[end - 1] - start),
+          run.topic,
+          run.type,
+          new Uint8Array(data, start, ends[first + run.count - 1] - start),
           sizes,
-          [],
-          (index) => BigInt(timestampsUs[base + index]) * 1000n,
+          {
+            timestampNs: (index) => BigInt(timestampsUs[base + index]) * 1000n,
+            schema: run.schema,
+          },
         );
-        first = end;
+        first += run.count;
       }
       reply({ kind: "sent", stats: pub.stats() });
       return;

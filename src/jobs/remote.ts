@@ -152,7 +152,7 @@ async function forward(
       skip(`"${msg.from}" is a remote link: what it injects is never published again`);
     } else {
       if (type === "arrow") ctx.countRows(batchRowCount(msg.payload));
-      await outbox.push({ topic: msg.key, type, payload: msg.payload, sentMs: msg.sentMs });
+      await outbox.push(msg.key, type, msg.payload, msg.sentMs);
     }
   }
 }
@@ -164,14 +164,25 @@ async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<strin
     if (!topics.has(batch[0].topic)) continue;
     const sentMs = Number(batch[0].timestampNs / 1000n) / 1000;
     for (const m of batch) {
-      const arrow = m.type === "arrow";
-      const payload = m.payload;
-      await ctx.send(
-        arrow ? RecordType.arrow : RecordType.msgpack,
-        payload.length,
-        (dst) => dst.set(payload),
-        { key: m.topic, sentMs, rows: arrow ? batchRowCount(payload) : 0 },
-      );
+      const { payload, schema } = m;
+      if (m.type !== "arrow") {
+        await ctx.send(RecordType.msgpack, payload.length, (dst) => dst.set(payload), {
+          key: m.topic,
+          sentMs,
+        });
+      } else if (!schema) {
+        await ctx.send(RecordType.arrow, payload.length, (dst) => dst.set(payload), {
+          key: m.topic,
+          sentMs,
+          rows: batchRowCount(payload),
+        });
+      } else {
+        // The schema went over the wire once for the batch; each ring record gets it back.
+        await ctx.send(RecordType.arrow, schema.length + payload.length, (dst) => {
+          dst.set(schema);
+          dst.set(payload, schema.length);
+        }, { key: m.topic, sentMs, rows: batchRowCount(payload) });
+      }
     }
   }
 }

@@ -44,6 +44,7 @@ export { RemoteEndpointError, RemoteOptionsError, WireFormatError } from "./erro
 export {
   type BatchOptions,
   openPublisher,
+  type PackedOptions,
   type Publisher,
   type PublisherOptions,
   type PublisherStats,
@@ -56,6 +57,7 @@ export {
   type Subscriber,
   type SubscriberOptions,
   type SubscriberStats,
+  wholePayload,
 } from "./subscriber.ts";
 export { type ProxyOptions, type ProxyStats, runProxy } from "./proxy.ts";
 export {

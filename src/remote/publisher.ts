@@ -95,17 +95,15 @@ export interface Publisher {
   /**
    * Sends payloads that already lie back to back in `data` (payload `i` is `sizes[i]` bytes),
    * all of one type on `topic`, after what is queued on the topic: cut into wire messages as
-   * {@link BatchOptions} says and, with packing on, sent without copying them. `timestampNs(i)`
-   * (default now) is the send time of payload `i`; a wire message carries its first payload's.
-   * Resolves once all are sent (or dropped at the high-water mark in "drop" mode).
+   * {@link BatchOptions} says and, with packing on, sent without copying them. Resolves once
+   * all are sent (or dropped at the high-water mark in "drop" mode).
    */
   sendPacked(
     topic: string,
     type: PayloadType,
     data: Uint8Array,
     sizes: readonly number[],
-    routeKeys?: readonly string[],
-    timestampNs?: (index: number) => bigint,
+    options?: PackedOptions,
   ): Promise<void>;
   /** Sends every queued batch now. */
   flush(): Promise<void>;
@@ -113,6 +111,22 @@ export interface Publisher {
   stats(): PublisherStats;
   /** Flushes, stops heartbeats and closes the socket. */
   close(): Promise<void>;
+}
+
+/** Options of {@link Publisher.sendPacked}. */
+export interface PackedOptions {
+  /** Route keys of the payloads (default none). */
+  routeKeys?: readonly string[];
+  /**
+   * Send time of payload `i`, ns since the Unix epoch (default now); a wire message carries
+   * its first payload's.
+   */
+  timestampNs?: (index: number) => bigint;
+  /**
+   * Arrow payloads only, with packing on: the schema message every payload starts with, left
+   * out of `data` and `sizes`. It is sent once per wire message (`shared_schema`).
+   */
+  schema?: Uint8Array;
 }
 
 interface PendingBatch {
@@ -204,6 +218,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
     routeKeys: readonly string[],
     timestampNs?: bigint,
     sizes?: number[],
+    schema?: Uint8Array,
   ): Promise<void> {
     const count = sizes?.length ?? payloads.length;
     const seq = takeSeq(topic, count);
@@ -219,7 +234,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
         count,
       };
       const frames = sizes
-        ? encodePackedMessage(topic, { ...header, sizes }, payloads[0])
+        ? encodePackedMessage(topic, { ...header, sizes }, payloads[0], schema)
         : encodeMessage(topic, header, payloads);
       if (type === "heartbeat") {
         if (await writeFrames(frames, "drop")) stats.heartbeatsOut++;
@@ -228,6 +243,7 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
       if (await writeFrames(frames, onHwm)) {
         stats.messagesOut += count;
         for (const payload of payloads) stats.bytesOut += payload.byteLength;
+        if (schema) stats.bytesOut += count * schema.byteLength;
         stats.wireMessagesOut++;
       } else {
         stats.drops += count;
@@ -329,8 +345,14 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
         }, lingerMs);
       }
     },
-    async sendPacked(topic, type, data, sizes, routeKeys = [], timestampNs) {
+    async sendPacked(topic, type, data, sizes, options = {}) {
       checkSend(topic, type);
+      const { routeKeys = [], timestampNs, schema } = options;
+      if (schema && (type !== "arrow" || !pack)) {
+        throw new RemoteOptionsError(
+          `publisher ${origin}: sendPacked with a shared schema needs Arrow payloads and packing`,
+        );
+      }
       const queued = pending.get(topic);
       if (queued) flushBatch(queued);
       const total = sizes.reduce((sum, size) => sum + size, 0);
@@ -351,7 +373,10 @@ export async function openPublisher(options: PublisherOptions): Promise<Publishe
         const frame = data.subarray(at, at + bytes);
         const time = timestampNs?.(i);
         const arrow = type === "arrow";
-        if (n === 1) last = enqueue(topic, type, [frame], routeKeys, time);
+        if (schema) {
+          const packedSizes = sizes.slice(i, i + n);
+          last = enqueue(topic, "packed_arrow", [frame], routeKeys, time, packedSizes, schema);
+        } else if (n === 1) last = enqueue(topic, type, [frame], routeKeys, time);
         else if (pack) {
           const packedType = arrow ? "packed_arrow" : "packed_msgpack";
           last = enqueue(topic, packedType, [frame], routeKeys, time, sizes.slice(i, i + n));

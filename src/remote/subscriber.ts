@@ -39,8 +39,22 @@ export interface RemoteMessage {
   timestampNs: bigint;
   /** Route keys given by the publisher. */
   routeKeys: string[];
-  /** The payload bytes (a view on the received frame). */
+  /**
+   * The payload bytes (a view on the received frame). When `schema` is set, the Arrow stream
+   * is `schema` followed by these bytes: see {@link wholePayload}.
+   */
   payload: Uint8Array;
+  /** The Arrow schema message this payload's stream starts with, when sent once per batch. */
+  schema?: Uint8Array;
+}
+
+/** The whole payload of `message`: its bytes, after its shared schema if it has one (a copy). */
+export function wholePayload(message: RemoteMessage): Uint8Array {
+  if (!message.schema) return message.payload;
+  const whole = new Uint8Array(message.schema.byteLength + message.payload.byteLength);
+  whole.set(message.schema);
+  whole.set(message.payload, message.schema.byteLength);
+  return whole;
 }
 
 /** Options of {@link openSubscriber}. */
@@ -209,7 +223,7 @@ export async function openSubscriber(options: SubscriberOptions): Promise<Subscr
           stats.malformed++;
           continue;
         }
-        const { topic, header, payloads } = wire;
+        const { topic, header, payloads, schema } = wire;
         if (header.origin === origin) {
           stats.ownEchoes += header.count;
           continue;
@@ -244,7 +258,7 @@ export async function openSubscriber(options: SubscriberOptions): Promise<Subscr
           } else if (!acceptSeq(stream, seq, counters)) continue;
           const payload = payloads[i];
           stats.messagesIn++;
-          stats.bytesIn += payload.byteLength;
+          stats.bytesIn += payload.byteLength + (schema?.byteLength ?? 0);
           peer.messages++;
           batch.push({
             topic,
@@ -254,6 +268,7 @@ export async function openSubscriber(options: SubscriberOptions): Promise<Subscr
             timestampNs: header.timestamp_ns,
             routeKeys: header.route_keys,
             payload,
+            schema,
           });
         }
         if (batch.length > 0) yield batch;

@@ -68,6 +68,11 @@ export interface WireHeader {
   count: number;
   /** Byte sizes of the payloads of a `packed_*` message (set by {@link encodeMessage}). */
   sizes?: number[];
+  /**
+   * `packed_arrow` only: the payloads share one Arrow schema message, sent once in its own
+   * frame before the packed frame; payload `i` is that schema followed by its `sizes[i]` bytes.
+   */
+  shared_schema?: boolean;
 }
 
 /** A decoded wire message. */
@@ -76,8 +81,10 @@ export interface WireMessage {
   topic: string;
   /** Header (frame 1). */
   header: WireHeader;
-  /** Payload frames, `header.count` of them. */
+  /** Payload frames, `header.count` of them (without the shared schema, if there is one). */
   payloads: Uint8Array[];
+  /** The schema message every payload starts with, when `header.shared_schema` is true. */
+  schema?: Uint8Array;
 }
 
 /** Counters carried by a heartbeat payload. */
@@ -169,6 +176,10 @@ export function decodeHeader(bytes: Uint8Array): WireHeader {
       );
     }
     header.sizes = sizes.map((size) => toSafeInteger(size, "sizes"));
+    if (raw.shared_schema === true) {
+      if (header.type !== "packed_arrow") fail(`"shared_schema" is for packed_arrow only`);
+      header.shared_schema = true;
+    }
   }
   return header;
 }
@@ -197,14 +208,18 @@ export function encodeMessage(
 
 /**
  * Builds the frames of a `packed_*` wire message whose payloads already lie back to back in
- * `frame` (their sizes in `header.sizes`), without copying them.
+ * `frame` (their sizes in `header.sizes`), without copying them. With `schema` (packed_arrow
+ * only), every payload is that Arrow schema message followed by its bytes in `frame`.
  */
 export function encodePackedMessage(
   topic: string,
   header: WireHeader & { sizes: number[] },
   frame: Uint8Array,
+  schema?: Uint8Array,
 ): Uint8Array[] {
-  return [textEncoder.encode(topic), encodeHeader(header), frame];
+  if (!schema) return [textEncoder.encode(topic), encodeHeader(header), frame];
+  const shared = { ...header, shared_schema: true };
+  return [textEncoder.encode(topic), encodeHeader(shared), schema, frame];
 }
 
 /** Decodes the frames of a wire message; throws WireFormatError if they do not match the spec. */
@@ -221,6 +236,20 @@ export function decodeMessage(frames: readonly Uint8Array[]): WireMessage {
     throw new WireFormatError("wire message: topic frame is not valid UTF-8");
   }
   const header = decodeHeader(frames[1]);
+  if (header.shared_schema) {
+    if (frames.length !== 4) {
+      throw new WireFormatError(
+        `wire message on topic "${topic}": a packed_arrow message with a shared schema has ` +
+          `a schema frame and a packed frame, got ${frames.length - 2} frames`,
+      );
+    }
+    return {
+      topic,
+      header,
+      payloads: unpack(topic, header.sizes!, [frames[0], frames[1], frames[3]]),
+      schema: frames[2],
+    };
+  }
   if (header.sizes) return { topic, header, payloads: unpack(topic, header.sizes, frames) };
   if (frames.length - 2 !== header.count) {
     throw new WireFormatError(

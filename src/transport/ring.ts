@@ -23,6 +23,7 @@ export const PAD = 0xffff;
 // Int32 slots of the control block.
 const HEAD = 0;
 const TAIL = 1;
+// While the producer waits for space: the bytes it needs (0 when it is not waiting).
 const PRODUCER_WAITING = 2;
 const CAPACITY = 3;
 const POLICY = 4;
@@ -239,9 +240,12 @@ export class RingWriter {
   ): Promise<WriteResult> {
     const start = performance.now();
     try {
+      const size = RECORD_HEADER_BYTES + ((length + 7) & ~7);
+      const toEnd = this.#capacity - (Atomics.load(this.#i32, HEAD) & this.#mask);
+      const needed = size + (toEnd < size ? toEnd : 0);
       while (!signal?.aborted) {
         const tail = Atomics.load(this.#i32, TAIL);
-        Atomics.store(this.#i32, PRODUCER_WAITING, 1);
+        Atomics.store(this.#i32, PRODUCER_WAITING, needed);
         const again = this.tryWrite(type, length, fill, sentMs);
         if (again !== "full") return again;
         await waitAsyncFor(this.#i32, TAIL, tail, 50);
@@ -384,7 +388,8 @@ export class RingReader {
    */
   read(): RingRecord | undefined {
     for (;;) {
-      const tail = (this.#pendingTail === -1 ? Atomics.load(this.#i32, TAIL) : this.#pendingTail) >>>
+      const tail =
+        (this.#pendingTail === -1 ? Atomics.load(this.#i32, TAIL) : this.#pendingTail) >>>
         0;
       const head = Atomics.load(this.#i32, HEAD) >>> 0;
       if (head === tail) return undefined;
@@ -417,11 +422,17 @@ export class RingReader {
   /** Frees the space of every record taken by {@link RingReader.read} so far. */
   release(): void {
     if (this.#pendingTail === -1) return;
-    Atomics.store(this.#i32, TAIL, this.#pendingTail);
+    const tail = this.#pendingTail;
+    Atomics.store(this.#i32, TAIL, tail);
     this.#pendingTail = -1;
+    // A waiting producer is woken once a quarter of the ring (or what it needs) is free, not
+    // at every release: each wake-up costs both threads far more than a record.
+    const needed = Atomics.load(this.#i32, PRODUCER_WAITING);
+    if (needed === 0) return;
+    const free = this.#capacity - ((Atomics.load(this.#i32, HEAD) - tail) >>> 0);
     if (
-      Atomics.load(this.#i32, PRODUCER_WAITING) !== 0 &&
-      Atomics.compareExchange(this.#i32, PRODUCER_WAITING, 1, 0) === 1
+      free >= Math.max(needed, this.#capacity >> 2) &&
+      Atomics.compareExchange(this.#i32, PRODUCER_WAITING, needed, 0) === needed
     ) {
       Atomics.notify(this.#i32, TAIL);
     }
