@@ -166,6 +166,7 @@ const runs: [string, string, number][] = [
   ["64 KiB Arrow payloads (4096 rows)", "payload_rows = 4096", 200],
   ["small events (1 row per message)", "payload_rows = 1", 1000],
   ["small batches (64 rows per message)", "payload_rows = 64", 1000],
+  ["msgpack events (1 per message)", 'payload = "msgpack"', 1000],
 ];
 console.log(
   `daq run A -> ${

@@ -1,9 +1,10 @@
 /**
  * `bench`: synthetic load for `daq bench`. Each message is an Arrow record batch of
- * `payload_rows` rows (an int64 `timestamp_ns` and a float64 `value`), or `payload_bytes` raw
- * bytes; sent as fast as the route takes it, or at `rate` messages per second. Rows are
- * written straight into each consumer's ring: the IPC framing is computed once and the
- * columns are filled in place, so the only copy is into the ring.
+ * `payload_rows` rows (an int64 `timestamp_ns` and a float64 `value`), one msgpack event
+ * (`payload = "msgpack"`), or `payload_bytes` raw bytes; sent as fast as the route takes it,
+ * or at `rate` messages per second. Messages are written straight into each consumer's ring:
+ * the encoding is computed once and the values are filled in place, so the only copy is into
+ * the ring.
  */
 import { batchFromColumns, decodeBatch, encodeBatch, RecordType } from "../transport/payload.ts";
 import { hostJob, type JobContext } from "./host.ts";
@@ -64,6 +65,44 @@ export function fillBenchBatch(
   for (let i = 0; i < rows; i++) values[i] = seq + i * step;
 }
 
+/**
+ * The msgpack encoding of one bench event, `{seq, t_ns, value}` (uint 32, int 64, float 64,
+ * big-endian): {@link fillBenchEvent} writes it in place, without an encoder.
+ */
+const EVENT_TEMPLATE = new Uint8Array([
+  0x83,
+  ...[0xa3, 0x73, 0x65, 0x71, 0xce, 0, 0, 0, 0], // "seq": uint 32
+  ...[0xa4, 0x74, 0x5f, 0x6e, 0x73, 0xd3, 0, 0, 0, 0, 0, 0, 0, 0], // "t_ns": int 64
+  ...[0xa5, 0x76, 0x61, 0x6c, 0x75, 0x65, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0], // "value": float 64
+]);
+const EVENT_SEQ = 6;
+const EVENT_TIME = 16;
+const EVENT_VALUE = 31;
+/** Bytes of one bench event. */
+export const BENCH_EVENT_BYTES: number = EVENT_TEMPLATE.length;
+const valueBytes = new Uint8Array(8);
+const valueOf = new Float64Array(valueBytes.buffer);
+
+/**
+ * Writes event `seq` into `dst` as msgpack: `{seq: seq mod 2^32, t_ns: timeNs, value: seq / 2}`.
+ */
+export function fillBenchEvent(dst: Uint8Array, seq: number, timeNs: number): void {
+  dst.set(EVENT_TEMPLATE);
+  const s = seq >>> 0;
+  dst[EVENT_SEQ] = s >>> 24;
+  dst[EVENT_SEQ + 1] = s >>> 16;
+  dst[EVENT_SEQ + 2] = s >>> 8;
+  dst[EVENT_SEQ + 3] = s;
+  const hi = Math.floor(timeNs / 4294967296);
+  const lo = timeNs - hi * 4294967296;
+  for (let i = 0; i < 4; i++) {
+    dst[EVENT_TIME + i] = hi >>> (24 - 8 * i);
+    dst[EVENT_TIME + 4 + i] = lo >>> (24 - 8 * i);
+  }
+  valueOf[0] = seq / 2;
+  for (let i = 0; i < 8; i++) dst[EVENT_VALUE + i] = valueBytes[7 - i];
+}
+
 /** Runs the `bench` job. */
 export async function run(ctx: JobContext): Promise<void> {
   const f = ctx.job.fields;
@@ -71,7 +110,8 @@ export async function run(ctx: JobContext): Promise<void> {
   const rows = f.payload_rows as number;
   const rate = f.rate as number | undefined;
   const maxMessages = f.max_messages as number | undefined;
-  const layout = payloadBytes === undefined ? benchBatchLayout(rows) : undefined;
+  const events = payloadBytes === undefined && f.payload === "msgpack";
+  const layout = payloadBytes === undefined && !events ? benchBatchLayout(rows) : undefined;
   const t0 = performance.now();
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let seq = 0; !ctx.stopping() && (maxMessages === undefined || seq < maxMessages); seq++) {
@@ -90,6 +130,14 @@ export async function run(ctx: JobContext): Promise<void> {
         layout.template.length,
         (dst) => fillBenchBatch(dst, layout, seq, startNs, 1000),
         { rows, sentMs },
+      );
+    } else if (events) {
+      const timeNs = Math.round(sentMs * 1e6);
+      await ctx.send(
+        RecordType.msgpack,
+        BENCH_EVENT_BYTES,
+        (dst) => fillBenchEvent(dst, seq, timeNs),
+        { rows: 1, sentMs },
       );
     } else {
       await ctx.send(RecordType.bytes, payloadBytes!, (dst) => dst.fill(seq & 0xff), { sentMs });

@@ -165,7 +165,8 @@ export const JOB_TYPES: Record<string, JobType> = {
   },
   bench: {
     role: "source",
-    summary: "synthetic load for daq bench: Arrow rows (timestamp_ns, value) or raw bytes",
+    summary:
+      "synthetic load for daq bench: Arrow rows (timestamp_ns, value), msgpack events or raw bytes",
     module: new URL("./bench_source.ts", import.meta.url).href,
     fields: {
       payload_rows: {
@@ -176,6 +177,13 @@ export const JOB_TYPES: Record<string, JobType> = {
         doc: "rows per message",
       },
       payload_bytes: { type: "size", doc: "raw byte payloads of this size instead of rows" },
+      payload: {
+        type: "string",
+        choices: ["arrow", "msgpack"],
+        default: "arrow",
+        doc:
+          'message kind: "arrow" (payload_rows rows) or "msgpack" (one event {seq, t_ns, value})',
+      },
       rate: {
         type: "number",
         positive: true,
@@ -185,7 +193,9 @@ export const JOB_TYPES: Record<string, JobType> = {
     },
     permissions: () => NONE,
     schema: (job) =>
-      job.fields.payload_bytes === undefined ? timestampedFloat64Schema(["value"]) : undefined,
+      job.fields.payload_bytes === undefined && job.fields.payload !== "msgpack"
+        ? timestampedFloat64Schema(["value"])
+        : undefined,
   },
   remote: {
     role: "link",

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { RecordBatchReader } from "apache-arrow";
-import { benchBatchLayout, fillBenchBatch } from "../../src/jobs/bench_source.ts";
+import {
+  BENCH_EVENT_BYTES,
+  benchBatchLayout,
+  fillBenchBatch,
+  fillBenchEvent,
+} from "../../src/jobs/bench_source.ts";
+import { decodeMessage } from "../../src/transport/payload.ts";
 
 Deno.test("bench source: batches written in place decode with apache-arrow's own reader, values exact", () => {
   const rows = 5000;
@@ -17,5 +23,19 @@ Deno.test("bench source: batches written in place decode with apache-arrow's own
   for (let i = 0; i < rows; i++) {
     assert.equal(ts[i], BigInt(startNs) + BigInt(i) * 1000n, `timestamp ${i}`);
     assert.equal(values[i], 42 + i * (1 / rows), `value ${i}`);
+  }
+});
+
+Deno.test("bench source: msgpack events written in place decode with msgpackr, values exact", () => {
+  const dst = new Uint8Array(BENCH_EVENT_BYTES);
+  // Times past 2^53 ns are exact in a double only at multiples of 256 ns; this one is.
+  const timeNs = 1_763_000_000_123_456_000;
+  for (const seq of [0, 1, 255, 65_536, 4_294_967_295, 4_294_967_296 + 7]) {
+    fillBenchEvent(dst, seq, timeNs);
+    const event = decodeMessage<{ seq: number; t_ns: bigint | number; value: number }>(dst);
+    assert.deepEqual(Object.keys(event), ["seq", "t_ns", "value"]);
+    assert.equal(event.seq, seq % 4294967296, `seq ${seq}`);
+    assert.equal(BigInt(event.t_ns), BigInt(timeNs));
+    assert.equal(event.value, seq / 2);
   }
 });

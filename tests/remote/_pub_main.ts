@@ -17,6 +17,8 @@ interface Config {
   curve?: CurveOptions;
   heartbeatIntervalMs?: number;
   holdMs?: number;
+  /** Arrow only: send all payloads with one sendPacked call, their schema message shared. */
+  sharedSchema?: boolean;
 }
 
 const config: Config = JSON.parse(Deno.args[0]);
@@ -44,7 +46,27 @@ function arrowPayload(i: number, rows: number): Uint8Array {
   return arrow.tableToIPC(table, "stream");
 }
 
-for (let i = 0; i < config.count; i++) {
+if (config.sharedSchema) {
+  const payloads = Array.from(
+    { length: config.count },
+    (_, i) => arrowPayload(i, config.rows ?? 100),
+  );
+  const schemaLength = 8 + new DataView(payloads[0].buffer).getInt32(4, true);
+  const schema = payloads[0].slice(0, schemaLength);
+  const digests = await Promise.all(payloads.map((p) => crypto.subtle.digest("SHA-256", p)));
+  const sha256 = digests.map((d) =>
+    Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("")
+  );
+  console.log(JSON.stringify({ event: "payloads", sha256 }));
+  const bodies = payloads.map((p) => p.subarray(schemaLength));
+  const data = new Uint8Array(bodies.reduce((sum, b) => sum + b.length, 0));
+  bodies.reduce((at, b) => (data.set(b, at), at + b.length), 0);
+  await publisher.sendPacked(config.topic, "arrow", data, bodies.map((b) => b.length), {
+    routeKeys: [config.topic],
+    schema,
+  });
+}
+for (let i = 0; i < (config.sharedSchema ? 0 : config.count); i++) {
   const payload = config.kind === "arrow"
     ? arrowPayload(i, config.rows ?? 100)
     : pack({ i, origin: config.origin });

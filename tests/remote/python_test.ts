@@ -24,8 +24,10 @@ Deno.test("pyzmq subscriber decodes headers, batches and Arrow row counts per th
     "ev",
     "--topic",
     "tables",
+    "--topic",
+    "shared",
     "--count",
-    "305",
+    "325",
     "--timeout",
     "5",
   ]);
@@ -36,22 +38,43 @@ Deno.test("pyzmq subscriber decodes headers, batches and Arrow row counts per th
   const tables = spawnDeno(fixture("_pub_main.ts"), [
     JSON.stringify({ ...common, topic: "tables", kind: "arrow", rows: 1000, count: 5 }),
   ]);
+  const shared = spawnDeno(fixture("_pub_main.ts"), [
+    JSON.stringify({
+      ...common,
+      topic: "shared",
+      kind: "arrow",
+      rows: 3,
+      count: 20,
+      sharedSchema: true,
+    }),
+  ]);
+  const sent = await shared.next("payloads");
   const lines = await jsonLines(python);
   await events.next("done");
   await tables.next("done");
+  await shared.next("done");
   proxy.process.kill("SIGTERM");
-  for (const child of [events, tables, proxy]) assert.equal((await child.exit()).code, 0);
+  for (const child of [events, tables, shared, proxy]) assert.equal((await child.exit()).code, 0);
 
   const summary = lines.at(-1)!;
-  assert.equal(summary.received, 305);
-  assert.equal(summary.rows, 5000);
+  assert.equal(summary.received, 325);
+  assert.equal(summary.rows, 5060);
   assert.equal(summary.in_order, true);
   const messages = lines.filter((line) => line.event === "message");
   const ev = messages.filter((line) => line.topic === "ev");
   assert.deepEqual(ev.map((line) => line.seq), Array.from({ length: 300 }, (_, i) => i + 1));
   assert.deepEqual(ev[5].value, { i: 5, origin: "A" });
   assert.ok(ev.some((line) => line.type === "batch"), "small messages arrive batched");
-  const arrowLines = messages.filter((line) => line.type === "arrow");
+  const sharedLines = messages.filter((line) => line.topic === "shared");
+  assert.deepEqual(
+    sharedLines.map((line) => line.seq),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
+  assert.ok(sharedLines.every((line) => line.wire_type === "packed_arrow"));
+  assert.deepEqual(sharedLines.map((line) => line.rows), Array(20).fill([3]));
+  // Each payload, its schema put back in front, is byte for byte what was sent.
+  assert.deepEqual(sharedLines.map((line) => line.sha256), sent.sha256);
+  const arrowLines = messages.filter((line) => line.type === "arrow" && line.topic === "tables");
   assert.deepEqual(arrowLines.map((line) => line.rows), [[1000], [1000], [1000], [1000], [1000]]);
   assert.deepEqual(arrowLines[0].route_keys, ["tables"]);
   assert.ok(BigInt(arrowLines[0].timestamp_ns as number) > 1_600_000_000_000_000_000n);

@@ -3,6 +3,7 @@ import { pack } from "msgpackr";
 import {
   decodeMessage,
   encodeMessage,
+  encodePackedMessage,
   WIRE_VERSION,
   WireFormatError,
   type WireHeader,
@@ -28,6 +29,22 @@ Deno.test("wire message round trip keeps 64-bit fields exact", () => {
   assert.equal(decoded.topic, "ev");
   assert.deepEqual(decoded.header, header);
   assert.deepEqual(decoded.payloads, payloads);
+});
+
+Deno.test("packed_arrow with a shared schema: the schema goes once, each payload gets it back", () => {
+  const schema = new Uint8Array([0xff, 0xff, 0xff, 0xff, 8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  const bodies = [new Uint8Array([9, 9, 9]), new Uint8Array([7]), new Uint8Array([5, 5])];
+  const frame = new Uint8Array([9, 9, 9, 7, 5, 5]);
+  const packed = { ...header, type: "packed_arrow" as const, count: 3, sizes: [3, 1, 2] };
+  const frames = encodePackedMessage("ev", packed, frame, schema);
+  assert.equal(frames.length, 4, "topic, header, schema, packed frame");
+  const decoded = decodeMessage(frames);
+  assert.deepEqual(decoded.header, { ...packed, shared_schema: true });
+  assert.deepEqual(decoded.schema, schema);
+  assert.deepEqual(decoded.payloads, bodies);
+  assert.throws(() => decodeMessage(frames.slice(0, 3)), /schema frame and a packed frame/);
+  const onMsgpack = [frames[0], pack({ ...packed, type: "packed_msgpack", shared_schema: true })];
+  assert.throws(() => decodeMessage([...onMsgpack, frame]), /"shared_schema" is for packed_arrow/);
 });
 
 Deno.test("malformed wire messages raise WireFormatError naming the problem", () => {

@@ -9,6 +9,7 @@ the IPC stream framing and reading each RecordBatch's row count from its flatbuf
         --topic ev --count 100 [--timeout 10] [--quiet]
 """
 import argparse
+import hashlib
 import json
 import struct
 import sys
@@ -28,11 +29,18 @@ def split_payloads(header, payloads):
         assert header["count"] == len(payloads), "count does not match the payload frames"
         return payloads
     sizes = header["sizes"]
+    # packed_arrow with shared_schema: a schema frame, then the packed frame; every payload is
+    # the schema followed by its bytes.
+    schema = b""
+    if header.get("shared_schema"):
+        assert header["type"] == "packed_arrow", "shared_schema on " + header["type"]
+        assert len(payloads) == 2, "a shared-schema message has a schema frame and a packed frame"
+        schema, payloads = payloads[0], payloads[1:]
     assert len(payloads) == 1, "a packed message has one payload frame"
     assert len(sizes) == header["count"] and sum(sizes) == len(payloads[0]), "sizes do not add up"
     frame, out, at = payloads[0], [], 0
     for size in sizes:
-        out.append(frame[at:at + size])
+        out.append(schema + frame[at:at + size])
         at += size
     return out
 
@@ -137,6 +145,7 @@ def main():
                 batch_rows = arrow_stream_rows(payload)
                 rows += sum(batch_rows)
                 line["rows"] = batch_rows
+                line["sha256"] = hashlib.sha256(payload).hexdigest()
             else:
                 line["value"] = msgpack.unpackb(payload, raw=False)
             received += 1
