@@ -231,6 +231,11 @@ export function encodeBatchWithArrow(batch: arrow.RecordBatch): Uint8Array {
 
 // --- minimal flatbuffer reading ---
 
+/** A little-endian int64 as a number (exact below 2^53), without making a BigInt. */
+function int64At(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getInt32(at + 4, true) * 4294967296;
+}
+
 /** Position of field `index` of the table at `table`, or 0 when absent. */
 function fieldPosition(view: DataView, table: number, index: number): number {
   const vtable = table - view.getInt32(table, true);
@@ -278,9 +283,9 @@ export function streamRowCount(bytes: Uint8Array): number {
       const bodyPos = fieldPosition(view, message, 3);
       if (typePos && view.getUint8(typePos) === HEADER_RECORD_BATCH) {
         const lengthPos = fieldPosition(view, indirect(view, fieldPosition(view, message, 2)), 0);
-        if (lengthPos) rows += Number(view.getBigInt64(lengthPos, true));
+        if (lengthPos) rows += int64At(view, lengthPos);
       }
-      at += 8 + metaLength + (bodyPos ? Number(view.getBigInt64(bodyPos, true)) : 0);
+      at += 8 + metaLength + (bodyPos ? int64At(view, bodyPos) : 0);
     }
   } catch {
     return 0;

@@ -2,6 +2,7 @@
 // few requests are in flight, so a publisher blocked at its high-water mark holds the job
 // back (and with it the job's input rings) instead of queueing without bound.
 import type { PayloadType, PublisherStats } from "../remote/mod.ts";
+import { wordViews } from "../transport/words.ts";
 import {
   type PackedPayloads,
   type PackedRun,
@@ -17,7 +18,7 @@ const REQUEST_BYTES = 4 << 20;
 /** Requests posted and not yet done at most. */
 const IN_FLIGHT = 4;
 /** Smallest buffer a request's payloads are packed into. */
-const MIN_CAPACITY = 64 << 10;
+const MIN_CAPACITY = 4 << 10;
 
 /**
  * Bytes of the schema message an Arrow IPC stream starts with (continuation marker, length,
@@ -30,10 +31,18 @@ function schemaLength(payload: Uint8Array): number {
   return meta > 0 && length < payload.length ? length : 0;
 }
 
-/** Whether `payload` starts with the bytes of `schema`. */
-function startsWith(payload: Uint8Array, schema: Uint8Array): boolean {
-  if (payload.length <= schema.length) return false;
-  for (let i = schema.length - 1; i >= 0; i--) if (payload[i] !== schema[i]) return false;
+/** Whether `payload` starts with the bytes of `schema` (`words`: its 32-bit words). */
+function startsWith(payload: Uint8Array, schema: Uint8Array, words: Int32Array): boolean {
+  const n = schema.length;
+  if (payload.length <= n) return false;
+  if (payload.buffer instanceof SharedArrayBuffer && (payload.byteOffset & 3) === 0) {
+    // Ring records are 8-byte aligned and schema messages a multiple of 8 bytes long.
+    const ring = wordViews(payload.buffer).i32;
+    const at = payload.byteOffset >> 2;
+    for (let i = words.length - 1; i >= 0; i--) if (ring[at + i] !== words[i]) return false;
+    return (n & 3) === 0;
+  }
+  for (let i = n - 1; i >= 0; i--) if (payload[i] !== schema[i]) return false;
   return true;
 }
 
@@ -55,18 +64,17 @@ function newPacker(minCapacity: number): Packer {
   let data = new Uint8Array(minCapacity);
   let runs: PackedRun[] = [];
   let run: PackedRun | undefined;
+  let schemaWords = new Int32Array(0);
   let timestampsUs = new Float64Array(REQUEST_ITEMS);
   let ends = new Uint32Array(REQUEST_ITEMS);
-  // The next buffer starts as large as the last request needed, so steady traffic does not
-  // grow (and copy) it again each time.
-  let capacity = minCapacity;
   const packer: Packer = {
     count: 0,
     bytes: 0,
     add(topic, type, payload, sentMs) {
       let body = payload;
       if (
-        type === "arrow" && run?.schema && run.topic === topic && startsWith(payload, run.schema)
+        type === "arrow" && run?.schema && run.topic === topic &&
+        startsWith(payload, run.schema, schemaWords)
       ) {
         body = payload.subarray(run.schema.length);
       } else if (type === "arrow") {
@@ -75,6 +83,7 @@ function newPacker(minCapacity: number): Packer {
           run = { topic, type, count: 0 };
           if (length > 0) {
             run.schema = payload.slice(0, length);
+            schemaWords = new Int32Array(run.schema.buffer, 0, length >> 2);
             body = payload.subarray(length);
           }
           runs.push(run);
@@ -112,8 +121,9 @@ function newPacker(minCapacity: number): Packer {
         ends: ends.slice(0, n),
         data: data.buffer,
       };
-      capacity = Math.max(minCapacity, data.length);
-      data = new Uint8Array(capacity);
+      // The next buffer is as large as this request needed (to a power of two), so steady
+      // traffic neither grows it again each time nor zeroes much more than it uses.
+      data = new Uint8Array(Math.max(minCapacity, 2 ** Math.ceil(Math.log2(packer.bytes || 1))));
       runs = [];
       run = undefined;
       packer.count = 0;

@@ -7,6 +7,7 @@
  * the ring.
  */
 import { batchFromColumns, decodeBatch, encodeBatch, RecordType } from "../transport/payload.ts";
+import { wordViews } from "../transport/words.ts";
 import { hostJob, type JobContext } from "./host.ts";
 
 /** Where the columns sit inside an encoded batch of a given row count. */
@@ -45,24 +46,31 @@ export function fillBenchBatch(
   const { template, tsOffset, valueOffset, rows } = layout;
   const tsEnd = tsOffset + rows * 8;
   const valueEnd = valueOffset + rows * 8;
-  dst.set(template.subarray(0, tsOffset));
-  dst.set(template.subarray(tsEnd, valueOffset), tsEnd);
-  dst.set(template.subarray(valueEnd), valueEnd);
-  const ts = new Uint32Array(dst.buffer, dst.byteOffset + tsOffset, rows * 2);
+  if (rows <= 64) dst.set(template);
+  else {
+    dst.set(template.subarray(0, tsOffset));
+    dst.set(template.subarray(tsEnd, valueOffset), tsEnd);
+    dst.set(template.subarray(valueEnd), valueEnd);
+  }
+  if ((dst.byteOffset & 7) !== 0) {
+    throw new RangeError("bench batch: destination not 8-byte aligned");
+  }
+  const { u32, f64 } = wordViews(dst.buffer);
+  const ts0 = (dst.byteOffset + tsOffset) >> 2;
   let hi = Math.floor(startNs / 4294967296);
   let lo = startNs - hi * 4294967296;
-  for (let i = 0; i < 2 * rows; i += 2) {
-    ts[i] = lo;
-    ts[i + 1] = hi;
+  for (let i = ts0; i < ts0 + 2 * rows; i += 2) {
+    u32[i] = lo;
+    u32[i + 1] = hi;
     lo += stepNs;
     if (lo >= 4294967296) {
       lo -= 4294967296;
       hi++;
     }
   }
-  const values = new Float64Array(dst.buffer, dst.byteOffset + valueOffset, rows);
+  const v0 = (dst.byteOffset + valueOffset) >> 3;
   const step = 1 / rows;
-  for (let i = 0; i < rows; i++) values[i] = seq + i * step;
+  for (let i = 0; i < rows; i++) f64[v0 + i] = seq + i * step;
 }
 
 /**

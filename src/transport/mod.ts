@@ -17,3 +17,4 @@
  */
 export * from "./ring.ts";
 export * from "./payload.ts";
+export * from "./words.ts";
