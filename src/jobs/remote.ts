@@ -16,7 +16,9 @@
  * `link_late`, `link_restarts` (a peer's publisher restarted), `link_skipped` (inputs that are
  * not published: raw bytes, or messages from another link), `peers`, `peers_alive`, and per
  * peer `peer.<id>.alive` (0/1), `peer.<id>.age_ms` (since last heard), `peer.<id>.msgs`
- * (payloads received from it), `peer.<id>.sent` (payloads it reports sent).
+ * (payloads received from it), `peer.<id>.sent` (payloads it reports sent). Rows are counted
+ * for what the link injects, as for any source, not for what it forwards (its producer counted
+ * them).
  *
  * @module
  */
@@ -150,10 +152,7 @@ async function forward(
       skip(`record type ${msg.type} from "${msg.from}" cannot cross a link (Arrow, msgpack only)`);
     } else if (links.has(msg.from)) {
       skip(`"${msg.from}" is a remote link: what it injects is never published again`);
-    } else {
-      if (type === "arrow") ctx.countRows(batchRowCount(msg.payload));
-      await outbox.push(msg.key, type, msg.payload, msg.sentMs);
-    }
+    } else await outbox.push(msg.key, type, msg.payload, msg.sentMs);
   }
 }
 
