@@ -47,7 +47,8 @@ export interface JobContext {
   /**
    * Sends one record on every output route (or those of `options.key`): `fill` writes
    * `length` payload bytes straight into each consumer's ring. Resolves when every ring took
-   * it or dropped it by policy.
+   * it or dropped it by policy. `options` is read before `send` returns (it may be reused),
+   * `fill` may be called until it resolves.
    */
   send(
     type: number,
@@ -258,16 +259,17 @@ function createContext(
     length: number,
     fill: (dst: Uint8Array) => void,
     sentMs: number,
-    options: SendOptions | undefined,
+    key: string | undefined,
+    rows: number | undefined,
   ): Promise<void> => {
     // No abort signal: a write blocked on a full ring completes even during a stop, so that
     // a clean stop loses nothing (a consumer given up on turns its rings into counted drops).
     for (let i = first; i < outputs.length; i++) {
-      if (options?.key === undefined || outputKeys[i] === options.key) {
+      if (key === undefined || outputKeys[i] === key) {
         await outputs[i].write(type, length, fill, sentMs);
       }
     }
-    await sent(length, options?.rows);
+    await sent(length, rows);
   };
 
   let nextInput = 0;
@@ -340,7 +342,7 @@ function createContext(
       for (let i = 0; i < outputs.length; i++) {
         if (key !== undefined && outputKeys[i] !== key) continue;
         if (outputs[i].tryWrite(type, length, fill, sentMs) === "full") {
-          return sendWaiting(i, type, length, fill, sentMs, options);
+          return sendWaiting(i, type, length, fill, sentMs, key, options?.rows);
         }
       }
       return sent(length, options?.rows);

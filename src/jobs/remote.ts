@@ -161,27 +161,31 @@ async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<strin
   for await (const batch of subscriber.batches()) {
     // ZeroMQ subscriptions match prefixes: "sim" also brings "sim2", which is not ours.
     if (!topics.has(batch[0].topic)) continue;
-    const sentMs = Number(batch[0].timestampNs / 1000n) / 1000;
+    // One options object and one fill function for the whole batch: each send is awaited
+    // before the next message is looked at, so they never serve two messages at once.
+    const options = {
+      key: batch[0].topic,
+      rows: 0,
+      sentMs: Number(batch[0].timestampNs / 1000n) / 1000,
+    };
+    let payload = batch[0].payload;
+    let schema: Uint8Array | undefined;
+    const fill = (dst: Uint8Array) => {
+      // A schema sent once for the batch goes back in front of each ring record.
+      if (schema) dst.set(schema);
+      dst.set(payload, schema?.length ?? 0);
+    };
     for (const m of batch) {
-      const { payload, schema } = m;
-      if (m.type !== "arrow") {
-        await ctx.send(RecordType.msgpack, payload.length, (dst) => dst.set(payload), {
-          key: m.topic,
-          sentMs,
-        });
-      } else if (!schema) {
-        await ctx.send(RecordType.arrow, payload.length, (dst) => dst.set(payload), {
-          key: m.topic,
-          sentMs,
-          rows: batchRowCount(payload),
-        });
-      } else {
-        // The schema went over the wire once for the batch; each ring record gets it back.
-        await ctx.send(RecordType.arrow, schema.length + payload.length, (dst) => {
-          dst.set(schema);
-          dst.set(payload, schema.length);
-        }, { key: m.topic, sentMs, rows: batchRowCount(payload) });
-      }
+      payload = m.payload;
+      schema = m.schema;
+      const arrow = m.type === "arrow";
+      options.rows = arrow ? batchRowCount(payload) : 0;
+      await ctx.send(
+        arrow ? RecordType.arrow : RecordType.msgpack,
+        (schema?.length ?? 0) + payload.length,
+        fill,
+        options,
+      );
     }
   }
 }
