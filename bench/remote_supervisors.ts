@@ -52,6 +52,9 @@ async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 20_
 
 interface Figures {
   label: string;
+  /** Messages A's source sent, and B's store took, in the whole run. */
+  sent: number;
+  stored: number;
   msgsPerS: number;
   mbPerS: number;
   rowsPerS: number;
@@ -120,7 +123,10 @@ hwm = ${hwm}
             1,
       "B's subscription",
     );
-    const a = spawn(["run", `${dir}/a.toml`, "--quiet", "--duration", `${seconds}s`]);
+    const a = spawn([
+      ...["run", `${dir}/a.toml`, "--quiet", "--duration", `${seconds}s`],
+      ...["--stats-json", `${dir}/a.ndjson`],
+    ]);
     const aErr = new Response(a.stderr).text();
     const aStatus = await a.status;
     // Let B take what is still in flight, then stop it.
@@ -144,7 +150,12 @@ hwm = ${hwm}
     const dt = end.elapsedS - first.elapsedS;
     const d = (k: "msgsOut" | "bytesOut" | "rows") => (link(end)[k] - link(first)[k]) / dt;
     const extra = link(snaps.at(-1)!).extra;
+    const sent = (await lines<StatsSnapshot>(`${dir}/a.ndjson`)).at(-1)!.jobs
+      .find((j) => j.name === "load")!.msgsOut;
+    const stored = snaps.at(-1)!.jobs.find((j) => j.name === "mem")!.msgsIn;
     return {
+      sent,
+      stored,
       label,
       msgsPerS: d("msgsOut"),
       mbPerS: d("bytesOut") / 1e6,
@@ -164,9 +175,9 @@ hwm = ${hwm}
 
 const runs: [string, string, number][] = [
   ["64 KiB Arrow payloads (4096 rows)", "payload_rows = 4096", 200],
-  ["small events (1 row per message)", "payload_rows = 1", 1000],
-  ["small batches (64 rows per message)", "payload_rows = 64", 1000],
-  ["msgpack events (1 per message)", 'payload = "msgpack"', 1000],
+  ["small events, Arrow (1 row per message)", "payload_rows = 1", 1000],
+  ["small batches, Arrow (64 rows per message)", "payload_rows = 64", 1000],
+  ["small events, msgpack (1 per message)", 'payload = "msgpack"', 1000],
 ];
 console.log(
   `daq run A -> ${
@@ -176,11 +187,15 @@ console.log(
 for (const [label, source, hwm] of runs) {
   if (values.only !== undefined && !label.includes(values.only)) continue;
   const f = await measure(label, source, hwm);
+  // A msgpack message is one event: its row.
+  const rows = source.includes("msgpack") ? f.msgsPerS : f.rowsPerS;
   console.log(
-    `${f.label.padEnd(38)} ${f.mbPerS.toFixed(1).padStart(7)} MB/s ${
+    `${f.label.padEnd(44)} ${f.mbPerS.toFixed(1).padStart(7)} MB/s ${
       (f.msgsPerS / 1e3).toFixed(1).padStart(7)
     } k msgs/s ${
-      (f.rowsPerS / 1e3).toFixed(1).padStart(8)
-    } k rows/s  gaps ${f.gaps}, hwm drops ${f.hwmDrops}`,
+      (rows / 1e3).toFixed(1).padStart(8)
+    } k rows/s  gaps ${f.gaps}, hwm drops ${f.hwmDrops}, ${
+      f.stored === f.sent ? "all" : `${f.stored} of`
+    } ${f.sent} stored`,
   );
 }

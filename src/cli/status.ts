@@ -49,8 +49,11 @@ export function peerLines(s: StatsSnapshot): string[] {
         (figure("age_ms") / 1000).toFixed(1)
       } s ago, ${figure("msgs")} msgs)`;
     });
+    const missed = j.extra.link_missed_at_start ?? 0;
     lines.push(
-      `${j.name} peers: ${peers.join(", ") || "none yet"}; gaps ${j.extra.link_gaps ?? 0}`,
+      `${j.name} peers: ${peers.join(", ") || "none yet"}; gaps ${j.extra.link_gaps ?? 0}${
+        missed ? `; missed before the first received ${missed}` : ""
+      }`,
     );
   }
   return lines;

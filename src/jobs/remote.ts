@@ -13,7 +13,8 @@
  *
  * Figures (stats `extra`): `link_msgs_out`, `link_bytes_out`, `link_hwm_drops`, `on_hwm_drop`
  * (1 when `on_hwm = "drop"`), `link_msgs_in`, `link_bytes_in`, `link_gaps`, `link_duplicates`,
- * `link_late`, `link_restarts` (a peer's publisher restarted), `link_skipped` (inputs that are
+ * `link_late`, `link_restarts` (a peer's publisher restarted), `link_missed_at_start` (what
+ * publishers sent before the first payload received from them), `link_skipped` (inputs that are
  * not published: raw bytes, or messages from another link), `peers`, `peers_alive`, and per
  * peer `peer.<id>.alive` (0/1), `peer.<id>.age_ms` (since last heard), `peer.<id>.msgs`
  * (payloads received from it), `peer.<id>.sent` (payloads it reports sent). Rows are counted
@@ -74,6 +75,7 @@ export async function run(ctx: JobContext): Promise<void> {
     ctx.setFigure("link_gaps", q.gaps);
     ctx.setFigure("link_duplicates", q.duplicates);
     ctx.setFigure("link_late", q.late);
+    ctx.setFigure("link_missed_at_start", q.missedAtStart);
     ctx.setFigure("link_restarts", q.restarts);
     const peers = subscriber.peers();
     const now = Date.now();

@@ -10,6 +10,12 @@ export interface SequenceCounters {
   gapEvents: number;
   late: number;
   restarts: number;
+  /**
+   * Payloads each stream's publisher sent before the first one received (sequence numbers
+   * below it): the subscriber joined late, or its subscription reached the publisher after the
+   * publisher began. Not gaps; shown so that such a loss is never silent.
+   */
+  missedAtStart: number;
 }
 
 /** State of one origin + topic stream. */
@@ -22,7 +28,7 @@ export interface StreamState {
 
 /** Creates counters at zero. */
 export function newCounters(): SequenceCounters {
-  return { duplicates: 0, gaps: 0, gapEvents: 0, late: 0, restarts: 0 };
+  return { duplicates: 0, gaps: 0, gapEvents: 0, late: 0, restarts: 0, missedAtStart: 0 };
 }
 
 /** Starts a stream at `seq`. */

@@ -254,6 +254,7 @@ export async function openSubscriber(options: SubscriberOptions): Promise<Subscr
           const seq = header.seq + i;
           if (!stream) {
             stream = { ...newStream(header.session, seq), origin: header.origin, topic };
+            counters.missedAtStart += seq - 1;
             streams.set(key, stream);
           } else if (!acceptSeq(stream, seq, counters)) continue;
           const payload = payloads[i];

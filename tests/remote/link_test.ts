@@ -74,3 +74,38 @@ Deno.test("publisher process -> proxy process -> subscriber process: complete an
   assert.ok(proxyStats.some((line) => line.subscribers === 2), "proxy saw both subscribers");
   assert.ok((stopped.messages as number) >= stats.wireMessagesIn - stats.heartbeatsIn);
 });
+
+Deno.test("a subscriber that joins late counts what the publisher sent before its first payload", async () => {
+  const port = freePort();
+  const endpoint = `tcp://127.0.0.1:${port}`;
+  const publisher = spawnDeno(fixture("_pub_main.ts"), [JSON.stringify({
+    endpoint,
+    bind: true,
+    origin: "A",
+    topic: "ev",
+    count: 400,
+    intervalMs: 5,
+    startDelayMs: 0,
+  })]);
+  await publisher.next("ready");
+  // The publisher is already sending: what goes out before this subscription reaches it is
+  // dropped by its PUB socket (ZeroMQ's "slow joiner").
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const sub = spawnDeno(fixture("_sub_main.ts"), [JSON.stringify({
+    endpoints: [endpoint],
+    topics: ["ev"],
+    origin: "B",
+    expect: 400,
+    idleTimeoutMs: 1500,
+  })]);
+  const summary = await sub.next("summary", 30_000);
+  await publisher.next("done");
+  for (const child of [sub, publisher]) assert.equal((await child.exit()).code, 0);
+  const stats = summary.stats as Record<string, number>;
+  const received = summary.received as number;
+  assert.ok(stats.missedAtStart > 0, `the first payloads were missed (${stats.missedAtStart})`);
+  assert.equal(received + stats.missedAtStart, 400, "received + missed at start = sent");
+  assert.equal(stats.gaps, 0);
+  assert.equal(summary.inOrder, true);
+  assert.equal(summary.payloadsMatch, true);
+});
