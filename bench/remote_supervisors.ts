@@ -60,6 +60,8 @@ interface Figures {
   rowsPerS: number;
   gaps: number;
   hwmDrops: number;
+  /** Sent by A before B's subscription reached it (direct mode: A binds, B connects after). */
+  missedAtStart: number;
 }
 
 async function measure(label: string, source: string, hwm: number): Promise<Figures> {
@@ -162,6 +164,7 @@ hwm = ${hwm}
       rowsPerS: d("rows"),
       gaps: extra.link_gaps ?? 0,
       hwmDrops: extra.link_hwm_drops ?? 0,
+      missedAtStart: extra.link_missed_at_start ?? 0,
     };
   } finally {
     try {
@@ -196,6 +199,8 @@ for (const [label, source, hwm] of runs) {
       (rows / 1e3).toFixed(1).padStart(8)
     } k rows/s  gaps ${f.gaps}, hwm drops ${f.hwmDrops}, ${
       f.stored === f.sent ? "all" : `${f.stored} of`
-    } ${f.sent} stored`,
+    } ${f.sent} stored${
+      f.missedAtStart ? ` (${f.missedAtStart} sent before B's subscription reached A)` : ""
+    }`,
   );
 }
