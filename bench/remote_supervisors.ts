@@ -3,6 +3,7 @@
 // Figures come from B's --stats-json: what its link injected per second while data flowed.
 //
 //   node_modules/.bin/deno run --allow-all bench/remote_supervisors.ts [--seconds 5] [--direct]
+//     [--native]      (daq proxy --engine native)
 //     [--only TEXT]   (only the runs whose label contains TEXT)
 //
 // The machine is shared and has 2 cores for 3 processes (about 8 threads): figures are noisy.
@@ -15,11 +16,14 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string" },
     direct: { type: "boolean" },
+    native: { type: "boolean" },
     only: { type: "string" },
   },
 });
 /** --direct: A binds its publisher and B subscribes to it, no proxy (for comparison). */
 const direct = values.direct ?? false;
+/** --native: `daq proxy --engine native` (ZeroMQ's own proxy thread, no counters). */
+const native = values.native ?? false;
 const seconds = Number(values.seconds ?? 5);
 
 function freePort(): number {
@@ -73,6 +77,7 @@ async function measure(label: string, source: string, hwm: number): Promise<Figu
     "proxy",
     ...["--xsub", `tcp://127.0.0.1:${xsub}`, "--xpub", `tcp://127.0.0.1:${xpub}`],
     ...["--quiet", "--stats-json", `${dir}/proxy.ndjson`, "--hwm", String(hwm)],
+    ...(native ? ["--engine", "native"] : []),
   ]);
   try {
     await until(async () => (await lines(`${dir}/proxy.ndjson`)).length > 0, "the proxy");
@@ -116,15 +121,21 @@ hwm = ${hwm}
 `,
     );
     const b = spawn(["run", `${dir}/b.toml`, "--quiet", "--stats-json", `${dir}/b.ndjson`]);
-    await until(
-      async () =>
-        direct
-          ? (await lines(`${dir}/b.ndjson`)).length > 5
-          : ((await lines<{ subscribers: number }>(`${dir}/proxy.ndjson`)).at(-1)?.subscribers ??
-            0) >=
-            1,
-      "B's subscription",
-    );
+    if (native) {
+      // The native proxy counts no subscribers: give B's subscription time to get through.
+      await until(async () => (await lines(`${dir}/b.ndjson`)).length > 5, "B to start");
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    } else {
+      await until(
+        async () =>
+          direct
+            ? (await lines(`${dir}/b.ndjson`)).length > 5
+            : ((await lines<{ subscribers: number }>(`${dir}/proxy.ndjson`)).at(-1)?.subscribers ??
+              0) >=
+              1,
+        "B's subscription",
+      );
+    }
     const a = spawn([
       ...["run", `${dir}/a.toml`, "--quiet", "--duration", `${seconds}s`],
       ...["--stats-json", `${dir}/a.ndjson`],
@@ -184,7 +195,7 @@ const runs: [string, string, number][] = [
 ];
 console.log(
   `daq run A -> ${
-    direct ? "(direct, no proxy)" : "daq proxy"
+    direct ? "(direct, no proxy)" : native ? "daq proxy --engine native" : "daq proxy"
   } -> daq run B over tcp loopback, ${seconds} s each (noisy 2-core VM)`,
 );
 for (const [label, source, hwm] of runs) {

@@ -1,7 +1,7 @@
 // `daq proxy` and `daq keygen` as real processes.
 import assert from "node:assert/strict";
 import { runDaq, spawnDaq } from "../_daq.ts";
-import { freePort } from "../remote/_helpers.ts";
+import { fixture, freePort, spawnDeno } from "../remote/_helpers.ts";
 import { readCurveKeyFile } from "../../src/jobs/remote.ts";
 
 async function waitForFile(path: string, lines: number, timeoutMs = 10_000): Promise<string[]> {
@@ -73,6 +73,50 @@ Deno.test("daq proxy: a port in use or a malformed endpoint exits 1 naming it", 
   const usage = await runDaq(["proxy", "--allow-key", "x".repeat(40)]);
   assert.equal(usage.code, 1);
   assert.match(usage.stderr, /--allow-key needs --curve-keys/);
+});
+
+Deno.test("daq proxy --engine native: every message through, in order; no drop mode", async () => {
+  const ports = { xsub: freePort(), xpub: freePort() };
+  const child = spawnDaq([
+    "proxy",
+    ...["--engine", "native", "--xsub", `tcp://127.0.0.1:${ports.xsub}`],
+    ...["--xpub", `tcp://127.0.0.1:${ports.xpub}`],
+  ]);
+  const stderr = new Response(child.stderr).text();
+  const sub = spawnDeno(fixture("_sub_main.ts"), [JSON.stringify({
+    endpoints: [`tcp://127.0.0.1:${ports.xpub}`],
+    topics: ["ev"],
+    origin: "B",
+    expect: 5000,
+  })]);
+  await sub.next("ready");
+  const pub = spawnDeno(fixture("_pub_main.ts"), [JSON.stringify({
+    endpoint: `tcp://127.0.0.1:${ports.xsub}`,
+    origin: "A",
+    topic: "ev",
+    count: 5000,
+    startDelayMs: 1000,
+  })]);
+  const summary = await sub.next("summary", 30_000);
+  await pub.next("done");
+  child.kill("SIGTERM");
+  const status = await child.status;
+  await child.stdout.cancel();
+  const text = await stderr;
+  for (const fixtureChild of [sub, pub]) assert.equal((await fixtureChild.exit()).code, 0);
+  assert.equal(status.code, 0, text);
+  assert.match(text, /native engine \(ZeroMQ's own proxy: no message counters/);
+  assert.equal(summary.received, 5000);
+  assert.equal(summary.inOrder, true);
+  assert.equal(summary.payloadsMatch, true);
+  assert.equal((summary.stats as { gaps: number }).gaps, 0);
+
+  const drop = await runDaq(["proxy", "--engine", "native", "--on-hwm", "drop"]);
+  assert.equal(drop.code, 1);
+  assert.match(drop.stderr, /--engine native cannot count drops/);
+  const unknown = await runDaq(["proxy", "--engine", "zmq"]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /--engine: expected "loop" or "native", got "zmq"/);
 });
 
 Deno.test("daq keygen: a key file for curve_keys_file and --curve-keys, never overwritten", async () => {
