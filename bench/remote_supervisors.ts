@@ -7,6 +7,8 @@
 //     [--only TEXT]   (only the runs whose label contains TEXT)
 //
 // The machine is shared and has 2 cores for 3 processes (about 8 threads): figures are noisy.
+// Under each line: the cores each process used in the middle of the run (from /proc), and
+// what each spends per GB/s (64 KiB) or per M msgs/s (small messages) B received meanwhile.
 import { parseArgs } from "node:util";
 import { DAQ_ARGS } from "../tests/_daq.ts";
 import type { StatsSnapshot } from "../src/supervisor/stats.ts";
@@ -54,8 +56,31 @@ async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 20_
   }
 }
 
+/** CPU seconds (user + system, all threads) used so far by each live process. */
+function cpuSeconds(pids: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    if (pid === undefined) continue;
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out[name] = (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return out;
+}
+
+/** Messages and payload bytes B's link has injected so far. */
+async function countsAtB(dir: string): Promise<{ msgs: number; bytes: number }> {
+  const last = (await lines<StatsSnapshot>(`${dir}/b.ndjson`)).at(-1);
+  const link = last?.jobs.find((j) => j.name === "downlink");
+  return { msgs: link?.msgsOut ?? 0, bytes: link?.bytesOut ?? 0 };
+}
+
 interface Figures {
   label: string;
+  /** Cores each process used in the middle of the run, and what B took meanwhile. */
+  cores: Record<string, number>;
+  window: { gbPerS: number; mPerS: number };
   /** Messages A's source sent, and B's store took, in the whole run. */
   sent: number;
   stored: number;
@@ -141,6 +166,19 @@ hwm = ${hwm}
       ...["--stats-json", `${dir}/a.ndjson`],
     ]);
     const aErr = new Response(a.stderr).text();
+    // CPU of each process over the middle of the run (1 s in, to 1 s before A's end).
+    const pids = { A: a.pid, proxy: direct ? undefined : proxy.pid, B: b.pid };
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const cpu0 = cpuSeconds(pids);
+    const t0 = performance.now();
+    const b0 = await countsAtB(dir);
+    await new Promise((resolve) => setTimeout(resolve, (seconds - 2) * 1000));
+    const cpu1 = cpuSeconds(pids);
+    const window = (performance.now() - t0) / 1000;
+    const b1 = await countsAtB(dir);
+    const cores = Object.fromEntries(
+      Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / window]),
+    );
     const aStatus = await a.status;
     // Let B take what is still in flight, then stop it.
     let last = -1;
@@ -167,6 +205,11 @@ hwm = ${hwm}
       .find((j) => j.name === "load")!.msgsOut;
     const stored = snaps.at(-1)!.jobs.find((j) => j.name === "mem")!.msgsIn;
     return {
+      cores,
+      window: {
+        gbPerS: (b1.bytes - b0.bytes) / window / 1e9,
+        mPerS: (b1.msgs - b0.msgs) / window / 1e6,
+      },
       sent,
       stored,
       label,
@@ -213,5 +256,18 @@ for (const [label, source, hwm] of runs) {
     } ${f.sent} stored${
       f.missedAtStart ? ` (${f.missedAtStart} sent before B's subscription reached A)` : ""
     }`,
+  );
+  // The CPU each process spends per unit moved: with the three on separate machines (each
+  // with its own cores), that, not the 2 shared cores here, bounds the rate.
+  const large = label.startsWith("64 KiB");
+  const unit = large ? f.window.gbPerS : f.window.mPerS;
+  const used = Object.entries(f.cores);
+  const total = used.reduce((sum, [, c]) => sum + c, 0);
+  console.log(
+    `${"".padEnd(44)} cpu ${used.map(([n, c]) => `${n} ${c.toFixed(2)}`).join(", ")} = ${
+      total.toFixed(2)
+    } cores; per ${large ? "GB/s" : "M msgs/s"}: ${
+      used.map(([n, c]) => `${n} ${(c / unit).toFixed(2)}`).join(", ")
+    } cores`,
   );
 }
