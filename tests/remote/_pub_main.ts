@@ -53,7 +53,9 @@ if (config.sharedSchema) {
   );
   const schemaLength = 8 + new DataView(payloads[0].buffer).getInt32(4, true);
   const schema = payloads[0].slice(0, schemaLength);
-  const digests = await Promise.all(payloads.map((p) => crypto.subtle.digest("SHA-256", p)));
+  const digests = await Promise.all(
+    payloads.map((p) => crypto.subtle.digest("SHA-256", p.slice())),
+  );
   const sha256 = digests.map((d) =>
     Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("")
   );
