@@ -7,14 +7,32 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** Parses `args` for one command; unknown options and missing values become {@link UsageError}. */
+/**
+ * Parses `args` for one command; unknown options and missing values become {@link UsageError}.
+ * A value that starts with "-" (a CURVE key may) is taken as the value of the option before it
+ * unless it is itself one of the command's options.
+ */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
   command: string,
   args: string[],
   options: T,
 ) {
+  const names = new Set(
+    Object.entries(options).flatMap((
+      [name, o],
+    ) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]),
+  );
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const option = args[i].startsWith("--") ? options[args[i].slice(2)] : undefined;
+    const value = args[i + 1];
+    if (option?.type === "string" && value?.startsWith("-") && !names.has(value.split("=")[0])) {
+      joined.push(`${args[i]}=${value}`);
+      i++;
+    } else joined.push(args[i]);
+  }
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joined, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError(`daq ${command}: ${(e as Error).message}`);
   }

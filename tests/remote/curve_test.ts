@@ -9,15 +9,12 @@ Deno.test("CURVE: proxy with an allow-list; peers with wrong or missing keys get
   const stranger = generateKeyPair();
   assert.match(server.publicKey, /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/);
   const ports = { xsub: freePort(), xpub: freePort() };
+  // "--name=value": a Z85 key may start with "-".
   const proxy = await startProxy(ports, [
-    "--curve-public",
-    server.publicKey,
-    "--curve-secret",
-    server.secretKey,
-    "--allow-key",
-    publisher.publicKey,
-    "--allow-key",
-    reader.publicKey,
+    `--curve-public=${server.publicKey}`,
+    `--curve-secret=${server.secretKey}`,
+    `--allow-key=${publisher.publicKey}`,
+    `--allow-key=${reader.publicKey}`,
   ]);
   const xpub = `tcp://127.0.0.1:${ports.xpub}`;
   const subscriber = (origin: string, curve: unknown, expect: number) =>
