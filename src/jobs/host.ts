@@ -7,6 +7,7 @@ import type { JobConfig, SupervisorConfig } from "../config/types.ts";
 import type { JobMessage, LatencySummary, PortMessage, StartMessage } from "./protocol.ts";
 import { RingReader, RingWriter, waitDoorbell } from "../transport/ring.ts";
 import { createHistogram, recordLatency } from "../transport/latency.ts";
+import { MAX_ORIGINS, originId, originNumber, OriginTableError } from "../transport/origins.ts";
 import { decodeBatch, encodeMessage, planBatch, RecordType } from "../transport/payload.ts";
 
 /** One message taken from an input ring. */
@@ -20,6 +21,11 @@ export interface ReceivedMessage {
   sentMs: number;
   /** Payload; a view into the ring valid until the next message is taken. */
   payload: Uint8Array;
+  /**
+   * The id of the supervisor it came from when a remote link injected it (`from` is then the
+   * link job); undefined for messages produced here.
+   */
+  origin: string | undefined;
 }
 
 /** Options of {@link JobContext.send}. */
@@ -30,6 +36,8 @@ export interface SendOptions {
   sentMs?: number;
   /** Only the routes of this key (jobs that send several keys, e.g. remote links). */
   key?: string;
+  /** The supervisor the message came from (remote links); consumers see it as `origin`. */
+  origin?: string;
 }
 
 /** What a job's `run` gets: its config, its routes, and ways to report. */
@@ -272,6 +280,30 @@ function createContext(
     await sent(length, rows);
   };
 
+  // The number of the last origin sent: a link sends runs of messages from one origin.
+  let lastOrigin: string | undefined;
+  let lastOriginNumber = 0;
+  const originOf = (origin: string): number => {
+    if (origin !== lastOrigin) {
+      try {
+        lastOriginNumber = originNumber(start.origins, origin);
+      } catch (e) {
+        if (!(e instanceof OriginTableError)) throw e;
+        // Delivered all the same, without the mark; counted and said once.
+        if (!extra.origin_unmarked) post({ kind: "log", level: "warn", text: e.message });
+        lastOriginNumber = 0;
+      }
+      lastOrigin = origin;
+    }
+    if (lastOriginNumber === 0) extra.origin_unmarked = (extra.origin_unmarked ?? 0) + 1;
+    return lastOriginNumber;
+  };
+
+  /** Origin ids by number, as far as looked up. */
+  const originIds: (string | undefined)[] = [];
+  /** Messages taken per origin number (remote links' injections), for stats. */
+  const fromOrigin = new Float64Array(MAX_ORIGINS + 1);
+
   let nextInput = 0;
   /** Messages taken since the input rings were last freed. */
   let taken = 0;
@@ -297,13 +329,16 @@ function createContext(
         latency[latencyCount++ % LATENCY_SAMPLES] = lat;
         recordLatency(histogram, lat);
       }
+      const origin = rec.type >>> 16;
+      if (origin !== 0) fromOrigin[origin]++;
       return {
         key: input.route.key,
         from: input.route.from,
-        type: rec.type,
+        type: rec.type & 0xffff,
         seq: rec.seq,
         sentMs: rec.sentMs,
         payload: rec.payload,
+        origin: origin === 0 ? undefined : (originIds[origin] ??= originId(start.origins, origin)),
       };
     }
     return undefined;
@@ -339,6 +374,7 @@ function createContext(
     send(type, length, fill, options) {
       const sentMs = options?.sentMs ?? performance.timeOrigin + performance.now();
       const key = options?.key;
+      if (options?.origin !== undefined) type |= originOf(options.origin) << 16;
       for (let i = 0; i < outputs.length; i++) {
         if (key !== undefined && outputKeys[i] !== key) continue;
         if (outputs[i].tryWrite(type, length, fill, sentMs) === "full") {
@@ -415,6 +451,14 @@ function createContext(
       }
       latencyCount = 0;
       latencyMax = 0;
+      // Per origin id (two numbers may name one id): `origin.<id>.msgs`.
+      const perId = new Map<string, number>();
+      for (let n = 1; n <= MAX_ORIGINS; n++) {
+        if (fromOrigin[n] === 0) continue;
+        const id = originId(start.origins, n) ?? String(n);
+        perId.set(id, (perId.get(id) ?? 0) + fromOrigin[n]);
+      }
+      for (const [id, msgs] of perId) extra[`origin.${id}.msgs`] = msgs;
       if (portInputs.length) {
         extra.port_gaps = portInputs.reduce((s, p) => s + p.gaps, 0);
         extra.port_duplicates = portInputs.reduce((s, p) => s + p.duplicates, 0);

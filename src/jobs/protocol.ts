@@ -1,6 +1,7 @@
 /** Messages between the supervisor and the Worker of a job. */
 import type { JobConfig, SupervisorConfig } from "../config/types.ts";
 import type { Doorbell, RingBuffer } from "../transport/ring.ts";
+import type { OriginTable } from "../transport/origins.ts";
 
 /** A route this job reads: its key, its producer, and its ring or MessagePort. */
 export interface InputRoute {
@@ -38,6 +39,8 @@ export interface StartMessage {
   bell?: Doorbell;
   /** Slot 0 non-zero: stop requested. Shared so that busy loops see it without a message. */
   control: SharedArrayBuffer;
+  /** The supervisor's origin table: which supervisor a record injected by a link came from. */
+  origins: OriginTable;
   /** How many times this job was restarted before this start. */
   restarts: number;
   /** The whole resolved config as JSON, for files to record what they were written under. */

@@ -167,6 +167,7 @@ async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<strin
     // before the next message is looked at, so they never serve two messages at once.
     const options = {
       key: batch[0].topic,
+      origin: batch[0].origin,
       rows: 0,
       sentMs: Number(batch[0].timestampNs / 1000n) / 1000,
     };

@@ -10,6 +10,7 @@ import {
   setRingPolicy,
 } from "../transport/ring.ts";
 import { createHistogram, type LatencyHistogram, mergeHistogram } from "../transport/latency.ts";
+import { createOriginTable } from "../transport/origins.ts";
 import type { JobState, JobStats, RouteStats, StatsSnapshot } from "./stats.ts";
 
 /** Where the supervisor reports to. */
@@ -98,6 +99,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   const log = options.onLog ?? (() => {});
   const t0 = performance.now();
   const configJson = JSON.stringify(config);
+  const origins = createOriginTable();
   const routes: Route[] = config.routes.map((r) => ({
     key: r.key,
     from: r.from,
@@ -165,6 +167,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       })),
       bell: rt.bell,
       control: rt.control,
+      origins,
       restarts: rt.restarts,
       configJson,
     };

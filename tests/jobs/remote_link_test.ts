@@ -245,6 +245,9 @@ on_hwm = "drop"
     assert.equal(down.link_bytes_in, up.link_bytes_out);
     assert.equal(down.link_gaps + down.link_duplicates, 0);
     assert.equal(down["peer.A.msgs"], signal.batches, "per-origin count");
+    // What the link injected reaches the store marked with its origin supervisor.
+    assert.equal(jobOf(bLast, "csv")!.extra["origin.A.msgs"], signal.batches);
+    assert.equal(jobOf(aLast, "uplink")!.extra["origin.A.msgs"], undefined, "local: no origin");
     const relay = jobOf(bLast, "relay")!.extra;
     assert.equal(relay.link_msgs_out, 0, "no echo");
     assert.equal(relay.link_skipped, signal.batches);

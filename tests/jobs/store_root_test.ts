@@ -403,7 +403,15 @@ async function runOnBatches(dir: string, batches: arrow.RecordBatch[]) {
     async *receive(): AsyncIterable<ReceivedMessage> {
       for (const [seq, batch] of batches.entries()) {
         const payload = encodeBatch(batch);
-        yield { key: "daq", from: "daq", type: RecordType.arrow, seq, sentMs: 0, payload };
+        yield {
+          key: "daq",
+          from: "daq",
+          type: RecordType.arrow,
+          seq,
+          sentMs: 0,
+          payload,
+          origin: undefined,
+        };
       }
     },
     batchOf: (msg) => decodeBatch(msg.payload),
