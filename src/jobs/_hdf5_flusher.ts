@@ -23,6 +23,7 @@ import {
   type FlusherReport,
   type FlusherRequest,
   type FlusherSettings,
+  ORIGIN_METADATA_KEY,
   SOURCE_METADATA_KEY,
 } from "./_hdf5_flusher_protocol.ts";
 
@@ -33,6 +34,8 @@ interface Ring {
   path: string;
   consumer: RingFileConsumer;
   source: string;
+  /** The supervisor a remote link took its records from (ring schema metadata). */
+  origin: string | undefined;
   /** Records of this source lost in earlier ring files. */
   lostBefore: number;
   /** Lost records already in the header when this flusher opened the ring. */
@@ -76,6 +79,7 @@ function openRing(path: string, lostBefore: number): void {
     path,
     consumer,
     source,
+    origin: consumer.schema.metadata.get(ORIGIN_METADATA_KEY),
     lostBefore,
     lostAtOpen: consumer.status().lostRecords,
     lostSeen: 0,
@@ -149,6 +153,7 @@ async function flushRing(r: Ring): Promise<void> {
       for (const batch of batches) {
         w.writeBatch(r.source, batch, {
           lost,
+          origin: r.origin,
           timestampNs: last.timestampNs,
           ringTail: BigInt(last.end),
         });

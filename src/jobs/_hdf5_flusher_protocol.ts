@@ -16,6 +16,11 @@ export const FLUSHER_CODE_DIRS: URL[] = [
 
 /** Schema metadata key of a ring file that names the HDF5 source (the route key). */
 export const SOURCE_METADATA_KEY = "daq.source";
+/**
+ * Schema metadata key of a ring file whose records a remote link injected: the id of the
+ * supervisor they came from (HDF5 attribute `origin` of the source).
+ */
+export const ORIGIN_METADATA_KEY = "daq.origin";
 
 /** How the flusher writes HDF5; sent once, first. */
 export interface FlusherSettings {

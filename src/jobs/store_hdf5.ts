@@ -44,6 +44,7 @@ import {
   type FlusherReport,
   type FlusherRequest,
   type FlusherSettings,
+  ORIGIN_METADATA_KEY,
   SOURCE_METADATA_KEY,
 } from "./_hdf5_flusher_protocol.ts";
 import {
@@ -285,6 +286,8 @@ interface KeyRing {
   path: string;
   /** Fields of the schema the ring was made for (a change re-creates the ring). */
   fields: string;
+  /** The supervisor its records came from, if a remote link injected them (a change, too). */
+  origin: string | undefined;
   writer: RingFileWriter;
   monitor: RingFileReader;
   /** Start positions of the records written, by sequence number. */
@@ -379,13 +382,17 @@ export async function run(ctx: JobContext): Promise<void> {
     }
   };
 
-  const newRing = async (key: string, schema: arrow.Schema): Promise<KeyRing> => {
+  const newRing = async (
+    key: string,
+    schema: arrow.Schema,
+    origin: string | undefined,
+  ): Promise<KeyRing> => {
     const old = rings.get(key);
     if (old) {
       await drainRing(old);
       if (++schemaChanges === 2) {
         ctx.warn(
-          `the schema of "${key}" changed again: each change waits for the flusher to write ` +
+          `the schema (or origin) of "${key}" changed again: each change waits for the flusher to write ` +
             `everything of the ring file before it is re-created`,
         );
       }
@@ -393,6 +400,7 @@ export async function run(ctx: JobContext): Promise<void> {
     const path = keyRingFilePath(ctx.job, ctx.supervisor, key);
     const metadata = new Map(schema.metadata);
     metadata.set(SOURCE_METADATA_KEY, key);
+    if (origin !== undefined) metadata.set(ORIGIN_METADATA_KEY, origin);
     const writer = createRingFile(path, {
       schema: new Schema(schema.fields, metadata),
       capacityBytes,
@@ -404,6 +412,7 @@ export async function run(ctx: JobContext): Promise<void> {
       key,
       path,
       fields: fieldsKey(schema),
+      origin,
       writer,
       monitor: openRingFile(path),
       starts: new RecordStarts(),
@@ -459,8 +468,8 @@ export async function run(ctx: JobContext): Promise<void> {
       const batch = ctx.batchOf(msg);
       ctx.countRows(batch.numRows);
       let ring = last?.key === msg.key ? last : rings.get(msg.key);
-      if (!ring || ring.fields !== fieldsKey(batch.schema)) {
-        ring = await newRing(msg.key, batch.schema);
+      if (!ring || ring.fields !== fieldsKey(batch.schema) || ring.origin !== msg.origin) {
+        ring = await newRing(msg.key, batch.schema, msg.origin);
       }
       last = ring;
       await write(ring, batch);

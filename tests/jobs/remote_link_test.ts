@@ -6,6 +6,7 @@ import { freePort } from "../remote/_helpers.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import type { StatsSnapshot } from "../../src/supervisor/stats.ts";
 import { peerLines } from "../../src/cli/status.ts";
+import { h5Files, readH5 } from "./_hdf5_store.ts";
 
 const CHANNELS: ChannelSpec[] = [
   { name: "sine", shape: "sine", freq_hz: 50, amplitude: 2, offset: 0.5, unit: "V" },
@@ -182,6 +183,14 @@ name = "relay"
 inputs = ["sim"]
 publish_endpoint = "tcp://127.0.0.1:${proxy.ports.xsub}"
 on_hwm = "drop"
+
+[[jobs]]
+type = "store.hdf5"
+name = "h5"
+inputs = ["sim"]
+date_in_name = false
+flush_interval = "100ms"
+ring_path = "${dir}/h5.ring"
 ` + CSV_STORE,
     );
     await Deno.writeTextFile(`${dir}/local.toml`, SUPERVISOR("L") + signalJob(signal) + CSV_STORE);
@@ -245,8 +254,13 @@ on_hwm = "drop"
     assert.equal(down.link_bytes_in, up.link_bytes_out);
     assert.equal(down.link_gaps + down.link_duplicates, 0);
     assert.equal(down["peer.A.msgs"], signal.batches, "per-origin count");
-    // What the link injected reaches the store marked with its origin supervisor.
+    // What the link injected reaches the stores marked with its origin supervisor, and the
+    // HDF5 file says where its rows came from.
     assert.equal(jobOf(bLast, "csv")!.extra["origin.A.msgs"], signal.batches);
+    const [h5] = h5Files(`${dir}/B/h5`);
+    const file = await readH5(h5);
+    assert.equal(file.groupAttrs.sim.origin, "A");
+    assert.equal(file.data["sim/sine"].length, rows);
     assert.equal(jobOf(aLast, "uplink")!.extra["origin.A.msgs"], undefined, "local: no origin");
     const relay = jobOf(bLast, "relay")!.extra;
     assert.equal(relay.link_msgs_out, 0, "no echo");

@@ -32,6 +32,8 @@ interface SourceState {
   inFile: boolean;
   /** `append` layout: rows per chunk, before the 1 MiB cap; fixed when the group is made. */
   chunkRows: number;
+  /** Remote supervisors its batches came from, in the order first seen. */
+  origins: string[];
 }
 
 /** Implements {@linkcode Hdf5Writer}; create it after `loadHdf5()`. */
@@ -114,6 +116,11 @@ export class Hdf5FileWriter implements Hdf5Writer {
       if (this.layout === "append") {
         this.#append(state, batch, layouts);
         if (info.lost !== undefined) this.#writeLost(state);
+        if (info.origin !== undefined && !state.origins.includes(info.origin)) {
+          if (this.#swmrActive) this.#leaveSwmr();
+          state.origins.push(info.origin);
+          h5.setAttribute(this.#fileId, `/${state.name}`, "origin", state.origins.join(", "), true);
+        }
       } else {
         this.#writeGroup(state, batch, layouts, info);
       }
@@ -204,7 +211,15 @@ export class Hdf5FileWriter implements Hdf5Writer {
   #source(name: string): SourceState {
     let state = this.#sources.get(name);
     if (state === undefined) {
-      state = { name, columns: new Map(), rows: 0, lost: 0, inFile: false, chunkRows: 0 };
+      state = {
+        name,
+        columns: new Map(),
+        rows: 0,
+        lost: 0,
+        inFile: false,
+        chunkRows: 0,
+        origins: [],
+      };
       this.#sources.set(name, state);
     }
     return state;
@@ -314,6 +329,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
     const rows = batch.numRows;
     h5.createGroup(fileId, group);
     h5.setAttribute(fileId, group, "source", state.name);
+    if (info.origin !== undefined) h5.setAttribute(fileId, group, "origin", info.origin);
     const timestampNs = info.timestampNs ??
       BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
     h5.setAttribute(fileId, group, "timestamp_ns", { int64: timestampNs });

@@ -14,8 +14,8 @@
  * [1]) holds the lost-record count and is updated in place while SWMR runs.
  *
  * `batches`: one group per `writeBatch`, `/measurements/batch_000001/<column>`, with group
- * attributes `source`, `timestamp_ns`, `ring_tail` (when given), `lost_records` and
- * `arrow_schema`. No SWMR (HDF5 cannot add groups in SWMR mode).
+ * attributes `source`, `timestamp_ns`, `ring_tail` (when given), `lost_records`,
+ * `arrow_schema` and `origin` (when given). No SWMR (HDF5 cannot add groups in SWMR mode).
  *
  * Columns: int8-64 and uint8-64 as the same HDF5 integers; float32, float64; bool as uint8
  * with attribute `is_bool = 1`; Arrow Timestamp as int64 with attribute
@@ -27,7 +27,8 @@
  * - every column: `arrow_type`; `unit` and `units` (NeXus) from the Arrow field metadata key
  *   `unit`; `first_row` when the column appeared after rows were already written (earlier
  *   rows read 0).
- * - `/<source>` (append): `arrow_schema` (JSON text), `lost_records` (at close).
+ * - `/<source>` (append): `arrow_schema` (JSON text), `lost_records` (at close), `origin`
+ *   (the remote supervisors its batches came from, comma-separated; only for such data).
  * - root: `run_start`, `start_time`, `stop_time` (at close; ISO 8601, UTC), `layout`,
  *   `software_version`, `config`, `lost_records` (JSON object by source, at close),
  *   `complete`.

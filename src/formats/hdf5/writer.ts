@@ -57,6 +57,11 @@ export interface Hdf5WriteInfo {
   timestampNs?: bigint;
   /** Records of this source lost so far (same as calling `setLost`). */
   lost?: number;
+  /**
+   * The supervisor the batch came from over a remote link: the source's attribute `origin`
+   * lists every one seen (`append` layout: on `/<source>`; `batches`: on the batch group).
+   */
+  origin?: string;
 }
 
 /** What {@linkcode Hdf5Writer.close} reports. */

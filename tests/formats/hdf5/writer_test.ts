@@ -170,6 +170,31 @@ Deno.test("batches layout: one group per write with ring_tail and timestamp_ns, 
   });
 });
 
+Deno.test("origin attribute: every remote supervisor a source's batches came from, as h5py reads it", async () => {
+  await withTempDir(async (dir) => {
+    const appended = join(dir, "append.h5");
+    const writer = await openHdf5Writer(appended, { swmr: true });
+    writer.writeBatch("sim", testBatch(0, 10));
+    writer.writeBatch("remote", testBatch(10, 10), { origin: "lab-a" });
+    writer.writeBatch("remote", testBatch(20, 10), { origin: "lab-a" });
+    writer.writeBatch("remote", testBatch(30, 10), { origin: "lab-b" });
+    assert.equal(writer.close().complete, true);
+    const file = await readWithH5py(appended);
+    assert.equal(file.groups.remote.origin, "lab-a, lab-b");
+    assert.equal("origin" in file.groups.sim, false, "local data has no origin");
+    assert.equal(file.datasets["remote/sine"].shape[0], 30);
+
+    const grouped = join(dir, "batches.h5");
+    const batches = await openHdf5Writer(grouped, { layout: "batches" });
+    batches.writeBatch("remote", testBatch(0, 5), { origin: "lab-a" });
+    batches.writeBatch("sim", testBatch(5, 5));
+    batches.close();
+    const groups = (await readWithH5py(grouped)).groups;
+    assert.equal(groups["measurements/batch_000001"].origin, "lab-a");
+    assert.equal("origin" in groups["measurements/batch_000002"], false);
+  });
+});
+
 Deno.test("batches layout without gzip: contiguous datasets that h5dump prints", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "plain.h5");
