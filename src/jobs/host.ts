@@ -127,11 +127,6 @@ export function hostJob(run: (ctx: JobContext) => Promise<void>): void {
 
 const LATENCY_SAMPLES = 4096;
 /**
- * Records taken from a ring before they are freed together (one store, at most one wake-up of
- * the producer); a ring is also freed whenever the consumer is about to wait.
- */
-const RELEASE_EVERY = 64;
-/**
  * Messages between two looks at the clock for the 20 ms breathing rule, and between two
  * latency samples within a burst (every message taken after a wait is sampled). A clock read
  * costs about 80 ns, as much as the rest of taking a small message.
@@ -206,6 +201,7 @@ class PortReader {
     else this.#last = msg.seq;
     return msg;
   }
+  done(): void {}
   release(): void {}
 }
 
@@ -240,16 +236,21 @@ function createContext(
   const stopping = () => Atomics.load(control, 0) !== 0;
   // A MessageChannel round trip yields to the event loop without the 4 ms clamp that
   // nested setTimeout(0) calls get.
+  // One breath at a time, shared: a job that receives and sends at once (a remote link) may
+  // ask for a second while the first is under way.
   const yieldChannel = new MessageChannel();
+  let breath: Promise<void> | undefined;
   let yielded: (() => void) | undefined;
-  yieldChannel.port1.onmessage = () => yielded?.();
-  const breathe = async () => {
-    await new Promise<void>((r) => {
+  yieldChannel.port1.onmessage = () => {
+    breath = undefined;
+    lastBreath = performance.now();
+    yielded?.();
+  };
+  const breathe = (): Promise<void> =>
+    breath ??= new Promise<void>((r) => {
       yielded = r;
       yieldChannel.port2.postMessage(null);
     });
-    lastBreath = performance.now();
-  };
 
   const sent = (length: number, rows = 0): Promise<void> => {
     counts.msgsOut++;
@@ -305,11 +306,11 @@ function createContext(
   const fromOrigin = new Float64Array(MAX_ORIGINS + 1);
 
   let nextInput = 0;
-  /** Messages taken since the input rings were last freed. */
+  /** Messages taken, and the reader of the last one (done with when the next is asked for). */
   let taken = 0;
+  let lastReader: RingReader | PortReader | undefined;
   const releaseInputs = () => {
     for (const input of inputs) input.reader.release();
-    taken = 0;
   };
   /**
    * Takes the next message of the input rings, round robin, or undefined when all are empty.
@@ -321,6 +322,7 @@ function createContext(
       nextInput = nextInput + 1 === inputs.length ? 0 : nextInput + 1;
       const rec = input.reader.read();
       if (!rec) continue;
+      lastReader = input.reader;
       counts.msgsIn++;
       counts.bytesIn += rec.payload.length;
       if (fresh || counts.msgsIn % CLOCK_EVERY === 0) {
@@ -346,10 +348,12 @@ function createContext(
   /** Waits until a message comes or the job ends (stop asked for and inputs empty). */
   const nextMessage = async (): Promise<IteratorResult<ReceivedMessage>> => {
     for (;;) {
+      // The stop flag first: a record written before the stop was asked for is then seen.
+      const stop = stopping();
       const msg = take(true);
       if (msg) return { value: msg, done: false };
       releaseInputs();
-      if (stopping() && portInputs.every((p) => p.ended)) return { value: undefined, done: true };
+      if (stop && portInputs.every((p) => p.ended)) return { value: undefined, done: true };
       const woken = new Promise<void>((r) => (wakeUp = r));
       if (bell) {
         await Promise.race([
@@ -374,12 +378,17 @@ function createContext(
     send(type, length, fill, options) {
       const sentMs = options?.sentMs ?? performance.timeOrigin + performance.now();
       const key = options?.key;
-      if (options?.origin !== undefined) type |= originOf(options.origin) << 16;
-      for (let i = 0; i < outputs.length; i++) {
-        if (key !== undefined && outputKeys[i] !== key) continue;
-        if (outputs[i].tryWrite(type, length, fill, sentMs) === "full") {
-          return sendWaiting(i, type, length, fill, sentMs, key, options?.rows);
+      try {
+        if (options?.origin !== undefined) type |= originOf(options.origin) << 16;
+        for (let i = 0; i < outputs.length; i++) {
+          if (key !== undefined && outputKeys[i] !== key) continue;
+          if (outputs[i].tryWrite(type, length, fill, sentMs) === "full") {
+            return sendWaiting(i, type, length, fill, sentMs, key, options?.rows);
+          }
         }
+      } catch (e) {
+        // A record too large for a ring, or a fill that threw: a rejection, as from any send.
+        return Promise.reject(e);
       }
       return sent(length, options?.rows);
     },
@@ -399,8 +408,9 @@ function createContext(
         [Symbol.asyncIterator]: () => iterator,
         next() {
           // Being asked for the next message means the last one is done with.
-          if (++taken >= RELEASE_EVERY) releaseInputs();
-          if (taken % CLOCK_EVERY === 0 && performance.now() - lastBreath > 20) {
+          lastReader?.done();
+          lastReader = undefined;
+          if (++taken % CLOCK_EVERY === 0 && performance.now() - lastBreath > 20) {
             return breathe().then(nextMessage);
           }
           const msg = take(false);

@@ -171,7 +171,7 @@ async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<strin
       rows: 0,
       sentMs: Number(batch[0].timestampNs / 1000n) / 1000,
     };
-    let payload = batch[0].payload;
+    let payload = batch[0].body;
     let schema: Uint8Array | undefined;
     const fill = (dst: Uint8Array) => {
       // A schema sent once for the batch goes back in front of each ring record.
@@ -179,7 +179,7 @@ async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<strin
       dst.set(payload, schema?.length ?? 0);
     };
     for (const m of batch) {
-      payload = m.payload;
+      payload = m.body;
       schema = m.schema;
       const arrow = m.type === "arrow";
       options.rows = arrow ? batchRowCount(payload) : 0;

@@ -57,7 +57,6 @@ export {
   type Subscriber,
   type SubscriberOptions,
   type SubscriberStats,
-  wholePayload,
 } from "./subscriber.ts";
 export { type ProxyOptions, type ProxyStats, runProxy } from "./proxy.ts";
 export {

@@ -40,21 +40,38 @@ export interface RemoteMessage {
   /** Route keys given by the publisher. */
   routeKeys: string[];
   /**
-   * The payload bytes (a view on the received frame). When `schema` is set, the Arrow stream
-   * is `schema` followed by these bytes: see {@link wholePayload}.
+   * The payload: an Arrow IPC stream or a msgpack value. A view on the received frame, or,
+   * when its schema was sent once for the batch, a copy made the first time it is read.
    */
-  payload: Uint8Array;
-  /** The Arrow schema message this payload's stream starts with, when sent once per batch. */
-  schema?: Uint8Array;
+  readonly payload: Uint8Array;
+  /** The payload's bytes after `schema` (all of it when there is none): a view, no copy. */
+  body: Uint8Array;
+  /** The Arrow schema message the payload starts with, when it was sent once for the batch. */
+  schema: Uint8Array | undefined;
 }
 
-/** The whole payload of `message`: its bytes, after its shared schema if it has one (a copy). */
-export function wholePayload(message: RemoteMessage): Uint8Array {
-  if (!message.schema) return message.payload;
-  const whole = new Uint8Array(message.schema.byteLength + message.payload.byteLength);
-  whole.set(message.schema);
-  whole.set(message.payload, message.schema.byteLength);
-  return whole;
+/** A received payload whose whole bytes are put together only if asked for. */
+class ReceivedPayload implements RemoteMessage {
+  #whole: Uint8Array | undefined;
+  constructor(
+    readonly topic: string,
+    readonly origin: string,
+    readonly seq: number,
+    readonly type: PayloadType,
+    readonly timestampNs: bigint,
+    readonly routeKeys: string[],
+    readonly body: Uint8Array,
+    readonly schema: Uint8Array | undefined,
+  ) {}
+  get payload(): Uint8Array {
+    if (!this.schema) return this.body;
+    if (!this.#whole) {
+      this.#whole = new Uint8Array(this.schema.byteLength + this.body.byteLength);
+      this.#whole.set(this.schema);
+      this.#whole.set(this.body, this.schema.byteLength);
+    }
+    return this.#whole;
+  }
 }
 
 /** Options of {@link openSubscriber}. */
@@ -261,16 +278,18 @@ export async function openSubscriber(options: SubscriberOptions): Promise<Subscr
           stats.messagesIn++;
           stats.bytesIn += payload.byteLength + (schema?.byteLength ?? 0);
           peer.messages++;
-          batch.push({
-            topic,
-            origin: header.origin,
-            seq,
-            type,
-            timestampNs: header.timestamp_ns,
-            routeKeys: header.route_keys,
-            payload,
-            schema,
-          });
+          batch.push(
+            new ReceivedPayload(
+              topic,
+              header.origin,
+              seq,
+              type,
+              header.timestamp_ns,
+              header.route_keys,
+              payload,
+              schema,
+            ),
+          );
         }
         if (batch.length > 0) yield batch;
       }

@@ -57,12 +57,16 @@ export function originNumber(table: OriginTable, id: string): number {
     }
   }
   const bytes = encoder.encode(id);
-  if (bytes.length > ID_BYTES) {
-    throw new OriginTableError(`origin "${id}": at most ${ID_BYTES} bytes of UTF-8`);
+  if (bytes.length === 0 || bytes.length > ID_BYTES) {
+    throw new OriginTableError(`origin "${id}": 1 to ${ID_BYTES} bytes of UTF-8`);
   }
+  const full = () =>
+    new OriginTableError(`origin "${id}": a supervisor tells at most ${MAX_ORIGINS} apart`);
+  if (count >= MAX_ORIGINS) throw full();
   const n = Atomics.add(i32, 0, 1) + 1;
   if (n > MAX_ORIGINS) {
-    throw new OriginTableError(`origin "${id}": a supervisor tells at most ${MAX_ORIGINS} apart`);
+    Atomics.sub(i32, 0, 1);
+    throw full();
   }
   new Uint8Array(table.sab, n * SLOT_BYTES + 4, bytes.length).set(bytes);
   // The length last, so that a reader never sees a length before the bytes.

@@ -181,6 +181,9 @@ async function waitAsyncFor(
 /** Outcome of a write: written, or dropped by the ring's policy (counted). */
 export type WriteResult = "written" | "dropped";
 
+/** Records a reader takes before it frees their space together (see RingReader.read). */
+const RELEASE_RECORDS = 64;
+
 // Settled outcomes, so that a write that did not wait allocates no promise.
 const WRITTEN: Promise<WriteResult> = Promise.resolve("written");
 const DROPPED: Promise<WriteResult> = Promise.resolve("dropped");
@@ -225,7 +228,12 @@ export class RingWriter {
     sentMs: number = performance.timeOrigin + performance.now(),
     signal?: AbortSignal,
   ): Promise<WriteResult> {
-    const r = this.tryWrite(type, length, fill, sentMs);
+    let r: WriteResult | "full";
+    try {
+      r = this.tryWrite(type, length, fill, sentMs);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (r === "written") return WRITTEN;
     if (r === "dropped") return DROPPED;
     return this.#writeWhenFree(type, length, fill, sentMs, signal);
@@ -362,6 +370,16 @@ export class RingReader {
   readonly #copy: boolean;
   /** Position after the last record read and not yet released (-1: none). */
   #pendingTail = -1;
+  #pendingRecords = 0;
+  #pendingBytes = 0;
+  /** The record last taken and not yet counted as done with (-1: none). */
+  #currentSeq = -1;
+  #currentLength = 0;
+  /** Records up to this sequence number were done with by an earlier reader of the ring. */
+  readonly #doneBefore: number;
+  #resuming: boolean;
+  /** A dropping ring (drop-newest, drop-oldest): space is freed at once, every record. */
+  readonly #dropping: boolean;
 
   /** Opens the consumer side of `ring`. */
   constructor(ring: RingBuffer) {
@@ -370,9 +388,12 @@ export class RingReader {
     this.#capacity = this.#i32[CAPACITY];
     this.#mask = this.#capacity - 1;
     this.#copy = this.#i32[POLICY] === POLICY_CODES["drop-oldest"];
+    this.#dropping = this.#i32[POLICY] !== POLICY_CODES["block"];
     this.#u32 = new Uint32Array(ring.sab, CONTROL_BYTES, this.#capacity / 4);
     this.#d64 = new Float64Array(ring.sab, CONTROL_BYTES, this.#capacity / 8);
     this.#u8 = new Uint8Array(ring.sab, CONTROL_BYTES, this.#capacity);
+    this.#doneBefore = this.#f64[F_LAST_SEQ];
+    this.#resuming = this.#doneBefore >= 0;
   }
 
   /** Whether an unread record is waiting. */
@@ -382,11 +403,20 @@ export class RingReader {
   }
 
   /**
-   * Takes the next record, or `undefined` when the ring is empty. The space of the records
-   * taken stays reserved until {@link RingReader.release}, so several may be taken first and
-   * freed together (one store and at most one wake-up of the producer).
+   * Takes the next record, or `undefined` when the ring is empty. Taking a record means the
+   * one taken before it is done with: it is counted then, and its space freed with others
+   * (every 64 records or an eighth of the ring, at once on dropping rings, or at
+   * {@link RingReader.release}), so that the producer is woken once for many records.
+   *
+   * A reader opened on a ring that an earlier reader left (a restarted job) skips the records
+   * that reader was done with, so only the one it was handling comes again.
    */
   read(): RingRecord | undefined {
+    this.done();
+    if (
+      this.#pendingRecords >= RELEASE_RECORDS || this.#pendingBytes >= this.#capacity >> 3 ||
+      (this.#pendingTail !== -1 && this.#dropping)
+    ) this.release();
     for (;;) {
       const tail =
         (this.#pendingTail === -1 ? Atomics.load(this.#i32, TAIL) : this.#pendingTail) >>>
@@ -406,6 +436,15 @@ export class RingReader {
       const sentMs = this.#d64[(off >> 3) + 2];
       const start = off + RECORD_HEADER_BYTES;
       const size = RECORD_HEADER_BYTES + ((length + 7) & ~7);
+      if (this.#resuming) {
+        if (seq <= this.#doneBefore) {
+          // Done with by the reader before this one: skip it, uncounted (it was counted).
+          if (this.#copy) Atomics.compareExchange(this.#i32, TAIL, tail | 0, (tail + size) | 0);
+          else this.#pendingTail = (tail + size) | 0;
+          continue;
+        }
+        this.#resuming = false;
+      }
       let payload = this.#u8.subarray(start, start + length);
       if (this.#copy) {
         payload = payload.slice();
@@ -413,18 +452,33 @@ export class RingReader {
         if (Atomics.compareExchange(this.#i32, TAIL, tail | 0, (tail + size) | 0) !== (tail | 0)) {
           continue;
         }
-      } else this.#pendingTail = (tail + size) | 0;
-      this.#account(seq, length);
+      } else {
+        this.#pendingTail = (tail + size) | 0;
+        this.#pendingRecords++;
+        this.#pendingBytes += size;
+      }
+      this.#currentSeq = seq;
+      this.#currentLength = length;
       return { type, seq, sentMs, payload };
     }
   }
 
-  /** Frees the space of every record taken by {@link RingReader.read} so far. */
+  /** Counts the record last taken as done with (also implied by the next `read`). */
+  done(): void {
+    if (this.#currentSeq === -1) return;
+    this.#account(this.#currentSeq, this.#currentLength);
+    this.#currentSeq = -1;
+  }
+
+  /** Frees the space of every record taken so far: call it only when done with all of them. */
   release(): void {
+    this.done();
     if (this.#pendingTail === -1) return;
     const tail = this.#pendingTail;
     Atomics.store(this.#i32, TAIL, tail);
     this.#pendingTail = -1;
+    this.#pendingRecords = 0;
+    this.#pendingBytes = 0;
     // A waiting producer is woken once a quarter of the ring (or what it needs) is free, not
     // at every release: each wake-up costs both threads far more than a record.
     const needed = Atomics.load(this.#i32, PRODUCER_WAITING);

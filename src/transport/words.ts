@@ -10,22 +10,23 @@ export interface WordViews {
   f64: Float64Array;
 }
 
-const views = new Map<ArrayBufferLike, WordViews>();
+const views = new WeakMap<SharedArrayBuffer, WordViews>();
 
 /**
- * The word views of `buffer`. Those of a SharedArrayBuffer (a ring: it lives as long as its
- * job) are kept and reused; other buffers get new views each time. Index them with
+ * The word views of `buffer`. Those of a SharedArrayBuffer (a ring) are kept, as long as the
+ * buffer lives, and reused; other buffers get new views each time. Index them with
  * `byteOffset >> 2` or `>> 3`: the caller checks the alignment.
  */
 export function wordViews(buffer: ArrayBufferLike): WordViews {
-  let v = views.get(buffer);
+  const shared = buffer instanceof SharedArrayBuffer;
+  let v = shared ? views.get(buffer) : undefined;
   if (!v) {
     v = {
       i32: new Int32Array(buffer, 0, buffer.byteLength >> 2),
       u32: new Uint32Array(buffer, 0, buffer.byteLength >> 2),
       f64: new Float64Array(buffer, 0, buffer.byteLength >> 3),
     };
-    if (buffer instanceof SharedArrayBuffer) views.set(buffer, v);
+    if (shared) views.set(buffer, v);
   }
   return v;
 }

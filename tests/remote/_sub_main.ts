@@ -1,7 +1,7 @@
 // Test fixture: a subscriber process. Config as JSON in Deno.args[0]; prints one JSON summary.
 import { tableFromIPC } from "apache-arrow";
 import { unpack } from "msgpackr";
-import { openSubscriber, wholePayload } from "../../src/remote/mod.ts";
+import { openSubscriber } from "../../src/remote/mod.ts";
 import type { CurveOptions } from "../../src/remote/mod.ts";
 
 interface Config {
@@ -48,7 +48,7 @@ for await (const message of subscriber) {
   } else {
     // The publisher fixture numbers rows consecutively: row r of payload i has timestamp
     // (i * rows + r) * 1000 ns.
-    const table = tableFromIPC(wholePayload(message));
+    const table = tableFromIPC(message.payload);
     const first = table.getChild("timestamp_ns")?.get(0) as bigint;
     if (first !== BigInt((message.seq - 1) * table.numRows) * 1000n) payloadsMatch = false;
     rows += table.numRows;

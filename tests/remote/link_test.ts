@@ -109,3 +109,33 @@ Deno.test("a subscriber that joins late counts what the publisher sent before it
   assert.equal(summary.inOrder, true);
   assert.equal(summary.payloadsMatch, true);
 });
+
+Deno.test("a subscriber's Arrow payloads are whole when the publisher sent their schema once", async () => {
+  const ports = { xsub: freePort(), xpub: freePort() };
+  const proxy = await startProxy(ports);
+  const sub = spawnDeno(fixture("_sub_main.ts"), [JSON.stringify({
+    endpoints: [`tcp://127.0.0.1:${ports.xpub}`],
+    topics: ["tables"],
+    origin: "B",
+    expect: 50,
+  })]);
+  await sub.next("ready");
+  const pub = spawnDeno(fixture("_pub_main.ts"), [JSON.stringify({
+    endpoint: `tcp://127.0.0.1:${ports.xsub}`,
+    origin: "A",
+    topic: "tables",
+    kind: "arrow",
+    rows: 3,
+    count: 50,
+    sharedSchema: true,
+    startDelayMs: 800,
+  })]);
+  const summary = await sub.next("summary", 30_000);
+  await pub.next("done");
+  proxy.process.kill("SIGTERM");
+  for (const child of [sub, pub, proxy]) assert.equal((await child.exit()).code, 0);
+  assert.equal(summary.received, 50);
+  assert.equal(summary.rows, 150);
+  assert.equal(summary.payloadsMatch, true, "each payload decodes as its own Arrow stream");
+  assert.equal(summary.inOrder, true);
+});

@@ -148,3 +148,43 @@ Deno.test("ring: two Workers exchange two million records with every sequence nu
   assert.equal(c.read, count);
   assert.equal(c.droppedNewest + c.droppedOldest, 0);
 });
+
+Deno.test("ring: records are counted when done with; a reader after a restart gets again only the one being handled", () => {
+  const ring = createRing(1 << 16);
+  const w = new RingWriter(ring);
+  for (let i = 0; i < 10; i++) w.tryWrite(RecordType.bytes, 8, (d) => d.fill(i));
+  const first = new RingReader(ring);
+  for (let i = 0; i < 5; i++) assert.equal(first.read()!.seq, i);
+  // Records 0..3 are done with (a later one was taken); record 4 was being handled when the
+  // job crashed, and none of the space was freed yet.
+  assert.equal(ringCounters(ring).read, 4);
+  const second = new RingReader(ring);
+  const seqs: number[] = [];
+  for (let rec = second.read(); rec; rec = second.read()) seqs.push(rec.seq);
+  second.release();
+  assert.deepEqual(seqs, [4, 5, 6, 7, 8, 9]);
+  const c = ringCounters(ring);
+  assert.deepEqual([c.written, c.read, c.gaps, c.duplicates, c.usedBytes], [10, 10, 0, 0, 0]);
+});
+
+Deno.test("ring: taken records are freed in groups on block rings, one by one on dropping rings", () => {
+  const record = 24 + 64;
+  const filled = (policy: "block" | "drop-newest") => {
+    const ring = createRing(1 << 16, policy);
+    const w = new RingWriter(ring);
+    for (let i = 0; i < 100; i++) w.tryWrite(RecordType.bytes, 64, (d) => d.fill(i));
+    return ring;
+  };
+  /** Records still holding space after taking `n` of 100. */
+  const held = (policy: "block" | "drop-newest", n: number) => {
+    const ring = filled(policy);
+    const r = new RingReader(ring);
+    for (let i = 0; i < n; i++) r.read();
+    return ringCounters(ring).usedBytes / record;
+  };
+  // Block: the first 64 stay reserved until the 65th is taken, then are freed together.
+  assert.equal(held("block", 64), 100);
+  assert.equal(held("block", 65), 100 - 64);
+  // Dropping: taking a record frees the one before it, so a burst finds the most room.
+  assert.equal(held("drop-newest", 10), 100 - 9);
+});
