@@ -6,8 +6,10 @@
  * Publishers connect to the proxy's XSUB side, subscribers to its XPUB side (or publishers
  * bind and subscribers connect to them directly). Small payloads (Arrow IPC streams and msgpack
  * values alike) are batched per topic, several in one frame (`packed_*` wire types); payloads
- * already back to back in memory go out without a copy through `sendPacked`, and `batches()`
- * delivers them one wire message at a time. Subscribers drop their own origin's
+ * already back to back in memory go out without a copy through `sendPacked` (Arrow payloads
+ * that share a schema message can send it once: `shared_schema`), and `batches()` delivers them
+ * one wire message at a time; a message's `payload` is always whole, `body` and `schema` give
+ * the same bytes without a copy. Subscribers drop their own origin's
  * messages (no echo) and duplicates, count sequence gaps, and track peers from heartbeats.
  *
  * ```ts
