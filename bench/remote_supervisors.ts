@@ -11,6 +11,7 @@
 // what each spends per GB/s (64 KiB) or per M msgs/s (small messages) B received meanwhile.
 import { parseArgs } from "node:util";
 import { DAQ_ARGS } from "../tests/_daq.ts";
+import { freePort } from "../tests/remote/_helpers.ts";
 import type { StatsSnapshot } from "../src/supervisor/stats.ts";
 
 const { values } = parseArgs({
@@ -27,13 +28,6 @@ const direct = values.direct ?? false;
 /** --native: `daq proxy --engine native` (ZeroMQ's own proxy thread, no counters). */
 const native = values.native ?? false;
 const seconds = Number(values.seconds ?? 5);
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 function spawn(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

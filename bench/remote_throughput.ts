@@ -7,8 +7,7 @@
 // The machine is shared: treat figures as noisy.
 import { pack } from "msgpackr";
 import { openPublisher, openSubscriber, runProxy } from "../src/remote/mod.ts";
-
-const PERMISSIONS = ["--allow-ffi", "--allow-read", "--allow-env", "--allow-net"];
+import { freePort, spawnDeno } from "../tests/remote/_helpers.ts";
 
 interface Role {
   role: "pub" | "sub" | "proxy";
@@ -98,37 +97,9 @@ async function proxyRole(config: Role): Promise<void> {
   Deno.exit(0);
 }
 
+/** This script again, in the given role, as a child process speaking JSON lines. */
 function spawn(role: Role) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, import.meta.filename!, "--role", JSON.stringify(role)],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines: Record<string, unknown>[] = [];
-  const done = (async () => {
-    let buffered = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      for (const line of parts) if (line.startsWith("{")) lines.push(JSON.parse(line));
-    }
-  })();
-  async function next(event: string): Promise<Record<string, unknown>> {
-    for (;;) {
-      const line = lines.find((l) => l.event === event);
-      if (line) return line;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return { child, next, done };
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  return spawnDeno(import.meta.url, ["--role", JSON.stringify(role)]);
 }
 
 async function scenario(
@@ -160,10 +131,10 @@ async function scenario(
     gaps: number;
   };
   await pub.next("done");
-  await Promise.all([pub.child.status, sub.child.status]);
+  await Promise.all([pub.exit(), sub.exit()]);
   if (proxy) {
-    proxy.child.kill("SIGTERM");
-    await proxy.child.status;
+    proxy.process.kill("SIGTERM");
+    await proxy.exit();
   }
   const figure = work.small
     ? `${(result.perSecond / 1e6).toFixed(2)} M rows/s`

@@ -1,4 +1,5 @@
 // Runs the `daq` command line as a real subprocess, with the permissions `deno task daq` gives.
+import type { ChannelSpec } from "../src/jobs/signal.ts";
 export const DAQ_ARGS = [
   "run",
   "--no-prompt",
@@ -59,4 +60,13 @@ export async function readStats(
 ): Promise<import("../src/supervisor/stats.ts").StatsSnapshot[]> {
   const text = await Deno.readTextFile(path);
   return text.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+/** The `[[jobs.channels]]` tables of a `signal` job, one per channel. */
+export function channelTables(channels: readonly ChannelSpec[]): string {
+  return channels.map((c) =>
+    `[[jobs.channels]]\n${
+      Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
+    }`
+  ).join("\n");
 }

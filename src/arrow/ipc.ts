@@ -211,12 +211,21 @@ export function writeBatchBody(
   }
 }
 
+/**
+ * Bytes of the first message of an Arrow IPC stream, its schema (continuation marker, length,
+ * metadata), or 0 if `bytes` does not start with such a message.
+ */
+export function schemaMessageLength(bytes: Uint8Array): number {
+  if (bytes.length < 8 || (bytes[0] & bytes[1] & bytes[2] & bytes[3]) !== 0xff) return 0;
+  const meta = bytes[4] | (bytes[5] << 8) | (bytes[6] << 16) | (bytes[7] << 24);
+  return meta > 0 && 8 + meta <= bytes.length ? 8 + meta : 0;
+}
+
 /** The RecordBatch message for `batch` from apache-arrow's writer (any type it supports). */
 export function encodeBatchWithArrow(batch: arrow.RecordBatch): Uint8Array {
   const stream = arrow.RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
-  const schemaEnd = 8 + view.getInt32(4, true);
-  const batchStart = schemaEnd;
+  const batchStart = schemaMessageLength(stream);
   if (view.getUint32(batchStart, true) !== CONTINUATION) {
     throw new Error("unexpected Arrow IPC stream layout");
   }

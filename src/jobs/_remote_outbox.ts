@@ -2,6 +2,7 @@
 // few requests are in flight, so a publisher blocked at its high-water mark holds the job
 // back (and with it the job's input rings) instead of queueing without bound.
 import type { PayloadType, PublisherStats } from "../remote/mod.ts";
+import { schemaMessageLength } from "../arrow/ipc.ts";
 import { wordViews } from "../transport/words.ts";
 import {
   type PackedPayloads,
@@ -19,17 +20,6 @@ const REQUEST_BYTES = 4 << 20;
 const IN_FLIGHT = 4;
 /** Smallest buffer a request's payloads are packed into. */
 const MIN_CAPACITY = 4 << 10;
-
-/**
- * Bytes of the schema message an Arrow IPC stream starts with (continuation marker, length,
- * metadata), or 0 if `payload` does not start like one or holds nothing after it.
- */
-function schemaLength(payload: Uint8Array): number {
-  if (payload.length < 8 || (payload[0] & payload[1] & payload[2] & payload[3]) !== 0xff) return 0;
-  const meta = payload[4] | (payload[5] << 8) | (payload[6] << 16) | (payload[7] << 24);
-  const length = 8 + meta;
-  return meta > 0 && length < payload.length ? length : 0;
-}
 
 /** Whether `payload` starts with the bytes of `schema` (`words`: its 32-bit words). */
 function startsWith(payload: Uint8Array, schema: Uint8Array, words: Int32Array): boolean {
@@ -78,7 +68,9 @@ function newPacker(minCapacity: number): Packer {
       ) {
         body = payload.subarray(run.schema.length);
       } else if (type === "arrow") {
-        const length = schemaLength(payload);
+        // Shared only when something follows the schema (the batches go into `data`).
+        let length = schemaMessageLength(payload);
+        if (length === payload.length) length = 0;
         if (length > 0 || run?.topic !== topic || run.type !== type || run.schema) {
           run = { topic, type, count: 0 };
           if (length > 0) {

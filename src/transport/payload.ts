@@ -22,6 +22,7 @@ import {
   encodeSchemaMessage,
   fixedWidthColumns,
   messageBytes,
+  schemaMessageLength,
   streamRowCount,
   writeBatchBody,
   writeBatchMetadata,
@@ -113,11 +114,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * while streams carry the same schema.
  */
 export function decodeBatch<T extends TypeMap = TypeMap>(bytes: Uint8Array): RecordBatch<T> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 8 || view.getUint32(0, true) !== 0xffffffff) {
-    throw new TypeError("not an Arrow IPC stream (no continuation marker)");
-  }
-  const schemaEnd = 8 + view.getInt32(4, true);
+  const schemaEnd = schemaMessageLength(bytes);
+  if (schemaEnd === 0) throw new TypeError("not an Arrow IPC stream (no schema message)");
   const schemaMessage = bytes.subarray(0, schemaEnd);
   const schema = schemaOf(schemaMessage);
   return decodeBatchMessage(

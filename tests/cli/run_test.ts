@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
+import { channelTables, readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 
 const CHANNELS: ChannelSpec[] = [
@@ -24,13 +24,7 @@ rate_hz = 100000
 batch_rows = 500
 seed = 7
 ${extraSource}
-${
-    CHANNELS.map((c) =>
-      `[[jobs.channels]]\n${
-        Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
-      }`
-    ).join("\n")
-  }
+${channelTables(CHANNELS)}
 
 [[jobs]]
 type = "store.csv"

@@ -2,6 +2,7 @@
 // readers (Debian's h5py and h5dump) that check what lands in the files.
 import assert from "node:assert/strict";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
+import { channelTables } from "../_daq.ts";
 
 /** Debian's Python, which has h5py and numpy (another `python3` may come first on PATH). */
 export const PYTHON = "/usr/bin/python3";
@@ -23,14 +24,6 @@ export const SECOND = {
     { name: "hiss", shape: "noise", freq_hz: 1, amplitude: 0.5, offset: -1, unit: "uV" },
   ] as ChannelSpec[],
 };
-
-function channelTables(channels: ChannelSpec[]): string {
-  return channels.map((c) =>
-    `[[jobs.channels]]\n${
-      Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
-    }`
-  ).join("\n");
-}
 
 /**
  * A config: `signal` jobs "sim" (as in hdf5Config) and "sim2" ({@link SECOND}), both

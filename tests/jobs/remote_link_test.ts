@@ -1,7 +1,7 @@
 // End to end: `daq run` A (signal -> remote) -> `daq proxy` -> `daq run` B (remote -> store.csv),
 // all real processes on 127.0.0.1.
 import assert from "node:assert/strict";
-import { runDaq, spawnDaq } from "../_daq.ts";
+import { channelTables, runDaq, spawnDaq } from "../_daq.ts";
 import { freePort } from "../remote/_helpers.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import type { StatsSnapshot } from "../../src/supervisor/stats.ts";
@@ -22,13 +22,7 @@ rate_hz = ${o.rateHz}
 batch_rows = ${o.rows}
 max_batches = ${o.batches}
 seed = ${o.seed}
-${
-    CHANNELS.map((c) =>
-      `[[jobs.channels]]\n${
-        Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
-      }`
-    ).join("\n")
-  }
+${channelTables(CHANNELS)}
 `;
 }
 
@@ -68,6 +62,19 @@ function start(args: string[]) {
 }
 
 /** The complete lines of an NDJSON stats file (the last may be half written). */
+/** `daq run <dir>/<name>.toml` with data in `<dir>/<NAME>` and stats in `<dir>/<name>.ndjson`. */
+function supervisorArgs(dir: string, name: string): string[] {
+  const config = `${dir}/${name}.toml`;
+  return [
+    "run",
+    config,
+    "--data-dir",
+    `${dir}/${name.toUpperCase()}`,
+    "--stats-json",
+    `${dir}/${name}.ndjson`,
+  ];
+}
+
 async function statsOf<T = StatsSnapshot>(path: string): Promise<T[]> {
   let text: string;
   try {
@@ -194,27 +201,13 @@ ring_path = "${dir}/h5.ring"
 ` + CSV_STORE,
     );
     await Deno.writeTextFile(`${dir}/local.toml`, SUPERVISOR("L") + signalJob(signal) + CSV_STORE);
-    const b = start([
-      "run",
-      `${dir}/b.toml`,
-      "--data-dir",
-      `${dir}/B`,
-      "--stats-json",
-      `${dir}/b.ndjson`,
-    ]);
+    const b = start(supervisorArgs(dir, "b"));
     const local = runDaq(["run", `${dir}/local.toml`, "--data-dir", `${dir}/L`]);
     await until(
       "B's subscription at the proxy",
       async () => (await proxy.subscribers()).subscribers >= 1,
     );
-    const a = await runDaq([
-      "run",
-      `${dir}/a.toml`,
-      "--data-dir",
-      `${dir}/A`,
-      "--stats-json",
-      `${dir}/a.ndjson`,
-    ]);
+    const a = await runDaq(supervisorArgs(dir, "a"));
     assert.equal(a.code, 0, a.stderr);
     const rows = signal.rows * signal.batches;
     await until(
@@ -291,26 +284,12 @@ Deno.test("remote: the proxy killed and restarted mid-run; both sides reconnect,
       `${dir}/b.toml`,
       downlinkConfig(ports.xpub) + CSV_STORE,
     );
-    const b = start([
-      "run",
-      `${dir}/b.toml`,
-      "--data-dir",
-      `${dir}/B`,
-      "--stats-json",
-      `${dir}/b.ndjson`,
-    ]);
+    const b = start(supervisorArgs(dir, "b"));
     await until(
       "B's subscription at the proxy",
       async () => (await proxy.subscribers()).subscribers >= 1,
     );
-    const a = start([
-      "run",
-      `${dir}/a.toml`,
-      "--data-dir",
-      `${dir}/A`,
-      "--stats-json",
-      `${dir}/a.ndjson`,
-    ]);
+    const a = start(supervisorArgs(dir, "a"));
     await until(
       "A to publish 60 batches",
       async () =>
@@ -400,11 +379,7 @@ heartbeat_interval = "100ms"
 ${security}
 ` + CSV_STORE,
     );
-    return start([
-      "run",
-      `${dir}/${who}.toml`,
-      ...["--data-dir", `${dir}/${who}`, "--stats-json", `${dir}/${who}.ndjson`],
-    ]);
+    return start(supervisorArgs(dir, who));
   };
   try {
     const b = await subscriber("B", curve("B"));

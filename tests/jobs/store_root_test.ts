@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
-import { readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
+import { channelTables, readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
 import { readTreeWithJsroot } from "../formats/root/_jsroot_read.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import { parseConfigFiles } from "../../src/config/load.ts";
@@ -22,11 +22,7 @@ const SEED = 7;
 
 /** A config with the `signal` source "sim" (CHANNELS) and the given extra lines and jobs. */
 function config(source: string, jobs: string): string {
-  const channels = CHANNELS.map((c) =>
-    `[[jobs.channels]]\n${
-      Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n")
-    }`
-  ).join("\n");
+  const channels = channelTables(CHANNELS);
   return `
 [supervisor]
 id = "t"

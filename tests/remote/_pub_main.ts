@@ -2,6 +2,7 @@
 import * as arrow from "apache-arrow";
 import { pack } from "msgpackr";
 import { openPublisher } from "../../src/remote/mod.ts";
+import { schemaMessageLength } from "../../src/arrow/ipc.ts";
 import type { CurveOptions } from "../../src/remote/mod.ts";
 
 interface Config {
@@ -51,7 +52,7 @@ if (config.sharedSchema) {
     { length: config.count },
     (_, i) => arrowPayload(i, config.rows ?? 100),
   );
-  const schemaLength = 8 + new DataView(payloads[0].buffer).getInt32(4, true);
+  const schemaLength = schemaMessageLength(payloads[0]);
   const schema = payloads[0].slice(0, schemaLength);
   const digests = await Promise.all(
     payloads.map((p) => crypto.subtle.digest("SHA-256", p.slice())),
