@@ -62,6 +62,33 @@ export async function readStats(
   return text.trim().split("\n").map((l) => JSON.parse(l));
 }
 
+/**
+ * A `signal` job as TOML: `name` (default "sim"), `seed`, `rate_hz`, `batch_rows` and
+ * `max_batches` when given, then `extra` lines, then one channel table per channel.
+ */
+export function signalJob(o: {
+  name?: string;
+  seed: number;
+  rateHz?: number;
+  batchRows?: number;
+  maxBatches?: number;
+  extra?: string;
+  channels: readonly ChannelSpec[];
+}): string {
+  const lines = [
+    "[[jobs]]",
+    'type = "signal"',
+    `name = "${o.name ?? "sim"}"`,
+    `seed = ${o.seed}`,
+    ...(o.rateHz === undefined ? [] : [`rate_hz = ${o.rateHz}`]),
+    ...(o.batchRows === undefined ? [] : [`batch_rows = ${o.batchRows}`]),
+    ...(o.maxBatches === undefined ? [] : [`max_batches = ${o.maxBatches}`]),
+    o.extra ?? "",
+    channelTables(o.channels),
+  ];
+  return `\n${lines.join("\n")}\n`;
+}
+
 /** The `[[jobs.channels]]` tables of a `signal` job, one per channel. */
 export function channelTables(channels: readonly ChannelSpec[]): string {
   return channels.map((c) =>

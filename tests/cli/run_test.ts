@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { channelTables, readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
+import { readStats, runDaq, runLabArgs, signalJob, spawnDaq } from "../_daq.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 
 const CHANNELS: ChannelSpec[] = [
@@ -17,14 +17,7 @@ stats_interval = "50ms"
 restart_backoff = "100ms"
 restart_limit = 1
 
-[[jobs]]
-type = "signal"
-name = "sim"
-rate_hz = 100000
-batch_rows = 500
-seed = 7
-${extraSource}
-${channelTables(CHANNELS)}
+${signalJob({ seed: 7, rateHz: 100000, batchRows: 500, extra: extraSource, channels: CHANNELS })}
 
 [[jobs]]
 type = "store.csv"

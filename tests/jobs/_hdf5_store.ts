@@ -2,7 +2,7 @@
 // readers (Debian's h5py and h5dump) that check what lands in the files.
 import assert from "node:assert/strict";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
-import { channelTables } from "../_daq.ts";
+import { signalJob } from "../_daq.ts";
 
 /** Debian's Python, which has h5py and numpy (another `python3` may come first on PATH). */
 export const PYTHON = "/usr/bin/python3";
@@ -33,16 +33,15 @@ export const SECOND = {
 export function twoSourceConfig(
   opts: { id: string; maxBatches: number; store?: string; single?: boolean; inputs?: string[] },
 ): string {
-  const source = (name: string, seed: number, channels: ChannelSpec[]) => `
-[[jobs]]
-type = "signal"
-name = "${name}"
-rate_hz = ${RATE_HZ}
-batch_rows = 500
-seed = ${seed}
-max_batches = ${opts.maxBatches}
-${channelTables(channels)}
-`;
+  const source = (name: string, seed: number, channels: ChannelSpec[]) =>
+    signalJob({
+      name,
+      seed,
+      rateHz: RATE_HZ,
+      batchRows: 500,
+      maxBatches: opts.maxBatches,
+      channels,
+    });
   return `
 [supervisor]
 id = "${opts.id}"
@@ -72,14 +71,15 @@ stats_interval = "50ms"
 restart_backoff = "100ms"
 restart_limit = 1
 
-[[jobs]]
-type = "signal"
-name = "sim"
-rate_hz = ${RATE_HZ}
-batch_rows = 500
-seed = ${SEED}
-${opts.source ?? ""}
-${channelTables(CHANNELS)}
+${
+    signalJob({
+      seed: SEED,
+      rateHz: RATE_HZ,
+      batchRows: 500,
+      extra: opts.source,
+      channels: CHANNELS,
+    })
+  }
 
 [[jobs]]
 type = "store.hdf5"

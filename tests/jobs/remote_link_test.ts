@@ -1,7 +1,7 @@
 // End to end: `daq run` A (signal -> remote) -> `daq proxy` -> `daq run` B (remote -> store.csv),
 // all real processes on 127.0.0.1.
 import assert from "node:assert/strict";
-import { channelTables, runDaq, spawnDaq } from "../_daq.ts";
+import { runDaq, signalJob, spawnDaq } from "../_daq.ts";
 import { freePort } from "../remote/_helpers.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import type { StatsSnapshot } from "../../src/supervisor/stats.ts";
@@ -13,17 +13,15 @@ const CHANNELS: ChannelSpec[] = [
   { name: "noise", shape: "noise", freq_hz: 1, amplitude: 0.1, offset: 0, unit: "V" },
 ];
 
-function signalJob(o: { rateHz: number; rows: number; batches: number; seed: number }): string {
-  return `
-[[jobs]]
-type = "signal"
-name = "sim"
-rate_hz = ${o.rateHz}
-batch_rows = ${o.rows}
-max_batches = ${o.batches}
-seed = ${o.seed}
-${channelTables(CHANNELS)}
-`;
+/** The test's `signal` job: CHANNELS at `rateHz`, `batches` batches of `rows` rows. */
+function signalSource(o: { rateHz: number; rows: number; batches: number; seed: number }): string {
+  return signalJob({
+    seed: o.seed,
+    rateHz: o.rateHz,
+    batchRows: o.rows,
+    maxBatches: o.batches,
+    channels: CHANNELS,
+  });
 }
 
 const SUPERVISOR = (id: string) => `
@@ -147,8 +145,8 @@ function assertSignalRows(rows: string[][], rateHz: number, seed: number) {
 }
 
 /** Supervisor A: the deterministic source and a link publishing "sim" to `xsub`. */
-function uplinkConfig(signal: Parameters<typeof signalJob>[0], xsub: number): string {
-  return SUPERVISOR("A") + signalJob(signal) + `
+function uplinkConfig(signal: Parameters<typeof signalSource>[0], xsub: number): string {
+  return SUPERVISOR("A") + signalSource(signal) + `
 [[jobs]]
 type = "remote"
 name = "uplink"
@@ -200,7 +198,10 @@ flush_interval = "100ms"
 ring_path = "${dir}/h5.ring"
 ` + CSV_STORE,
     );
-    await Deno.writeTextFile(`${dir}/local.toml`, SUPERVISOR("L") + signalJob(signal) + CSV_STORE);
+    await Deno.writeTextFile(
+      `${dir}/local.toml`,
+      SUPERVISOR("L") + signalSource(signal) + CSV_STORE,
+    );
     const b = start(supervisorArgs(dir, "b"));
     const local = runDaq(["run", `${dir}/local.toml`, "--data-dir", `${dir}/L`]);
     await until(
@@ -388,7 +389,7 @@ ${security}
     await until("B's subscription at the proxy", async () => (await subscribers()) >= 1);
     await Deno.writeTextFile(
       `${dir}/a.toml`,
-      SUPERVISOR("A") + signalJob(signal) + `
+      SUPERVISOR("A") + signalSource(signal) + `
 [[jobs]]
 type = "remote"
 name = "uplink"

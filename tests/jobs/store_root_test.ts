@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
-import { channelTables, readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
+import { readStats, runDaq, runLabArgs, signalJob, spawnDaq } from "../_daq.ts";
 import { readTreeWithJsroot } from "../formats/root/_jsroot_read.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import { parseConfigFiles } from "../../src/config/load.ts";
@@ -22,20 +22,12 @@ const SEED = 7;
 
 /** A config with the `signal` source "sim" (CHANNELS) and the given extra lines and jobs. */
 function config(source: string, jobs: string): string {
-  const channels = channelTables(CHANNELS);
   return `
 [supervisor]
 id = "t"
 stats_interval = "50ms"
 restart_limit = 0
-
-[[jobs]]
-type = "signal"
-name = "sim"
-seed = ${SEED}
-${source}
-${channels}
-
+${signalJob({ seed: SEED, extra: source, channels: CHANNELS })}
 ${jobs}
 `;
 }
@@ -96,8 +88,14 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
       `date_in_name = false\nbasket_bytes = "32KiB"\n${extra}\n`
     ).join("\n") +
       // A second source with the default channels; "both" takes both route keys.
-      `[[jobs]]\ntype = "signal"\nname = "sim2"\nseed = 8\nrate_hz = 100000\n` +
-      `batch_rows = 400\nmax_batches = 15\n` +
+      signalJob({
+        name: "sim2",
+        seed: 8,
+        rateHz: 100000,
+        batchRows: 400,
+        maxBatches: 15,
+        channels: [],
+      }) +
       `[[jobs]]\ntype = "store.root"\nname = "both"\ninputs = ["sim", "sim2"]\n` +
       `date_in_name = false\n`;
     await Deno.writeTextFile(
