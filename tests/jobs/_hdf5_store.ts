@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import { signalJob } from "../_daq.ts";
+import { MAGIC } from "../../src/dataplane/_layout.ts";
 
 /** Debian's Python, which has h5py and numpy (another `python3` may come first on PATH). */
 export const PYTHON = "/usr/bin/python3";
@@ -259,7 +260,16 @@ export async function startLiveRun(dir: string, id: string, rateHz: number): Pro
     },
   };
   try {
-    await waitFor(() => Deno.lstat(ring).then(() => true, () => false), 15000, ring);
+    // The file exists a moment before the writer has put its header in: wait for the magic.
+    const initialized = async () => {
+      const head = new Uint8Array(8);
+      const n = await Deno.open(ring).then(
+        (f) => f.read(head).finally(() => f.close()),
+        () => null,
+      );
+      return n === 8 && new DataView(head.buffer).getBigUint64(0, true) === MAGIC;
+    };
+    await waitFor(initialized, 15000, ring);
   } catch (e) {
     const { stderr } = await run.stop();
     throw new Error(`${(e as Error).message}; daq run said: ${stderr}`);
