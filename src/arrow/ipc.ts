@@ -278,6 +278,7 @@ function flatbufferMessageBodyLength(bytes: Uint8Array, fb: number): number {
 /**
  * Rows of an Arrow IPC stream (a schema message, then record batches, then optionally the
  * end marker), read from the messages' metadata alone; 0 if the bytes are not such a stream.
+ * It trusts the metadata beyond that: check bytes from outside with `validateArrowPayload`.
  */
 export function streamRowCount(bytes: Uint8Array): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -294,7 +295,12 @@ export function streamRowCount(bytes: Uint8Array): number {
         const lengthPos = fieldPosition(view, indirect(view, fieldPosition(view, message, 2)), 0);
         if (lengthPos) rows += int64At(view, lengthPos);
       }
-      at += 8 + metaLength + (bodyPos ? int64At(view, bodyPos) : 0);
+      // A negative or oversized length would move `at` back or past the end: not a stream
+      // (a negative bodyLength once sent this loop round forever).
+      const bodyLength = bodyPos ? int64At(view, bodyPos) : 0;
+      const next = at + 8 + metaLength + bodyLength;
+      if (bodyLength < 0 || !(next > at) || next > bytes.length) return 0;
+      at = next;
     }
   } catch {
     return 0;

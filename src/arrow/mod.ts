@@ -1,7 +1,9 @@
 /**
  * Just enough of the Arrow IPC format for the hot paths: record batch messages of
  * fixed-width columns written straight into a destination (a ring), and read back as
- * zero-copy `arrow.RecordBatch` views. Everything else goes through apache-arrow.
+ * zero-copy `arrow.RecordBatch` views. Everything else goes through apache-arrow. Bytes from
+ * outside are checked first with `validateArrowPayload` (metadata only: lengths, offsets and
+ * row counts), which throws `ArrowPayloadError` naming what is wrong.
  *
  * ```ts
  * import * as arrow from "apache-arrow";
@@ -14,4 +16,12 @@
  * @module
  */
 export * from "./ipc.ts";
+export { ArrowPayloadError } from "./errors.ts";
+export {
+  type ArrowPayloadCheck,
+  type ArrowSchemaCheck,
+  validateArrowBatch,
+  validateArrowPayload,
+  validateArrowSchema,
+} from "./validate.ts";
 export type * from "./types.ts";
