@@ -15,7 +15,7 @@ import h5wasm from "h5wasm/node";
 import { join } from "node:path";
 import type * as arrow from "apache-arrow";
 import { openHdf5Writer } from "../src/formats/hdf5/mod.ts";
-import type { Hdf5WriterOptions } from "../src/formats/hdf5/mod.ts";
+import type { Hdf5Compression, Hdf5WriterOptions } from "../src/formats/hdf5/mod.ts";
 import { simBatch } from "../tests/formats/hdf5/_batches.ts";
 
 const SECONDS = Number(Deno.args[0] ?? 3);
@@ -26,10 +26,10 @@ function batchBytes(batch: arrow.RecordBatch): number {
   return batch.data.children.reduce((sum, child) => sum + child.values.byteLength, 0);
 }
 
-function makeBatches(columns: string[]): arrow.RecordBatch[] {
+function makeBatches(columns: string[], rows = ROWS): arrow.RecordBatch[] {
   return Array.from(
     { length: DISTINCT_BATCHES },
-    (_, n) => simBatch(n * ROWS, ROWS).select(columns),
+    (_, n) => simBatch(n * rows, rows).select(columns),
   );
 }
 
@@ -118,6 +118,7 @@ const dir = await Deno.makeTempDir({ prefix: "daq_bench_hdf5_" });
 try {
   const two = makeBatches(["timestamp_ns", "sine"]);
   const three = makeBatches(["timestamp_ns", "sine", "noise"]);
+  const big = makeBatches(["timestamp_ns", "sine", "noise"], 65536);
   const figures: Figure[] = [];
   const run = async (figure: Promise<Figure>) => {
     const result = await figure;
@@ -136,6 +137,19 @@ try {
   await run(measure(dir, "append, ts+sine+noise, SWMR", three, {}));
   await run(measure(dir, "append, ts+sine+noise, gzip 1", three, { gzip: 1 }));
   await run(measure(dir, "append, ts+sine+noise, gzip 4", three, { gzip: 4 }));
+  const compressions: [string, Hdf5Compression][] = [
+    ["lz4", { algorithm: "lz4" }],
+    ["bitshuffle-lz4", { algorithm: "bitshuffle-lz4" }],
+    ["zstd 1", { algorithm: "zstd", level: 1 }],
+    ["zstd 3", { algorithm: "zstd", level: 3 }],
+  ];
+  for (const [name, compression] of compressions) {
+    await run(measure(dir, `append, ts+sine+noise, ${name}`, three, { compression }));
+  }
+  for (const [name, compression] of compressions.slice(0, 3)) {
+    const options = { compression, chunkRows: 65536 };
+    await run(measure(dir, `append, ts+sine+noise, ${name}, 64k-row chunks`, big, options));
+  }
   await run(measure(dir, "batches, ts+sine", two, { layout: "batches" }));
   await run(measure(dir, "batches, ts+sine+noise", three, { layout: "batches" }));
   await run(measure(dir, "batches, ts+sine+noise, gzip 1", three, { layout: "batches", gzip: 1 }));

@@ -8,6 +8,12 @@ import {
   schemaJson,
 } from "./_columns.ts";
 import * as h5 from "./_h5.ts";
+import {
+  type Hdf5Compression,
+  hdf5CompressionProblem,
+  type Hdf5Filter,
+  hdf5Filter,
+} from "./compression.ts";
 import { Hdf5SchemaError, Hdf5WriteError } from "./errors.ts";
 import type {
   Hdf5CloseResult,
@@ -41,7 +47,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
   readonly path: string;
   readonly layout: Hdf5Layout;
   readonly #chunkRows: number | undefined;
-  readonly #gzip: number | undefined;
+  readonly #filter: Hdf5Filter | undefined;
   readonly #swmr: boolean;
   readonly #sources = new Map<string, SourceState>();
   readonly #buffer = h5.heapBuffer();
@@ -55,9 +61,10 @@ export class Hdf5FileWriter implements Hdf5Writer {
     this.path = path;
     this.layout = options.layout ?? "append";
     this.#chunkRows = options.chunkRows;
-    this.#gzip = options.gzip;
     this.#swmr = this.layout === "append" && (options.swmr ?? true);
     checkOptions(path, options);
+    this.#filter = hdf5Filter(compressionOf(options));
+    if (this.#filter?.plugin) h5.loadFilterPlugins();
     const declared = Object.entries(options.sources ?? {}).map(([source, schema]) => {
       checkName(source, source, "source");
       return { source, schema, layouts: schema.fields.map((field) => columnLayout(source, field)) };
@@ -301,7 +308,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
         shape: twoD ? [0, layout.width] : [0],
         maxShape: twoD ? [null, layout.width] : [null],
         chunks: twoD ? [chunkRows, layout.width] : [chunkRows],
-        gzip: this.#gzip,
+        filter: this.#filter,
       }, emptyValues(layout.dtype));
       this.#writeColumnAttributes(path, layout);
       if (state.rows > 0) {
@@ -341,13 +348,13 @@ export class Hdf5FileWriter implements Hdf5Writer {
     layouts.forEach((layout, index) => {
       const path = `${group}/${layout.name}`;
       const twoD = layout.rank === 2;
-      const compress = this.#gzip !== undefined && rows > 0;
+      const compress = this.#filter !== undefined && rows > 0;
       const chunkRows = Math.min(rows, capChunkRows(this.#chunkRows ?? rows, layout));
       h5.createDataset(fileId, path, {
         dtype: layout.dtype,
         shape: twoD ? [rows, layout.width] : [rows],
         ...(compress
-          ? { chunks: twoD ? [chunkRows, layout.width] : [chunkRows], gzip: this.#gzip }
+          ? { chunks: twoD ? [chunkRows, layout.width] : [chunkRows], filter: this.#filter }
           : {}),
       }, columnValues(batch.data.children[index], layout));
       this.#writeColumnAttributes(path, layout);
@@ -388,7 +395,7 @@ function capChunkRows(chunkRows: number, layout: ColumnLayout): number {
 }
 
 function checkOptions(path: string, options: Hdf5WriterOptions): void {
-  const { layout, chunkRows, gzip } = options;
+  const { layout, chunkRows, gzip, compression } = options;
   const fail = (what: string) => {
     throw new RangeError(`HDF5 writer for ${path}: ${what}`);
   };
@@ -401,6 +408,17 @@ function checkOptions(path: string, options: Hdf5WriterOptions): void {
   if (gzip !== undefined && !(Number.isInteger(gzip) && gzip >= 1 && gzip <= 9)) {
     fail(`gzip must be an integer level 1-9, got ${gzip}`);
   }
+  if (gzip !== undefined && compression !== undefined) {
+    fail("give either gzip or compression, not both");
+  }
+  const problem = compression === undefined ? undefined : hdf5CompressionProblem(compression);
+  if (problem !== undefined) fail(problem);
+}
+
+/** The compression setting of `options`, with the older `gzip` level folded in. */
+function compressionOf(options: Hdf5WriterOptions): Hdf5Compression {
+  if (options.gzip !== undefined) return { algorithm: "gzip", level: options.gzip };
+  return options.compression ?? { algorithm: "none" };
 }
 
 function checkLost(source: string, lost: number | undefined): void {

@@ -7,7 +7,9 @@
  */
 
 import h5wasm from "h5wasm/node";
+import { fileURLToPath } from "node:url";
 import type { ColumnValues } from "./_columns.ts";
+import type { Hdf5Filter } from "./compression.ts";
 
 type H5Module = Awaited<typeof h5wasm.ready> & {
   activate_throwing_error_handler(): number;
@@ -19,6 +21,24 @@ let module: H5Module | undefined;
 /** Loads the HDF5 WebAssembly module once. */
 export async function loadHdf5(): Promise<void> {
   module ??= await h5wasm.ready as H5Module;
+}
+
+let pluginsLoaded = false;
+
+/**
+ * Puts the WebAssembly filter plugins of npm `h5wasm-plugins` on HDF5's plugin search path,
+ * once; HDF5 loads a plugin when a dataset first uses its filter. Needs read permission on
+ * {@linkcode filterPluginDir}.
+ */
+export function loadFilterPlugins(): void {
+  if (pluginsLoaded) return;
+  check(h5().insert_plugin_search_path(filterPluginDir(), 0), "add the filter plugin folder");
+  pluginsLoaded = true;
+}
+
+/** The folder holding the WebAssembly HDF5 filter plugins (`libH5Z*.so`). */
+export function filterPluginDir(): string {
+  return fileURLToPath(new URL("./plugins", import.meta.resolve("h5wasm-plugins")));
 }
 
 function h5(): H5Module {
@@ -107,10 +127,10 @@ export interface DatasetSpec {
   shape: number[];
   /** `null` dimensions are unlimited. Default: `shape`. */
   maxShape?: (number | null)[];
-  /** Required for unlimited dimensions and for gzip. */
+  /** Required for unlimited dimensions and for filters. */
   chunks?: number[];
-  /** gzip (deflate) level 1-9. */
-  gzip?: number;
+  /** Compression filter (needs `chunks`; plugin filters need `loadFilterPlugins()` first). */
+  filter?: Hdf5Filter;
 }
 
 /** Creates a dataset, filled with `values` (which must have `product(shape)` elements). */
@@ -129,7 +149,7 @@ export function createDataset(
     dtype: spec.dtype,
     maxshape: spec.maxShape ?? null,
     chunks: spec.chunks ?? null,
-    ...(spec.gzip ? { compression: "gzip" as const, compression_opts: spec.gzip } : {}),
+    ...(spec.filter ? { compression: spec.filter.id, compression_opts: spec.filter.values } : {}),
   });
   if (created === null) throw new Hdf5StatusError(`HDF5 could not create dataset ${path}`);
 }

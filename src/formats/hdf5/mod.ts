@@ -33,6 +33,27 @@
  *   `software_version`, `config`, `lost_records` (JSON object by source, at close),
  *   `complete`.
  *
+ * ## Compression
+ *
+ * `compression` (or the older `gzip` level) sets one HDF5 filter on every column dataset
+ * (`_lost` stays uncompressed); chunks are compressed by HDF5 inside h5wasm when they are
+ * written, on the thread that writes. The filters, and the Debian packages whose plugins
+ * decode them for h5py, h5dump and every other HDF5 program (from the default plugin folder
+ * `/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins`, or `HDF5_PLUGIN_PATH`):
+ *
+ * | `algorithm`      | HDF5 filter (id)       | Debian 12 reader                      |
+ * | ---------------- | ---------------------- | ------------------------------------- |
+ * | `lz4`            | LZ4 (32004)            | `hdf5-filter-plugin`                  |
+ * | `bitshuffle-lz4` | Bitshuffle + LZ4 (32008)| `bitshuffle`                         |
+ * | `zstd`           | Zstandard (32015)      | none in Debian 12                     |
+ * | `gzip`           | deflate (1)            | built into HDF5                       |
+ *
+ * All but gzip run the WebAssembly builds of npm `h5wasm-plugins` (the HDF Group's
+ * hdf5_plugins sources), which need read permission on {@linkcode filterPluginDir}. Blosc is
+ * not offered: h5wasm marks filters mandatory, and the Blosc filter fails on a chunk it cannot
+ * shrink. h5wasm 0.10.3 exports neither `H5Dwrite_chunk` nor `H5Zregister`, so chunks cannot
+ * be compressed outside HDF5 and written directly.
+ *
  * ## Knowing a file is whole
  *
  * The file has its final name from the start (SWMR readers need it). The root attribute
@@ -84,6 +105,13 @@
  */
 
 export { Hdf5SchemaError, Hdf5WriteError } from "./errors.ts";
+export {
+  HDF5_COMPRESSION_ALGORITHMS,
+  type Hdf5Compression,
+  type Hdf5CompressionAlgorithm,
+  hdf5CompressionProblem,
+} from "./compression.ts";
+export { filterPluginDir } from "./_h5.ts";
 export {
   type Hdf5CloseResult,
   type Hdf5Layout,

@@ -7,6 +7,7 @@
 import type * as arrow from "apache-arrow";
 import { loadHdf5 } from "./_h5.ts";
 import { Hdf5FileWriter } from "./_file_writer.ts";
+import type { Hdf5Compression } from "./compression.ts";
 
 /**
  * How batches are laid out in the file:
@@ -20,13 +21,18 @@ export interface Hdf5WriterOptions {
   /** File layout. Default: `"append"`. */
   layout?: Hdf5Layout;
   /**
-   * Rows per HDF5 chunk of the `append` layout (and of gzip-compressed `batches` datasets),
+   * Rows per HDF5 chunk of the `append` layout (and of compressed `batches` datasets),
    * capped so that one chunk holds at most 1 MiB. Default: the rows of the first batch of each
    * source (at least 1024), or 8192 for datasets made before their first batch (`sources`).
    * Writes are fastest when every batch fills whole chunks: batches of n × chunkRows rows.
    */
   chunkRows?: number;
-  /** gzip (deflate) level 1-9; no compression when absent. */
+  /**
+   * Compression of every column dataset (`_lost` stays uncompressed). Default: none. Filters
+   * other than gzip need read permission on the `h5wasm-plugins` plugin folder.
+   */
+  compression?: Hdf5Compression;
+  /** gzip (deflate) level 1-9: the same as `compression: { algorithm: "gzip", level }`. */
   gzip?: number;
   /**
    * `append` layout: switch the file to SWMR-write mode so that readers (h5py `swmr=True`)

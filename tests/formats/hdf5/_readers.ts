@@ -12,6 +12,8 @@ export interface PyDataset {
   attrs: Record<string, unknown>;
   compression: string | null;
   compressionOpts: number | null;
+  /** HDF5 filter ids of the dataset's pipeline, in order (h5py's `_filters`). */
+  filters: number[];
   chunks: number[] | null;
   maxshape: (number | null)[];
 }
@@ -49,6 +51,7 @@ with h5py.File(sys.argv[1], "r", swmr=sys.argv[2] == "swmr") as f:
                 "values": [repr(x) for x in np.asarray(data).ravel().tolist()],
                 "attrs": attrs, "compression": obj.compression,
                 "compressionOpts": obj.compression_opts,
+                "filters": [int(h5py.h5z.FILTER_DEFLATE if k == "gzip" else k) for k in obj._filters],
                 "chunks": list(obj.chunks) if obj.chunks else None,
                 "maxshape": list(obj.maxshape),
             }

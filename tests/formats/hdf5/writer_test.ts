@@ -2,47 +2,11 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import * as arrow from "apache-arrow";
 import { Hdf5SchemaError, Hdf5WriteError, openHdf5Writer } from "../../../src/formats/hdf5/mod.ts";
-import { ALL_TYPES, expectedValues, testBatch, type TestColumn } from "./_batches.ts";
-import { h5dump, intAttr, parseValues, type PyFile, readWithH5py } from "./_readers.ts";
+import { ALL_TYPES, expectedValues, testBatch } from "./_batches.ts";
+import { h5dump, intAttr, parseValues, readWithH5py } from "./_readers.ts";
+import { assertColumn, withTempDir } from "./_assert.ts";
 
 const NS_UNIT = "ns since 1970-01-01T00:00:00Z";
-
-async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "daq_hdf5_test_" });
-  try {
-    await run(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function assertColumn(
-  file: PyFile,
-  path: string,
-  column: TestColumn,
-  first: number,
-  rows: number,
-): void {
-  const dataset = file.datasets[path];
-  assert.ok(dataset, `dataset ${path} missing; have ${Object.keys(file.datasets)}`);
-  assert.equal(dataset.dtype, column.numpyDtype, `dtype of ${path}`);
-  assert.deepEqual(
-    dataset.shape,
-    column.width === 1 && column.type.typeId !== arrow.Type.FixedSizeList
-      ? [rows]
-      : [rows, column.width],
-    `shape of ${path}`,
-  );
-  const expected = expectedValues(column, first, rows).map((v) =>
-    column.integer ? BigInt(v) : Number(v)
-  );
-  assert.deepEqual(parseValues(dataset.values, column.integer), expected, `values of ${path}`);
-  assert.equal(dataset.attrs.arrow_type, String(column.type));
-  if (column.unit !== undefined) {
-    assert.equal(dataset.attrs.unit, column.unit, `unit of ${path}`);
-    assert.equal(dataset.attrs.units, column.unit, `units of ${path}`);
-  }
-}
 
 Deno.test("append layout: every column type reads back equal in h5py, with attributes", async () => {
   await withTempDir(async (dir) => {
