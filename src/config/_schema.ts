@@ -7,7 +7,13 @@ import { parseDuration, parseSize } from "./units.ts";
 export type FieldSpec =
   & { doc?: string; required?: boolean }
   & (
-    | { type: "string"; default?: string; choices?: readonly string[] }
+    | {
+      type: "string";
+      default?: string;
+      choices?: readonly string[];
+      /** `name`: a {@link NAME_RULE} name; `folder`: a folder path other than the root. */
+      format?: "name" | "folder";
+    }
     | {
       type: "number";
       default?: number;
@@ -18,10 +24,53 @@ export type FieldSpec =
     }
     | { type: "boolean"; default?: boolean }
     | { type: "duration"; default?: string; allowZero?: boolean }
-    | { type: "size"; default?: string; min?: number }
-    | { type: "strings"; default?: string[] }
+    | { type: "size"; default?: string; min?: number; max?: number }
+    | { type: "strings"; default?: string[]; format?: "name" | "pattern" }
     | { type: "tables"; fields: Record<string, FieldSpec>; default?: Record<string, unknown>[] }
   );
+
+/**
+ * Names that become part of paths and keys (supervisor id, job names, route keys, file name
+ * prefixes): one path component of letters, digits, `_`, `-` and `.`, not `.` or `..`.
+ */
+export const NAME_RULE = {
+  maxLength: 64,
+  text: 'up to 64 letters, digits, "_", "-" or "." (not "." or "..")',
+};
+
+/** Items of one list (`strings`, `tables`) at most: configs are written by people. */
+export const MAX_LIST_ITEMS = 1024;
+/** Characters of one string at most (longer than any path Linux takes). */
+export const MAX_STRING_LENGTH = 4096;
+/** Longest duration: what a timer can wait in one go (2^31 - 1 ms, about 24.8 days). */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+/** Largest size when a field gives no `max`: 1 TiB. */
+export const MAX_SIZE_BYTES = 2 ** 40;
+
+/** Whether `text` is a name by {@link NAME_RULE}. */
+export function isName(text: string): boolean {
+  return text.length <= NAME_RULE.maxLength && /^[A-Za-z0-9_.-]+$/.test(text) && text !== "." &&
+    text !== "..";
+}
+
+/** Whether `text` holds a control character (none belongs in a config string). */
+export function hasControlCharacter(text: string): boolean {
+  // deno-lint-ignore no-control-regex
+  return /[\x00-\x1f\x7f]/.test(text);
+}
+
+/**
+ * What is wrong with `dir` as a folder for data (`data_dir`, `out_dir`, `--data-dir`): empty,
+ * the root, or holding control characters; undefined when it is usable.
+ */
+export function folderProblem(dir: string): string | undefined {
+  if (dir === "") return "expected a folder, got an empty path (it would mean the root folder)";
+  if (/^\/+$/.test(dir)) return `expected a folder other than the root, got ${JSON.stringify(dir)}`;
+  if (hasControlCharacter(dir) || dir.length > MAX_STRING_LENGTH) {
+    return `expected a folder path without control characters, got ${show(dir)}`;
+  }
+  return undefined;
+}
 
 /** The fields of one config table. */
 export type TableSpec = Record<string, FieldSpec>;
@@ -65,15 +114,23 @@ export function validateTable(
 function convert(value: unknown, field: FieldSpec, site: ValidationSite, key: string): unknown {
   const bad = (): never => fail(site, key, `expected ${describe(field)}, got ${show(value)}`);
   switch (field.type) {
-    case "string":
+    case "string": {
       if (typeof value !== "string" || value === "") bad();
-      if (field.choices && !field.choices.includes(value as string)) bad();
+      const text = value as string;
+      if (hasControlCharacter(text) || text.length > MAX_STRING_LENGTH) bad();
+      if (field.choices && !field.choices.includes(text)) bad();
+      if (field.format === "name" && !isName(text)) bad();
+      if (field.format === "folder") {
+        const problem = folderProblem(text);
+        if (problem) fail(site, key, problem);
+      }
       return value;
+    }
     case "number": {
       if (typeof value !== "number" || !Number.isFinite(value)) bad();
       const n = value as number;
       if (field.positive && !(n > 0)) bad();
-      if (field.integer && !Number.isInteger(n)) bad();
+      if (field.integer && !Number.isSafeInteger(n)) bad();
       if (field.min !== undefined && n < field.min) bad();
       if (field.max !== undefined && n > field.max) bad();
       return n;
@@ -83,7 +140,7 @@ function convert(value: unknown, field: FieldSpec, site: ValidationSite, key: st
       return value;
     case "duration": {
       const ms = typeof value === "string" ? parseDuration(value) : undefined;
-      if (ms === undefined || (!field.allowZero && ms <= 0)) bad();
+      if (ms === undefined || (!field.allowZero && ms <= 0) || ms > MAX_DURATION_MS) bad();
       return ms;
     }
     case "size": {
@@ -93,18 +150,30 @@ function convert(value: unknown, field: FieldSpec, site: ValidationSite, key: st
         ? value
         : undefined;
       if (
-        n === undefined || !Number.isInteger(n) || n <= 0 ||
-        (field.min !== undefined && n < field.min)
+        n === undefined || !Number.isSafeInteger(n) || n <= 0 ||
+        (field.min !== undefined && n < field.min) || n > (field.max ?? MAX_SIZE_BYTES)
       ) {
         bad();
       }
       return n;
     }
-    case "strings":
-      if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) bad();
+    case "strings": {
+      if (!Array.isArray(value) || value.length > MAX_LIST_ITEMS) bad();
+      const ok = (v: unknown) =>
+        typeof v === "string" && v !== "" && !hasControlCharacter(v) &&
+        v.length <= MAX_STRING_LENGTH &&
+        (field.format !== "name" || isName(v)) &&
+        (field.format !== "pattern" || isName(v.endsWith("*") ? v.slice(0, -1) || "x" : v));
+      (value as unknown[]).forEach((v, i) => {
+        if (!ok(v)) fail(site, `${key}[${i}]`, `expected ${describeItem(field)}, got ${show(v)}`);
+      });
       return value;
+    }
     case "tables": {
       if (!Array.isArray(value)) bad();
+      if ((value as unknown[]).length > MAX_LIST_ITEMS) {
+        fail(site, key, `expected at most ${MAX_LIST_ITEMS} tables, got ${(value as []).length}`);
+      }
       return (value as unknown[]).map((item, i) => {
         const itemKey = `${key}[${i}]`;
         if (item === null || typeof item !== "object" || Array.isArray(item)) {
@@ -135,7 +204,9 @@ function describe(field: FieldSpec): string {
     case "string":
       return field.choices
         ? `one of ${field.choices.map((c) => `"${c}"`).join(", ")}`
-        : "a non-empty string";
+        : field.format === "name"
+        ? `a name of ${NAME_RULE.text}`
+        : "a non-empty string without control characters";
     case "number": {
       const kind = field.integer ? "an integer" : "a number";
       if (field.positive) return field.integer ? "a positive integer" : "a positive number";
@@ -148,20 +219,44 @@ function describe(field: FieldSpec): string {
     case "boolean":
       return "true or false";
     case "duration":
-      return `a duration such as "100ms", "10s", "5min"${field.allowZero ? " (or 0s)" : ""}`;
-    case "size":
-      return `a size such as "64MiB", "512KiB", "1GB"${
-        field.min !== undefined ? ` (at least ${field.min} bytes)` : ""
-      }`;
+      return `a duration such as "100ms", "10s", "5min"${
+        field.allowZero ? " (or 0s)" : ""
+      }, at most 596h`;
+    case "size": {
+      const limits = [
+        ...(field.min !== undefined ? [`at least ${formatSize(field.min)}`] : []),
+        `at most ${formatSize(field.max ?? MAX_SIZE_BYTES)}`,
+      ];
+      return `a size such as "64MiB", "512KiB", "1GB" (${limits.join(", ")})`;
+    }
     case "strings":
-      return "a list of non-empty strings";
+      return `a list of at most ${MAX_LIST_ITEMS} ${describeItem(field)}s`;
     case "tables":
       return "a list of tables";
   }
 }
 
+function describeItem(field: { format?: "name" | "pattern" }): string {
+  if (field.format === "name") return `name (${NAME_RULE.text})`;
+  if (field.format === "pattern") {
+    return `route key (${NAME_RULE.text}), or a prefix of one followed by "*"`;
+  }
+  return "non-empty string without control characters";
+}
+
+/** Exact sizes for limits: `64KiB`, `1GiB`, else bytes. */
+function formatSize(n: number): string {
+  for (const [unit, f] of [["TiB", 2 ** 40], ["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 1024]]) {
+    if (n % (f as number) === 0) return `${n / (f as number)}${unit}`;
+  }
+  return `${n} bytes`;
+}
+
 function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 60)}...` : value) +
+      (value.length > 80 ? ` (${value.length} characters)` : "");
+  }
   if (Array.isArray(value)) return "a list";
   if (value === null || value === undefined) return "nothing";
   if (typeof value === "object") return "a table";

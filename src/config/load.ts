@@ -1,5 +1,14 @@
 import { parse as parseToml, TomlError } from "smol-toml";
-import { fail, nearestKey, type TableSpec, validateTable, type ValidationSite } from "./_schema.ts";
+import {
+  fail,
+  folderProblem,
+  isName,
+  NAME_RULE,
+  nearestKey,
+  type TableSpec,
+  validateTable,
+  type ValidationSite,
+} from "./_schema.ts";
 import { ConfigError } from "./errors.ts";
 import type {
   DaqConfig,
@@ -17,12 +26,35 @@ export interface LoadOptions {
   dataDir?: string;
 }
 
+/**
+ * Limits on what a config may ask for, so that a hostile or mistaken config is an error
+ * rather than a process killed for memory.
+ */
+export const CONFIG_LIMITS = {
+  /** Bytes of one TOML file. */
+  fileBytes: 1 << 20,
+  /** TOML files in a config folder. */
+  files: 64,
+  /** Jobs (each is a Worker). */
+  jobs: 256,
+  /** Routes (each is a ring). */
+  routes: 4096,
+} as const;
+
+/** Largest `ring_size`: what one SharedArrayBuffer ring can be (transport/ring.ts). */
+const MAX_RING_BYTES = 2 ** 30;
+
 /** The path of the config shipped with `daq`, used when `daq run` gets none. */
 export const DEFAULT_CONFIG_URL: URL = new URL("../../config/default.toml", import.meta.url);
 
 const SUPERVISOR_FIELDS: TableSpec = {
-  id: { type: "string", default: "daq", doc: "name of this supervisor" },
-  data_dir: { type: "string", default: "data", doc: "folder under which stores write" },
+  id: { type: "string", format: "name", default: "daq", doc: "name of this supervisor" },
+  data_dir: {
+    type: "string",
+    format: "folder",
+    default: "data",
+    doc: "folder under which stores write",
+  },
   stats_interval: { type: "duration", default: "100ms", doc: "how often stats are gathered" },
   restart_limit: { type: "number", integer: true, min: 0, default: 5 },
   restart_backoff: { type: "duration", default: "1s" },
@@ -33,11 +65,19 @@ const SUPERVISOR_FIELDS: TableSpec = {
 
 const COMMON_JOB_FIELDS: TableSpec = {
   type: { type: "string", required: true, choices: Object.keys(JOB_TYPES) },
-  name: { type: "string", required: true },
-  route: { type: "string", doc: "route key of this producer's messages; default its name" },
-  inputs: { type: "strings", doc: "route keys this consumer takes; `prefix*` matches a prefix" },
+  name: { type: "string", format: "name", required: true },
+  route: {
+    type: "string",
+    format: "name",
+    doc: "route key of this producer's messages; default its name",
+  },
+  inputs: {
+    type: "strings",
+    format: "pattern",
+    doc: "route keys this consumer takes; `prefix*` matches a prefix; each route is taken once",
+  },
   policy: { type: "string", choices: ["block", "drop-newest", "drop-oldest"], default: "block" },
-  ring_size: { type: "size", default: "16MiB", min: 64 * 1024 },
+  ring_size: { type: "size", default: "16MiB", min: 64 * 1024, max: MAX_RING_BYTES },
   transport: {
     type: "string",
     choices: ["ring", "postmessage"],
@@ -74,18 +114,64 @@ export async function loadConfig(path?: string, options: LoadOptions = {}): Prom
     if (info.isDirectory) {
       const names: string[] = [];
       for await (const entry of Deno.readDir(path)) {
-        if (entry.isFile && entry.name.endsWith(".toml")) names.push(entry.name);
+        if (entry.name.endsWith(".toml") && !entry.isDirectory) names.push(entry.name);
+        if (names.length > CONFIG_LIMITS.files) {
+          throw new ConfigError(
+            { file: path },
+            `folder holds more than ${CONFIG_LIMITS.files} *.toml files`,
+          );
+        }
       }
       if (names.length === 0) throw new ConfigError({ file: path }, "folder holds no *.toml file");
       for (const name of names.sort()) {
         const file = `${path.replace(/\/$/, "")}/${name}`;
-        files.push({ file, text: await Deno.readTextFile(file) });
+        files.push({ file, text: await readConfigText(file) });
       }
     } else {
-      files.push({ file: path, text: await Deno.readTextFile(path) });
+      files.push({ file: path, text: await readConfigText(path) });
     }
   }
   return parseConfigFiles(files, options);
+}
+
+/**
+ * Reads one config file: only a regular file (not a FIFO, device or socket, which could block
+ * or never end), of at most {@link CONFIG_LIMITS.fileBytes}, in UTF-8. Throws {@link ConfigError}.
+ */
+async function readConfigText(file: string): Promise<string> {
+  const cannot = (why: string): never => {
+    throw new ConfigError({ file }, `cannot read config: ${why}`);
+  };
+  let f: Deno.FsFile | undefined;
+  try {
+    const info = await Deno.stat(file);
+    if (!info.isFile) cannot("not a regular file");
+    if (info.size > CONFIG_LIMITS.fileBytes) {
+      cannot(`${info.size} bytes, more than the limit of ${CONFIG_LIMITS.fileBytes}`);
+    }
+    f = await Deno.open(file, { read: true });
+    // Read one byte past the limit: the file may have grown since it was looked at.
+    const buf = new Uint8Array(CONFIG_LIMITS.fileBytes + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = await f.read(buf.subarray(n));
+      if (got === null) break;
+      n += got;
+    }
+    if (n > CONFIG_LIMITS.fileBytes) {
+      cannot(`more than the limit of ${CONFIG_LIMITS.fileBytes} bytes`);
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(0, n));
+    } catch {
+      return cannot("not UTF-8 text");
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    return cannot((e as Error).message);
+  } finally {
+    f?.close();
+  }
 }
 
 /** Validates config texts already read (one entry per TOML file); throws {@link ConfigError}. */
@@ -95,7 +181,14 @@ export function parseConfigFiles(
 ): DaqConfig {
   let supervisorSource: { file: string; text: string; table: Record<string, unknown> } | undefined;
   const jobs: JobConfig[] = [];
+  if (options.dataDir !== undefined) {
+    const problem = folderProblem(options.dataDir);
+    if (problem) throw new ConfigError({ file: "--data-dir" }, problem);
+  }
   for (const { file, text } of files) {
+    if (text.length > CONFIG_LIMITS.fileBytes) {
+      throw new ConfigError({ file }, `more than the limit of ${CONFIG_LIMITS.fileBytes} bytes`);
+    }
     const doc = parseTomlText(file, text);
     for (const key of Object.keys(doc)) {
       if (!TOP_KEYS.includes(key)) {
@@ -116,6 +209,9 @@ export function parseConfigFiles(
     }
     if (doc.jobs !== undefined) {
       if (!Array.isArray(doc.jobs)) fail(site(file, text, ""), "jobs", "expected [[jobs]] tables");
+      if (jobs.length + doc.jobs.length > CONFIG_LIMITS.jobs) {
+        fail(site(file, text, ""), "jobs", `more than ${CONFIG_LIMITS.jobs} jobs`);
+      }
       doc.jobs.forEach((raw, i) => {
         const at = site(file, text, `jobs[${i}]`);
         if (!isTable(raw)) fail(site(file, text, ""), `jobs[${i}]`, "expected a table");
@@ -139,13 +235,6 @@ export function parseConfigFiles(
     restartResetMs: s.restart_reset_after as number,
     stopTimeoutMs: s.stop_timeout as number,
   };
-  if (!/^[A-Za-z0-9_.-]+$/.test(supervisor.id)) {
-    fail(
-      supSite,
-      "id",
-      `expected letters, digits, "_", "-" or ".", got ${JSON.stringify(supervisor.id)}`,
-    );
-  }
   if (jobs.length === 0) {
     throw new ConfigError({ file: files.map((f) => f.file).join(", ") }, "no [[jobs]] defined");
   }
@@ -162,7 +251,8 @@ function parseTomlText(file: string, text: string): Record<string, unknown> {
       const first = e.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
       throw new ConfigError({ file, line: e.line, column: e.column }, `TOML parse error: ${first}`);
     }
-    throw e;
+    // The parser may give up in other ways on hostile input (e.g. nesting too deep).
+    throw new ConfigError({ file }, `TOML parse error: ${(e as Error).message ?? String(e)}`);
   }
 }
 
@@ -181,9 +271,6 @@ function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: stri
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(type.fields)) if (common[k] !== undefined) fields[k] = common[k];
   const name = common.name as string;
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-    fail(at, "name", `expected letters, digits, "_", "-" or ".", got ${JSON.stringify(name)}`);
-  }
   if (common.route !== undefined && !produces(type.role)) {
     fail(at, "route", `a ${type.role} job sends nothing; "route" is for sources and processors`);
   }
@@ -204,12 +291,26 @@ function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: stri
   const problem = type.check?.(fields);
   if (problem) fail(at, problem.key, problem.problem);
   const route = produces(type.role) ? (common.route as string | undefined) ?? name : undefined;
+  const sends = type.sends ? type.sends(fields) : route !== undefined ? [route] : [];
+  const badKey = sends.find((k) => !isName(k));
+  if (badKey !== undefined) {
+    // A key sent by a type's own rule (a link's subscribed topics): name the field holding it.
+    const [field, list] = Object.entries(fields).find(([, v]) =>
+      Array.isArray(v) && v.includes(badKey)
+    ) ?? ["name", []];
+    const index = (list as string[]).indexOf(badKey);
+    fail(
+      at,
+      index >= 0 ? `${field}[${index}]` : field,
+      `expected a route key of ${NAME_RULE.text}, got ${JSON.stringify(badKey)}`,
+    );
+  }
   return {
     type: common.type as string,
     name,
     role: type.role,
     route,
-    sends: type.sends ? type.sends(fields) : route !== undefined ? [route] : [],
+    sends,
     inputs: (common.inputs as string[] | undefined) ?? [],
     policy: common.policy as OverflowPolicy,
     transport: common.transport as TransportKind,
@@ -241,6 +342,7 @@ function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[
   }
   const producers = jobs.filter((j) => j.sends.length > 0);
   const routes: RouteConfig[] = [];
+  const taken = new Set<string>();
   for (const job of jobs) {
     job.inputs.forEach((pattern, i) => {
       const from = producers.flatMap((p) =>
@@ -258,6 +360,18 @@ function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[
         );
       }
       for (const { p, key } of from) {
+        // Overlapping inputs (["sim", "s*"]) take each route once.
+        const id = JSON.stringify([p.name, job.name, key]);
+        if (taken.has(id)) continue;
+        taken.add(id);
+        if (routes.length >= CONFIG_LIMITS.routes) {
+          const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
+          fail(
+            site(job.file, textOf(job.file), `jobs[${idx}]`),
+            `inputs[${i}]`,
+            `more than ${CONFIG_LIMITS.routes} routes in all`,
+          );
+        }
         routes.push({
           key,
           from: p.name,
