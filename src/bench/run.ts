@@ -3,6 +3,7 @@ import process from "node:process";
 import { parseConfigFiles } from "../config/load.ts";
 import type { OverflowPolicy, TransportKind } from "../config/types.ts";
 import { JOB_TYPES } from "../jobs/registry.ts";
+import { batchFromColumns, encodeBatch } from "../transport/payload.ts";
 import { createHistogram, histogramQuantile, mergeHistogram } from "../transport/latency.ts";
 import { startSupervisor } from "../supervisor/supervisor.ts";
 import type { StatsSnapshot } from "../supervisor/stats.ts";
@@ -21,13 +22,39 @@ export function availableBenchStores(): string[] {
   return Object.entries(BENCH_STORES).filter(([, s]) => s.type in JOB_TYPES).map(([n]) => n);
 }
 
+/** Bytes of one ring record's header (transport/ring.ts). */
+const RECORD_HEADER_BYTES = 24;
+
 /**
  * A ring that holds a few messages: small enough to stay in the CPU caches (a 4 MiB ring
  * moved 100000-row messages 25% faster than a 64 MiB one here), large enough to take
- * 2.5 messages (a record may use half the ring).
+ * 2.5 messages (a record may use half the ring); messages past 26 MiB get the smallest ring
+ * that takes one ({@link benchRingHolds}).
  */
 export function defaultBenchRingBytes(messageBytes: number): number {
-  return Math.min(64 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(messageBytes * 2.5))));
+  const few = Math.min(64 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(messageBytes * 2.5))));
+  return Math.max(few, 2 ** Math.ceil(Math.log2(2 * (messageBytes + RECORD_HEADER_BYTES))));
+}
+
+/** Whether a ring of `ringBytes` takes a record of `messageBytes` (at most half of it). */
+export function benchRingHolds(ringBytes: number, messageBytes: number): boolean {
+  const capacity = 2 ** Math.ceil(Math.log2(Math.max(ringBytes, 1024)));
+  return messageBytes + RECORD_HEADER_BYTES <= capacity / 2;
+}
+
+/**
+ * Bytes of one bench message: `payloadBytes` raw, or an Arrow batch of `payloadRows` rows
+ * (an int64 and a float64 each; the framing measured once, the rows added 16 bytes each).
+ */
+export function benchMessageBytes(payloadRows: number, payloadBytes?: number): number {
+  if (payloadBytes !== undefined) return payloadBytes;
+  const encoded = (rows: number) =>
+    encodeBatch(batchFromColumns([
+      { name: "timestamp_ns", values: new BigInt64Array(rows), unit: "ns" },
+      { name: "value", values: new Float64Array(rows) },
+    ])).length;
+  const one = encoded(1);
+  return one + (encoded(2) - one) * (payloadRows - 1);
 }
 
 /** What to run. */
@@ -71,6 +98,8 @@ export interface BenchLive {
 export interface BenchStoreResult {
   name: string;
   type: string;
+  /** How the store's job ended: `finished`, or `failed` when it crashed for good. */
+  state: string;
   /** Whether the store reads every payload byte (a null store does not: its bytes are transport only). */
   readsData: boolean;
   messages: number;
@@ -229,6 +258,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     return {
       name: storeName,
       type: BENCH_STORES[storeName].type,
+      state: f.state,
       readsData: BENCH_STORES[storeName].readsData,
       messages: f.msgsIn,
       bytes: f.bytesIn,

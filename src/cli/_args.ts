@@ -1,5 +1,6 @@
 // Shared parsing of command-line options.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { MAX_DURATION_MS } from "../config/_schema.ts";
 import { parseDuration } from "../config/units.ts";
 
 /** A command line that cannot be used: printed with the command's usage, exit code 1. */
@@ -38,13 +39,16 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"
   }
 }
 
-/** Parses a `--duration`-style option value into ms; throws {@link UsageError}. */
+/**
+ * Parses a `--duration`-style option value into ms, at most what a timer waits in one go
+ * (596h); throws {@link UsageError}.
+ */
 export function durationOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
+  if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS) {
     throw new UsageError(
-      `--${name}: expected a positive duration such as "10s" or "500ms", got "${value}"`,
+      `--${name}: expected a positive duration such as "10s" or "500ms", at most 596h, got "${value}"`,
     );
   }
   return ms;

@@ -1,14 +1,21 @@
 /** `daq bench`: stress-test the whole pipeline. */
-import { parseSize } from "../config/units.ts";
+import { formatBytes, parseSize } from "../config/units.ts";
+import { MAX_RING_BYTES } from "../config/load.ts";
+import { folderProblem } from "../config/_schema.ts";
 import type { OverflowPolicy, TransportKind } from "../config/types.ts";
 import {
   availableBenchStores,
   BENCH_STORES,
+  benchMessageBytes,
+  benchRingHolds,
   defaultBenchRingBytes,
   runBench,
 } from "../bench/run.ts";
 import { benchLiveLines, benchSummary } from "../bench/report.ts";
 import { durationOption, parseCommandArgs, UsageError } from "./_args.ts";
+
+/** Most clients `daq bench` starts (each is a Worker). */
+const MAX_CLIENTS = 64;
 
 /** Usage text of `daq bench`. */
 export const BENCH_USAGE = `Usage: daq bench [options]
@@ -33,7 +40,14 @@ Options:
                        messages, at least 1MiB, at most 64MiB)
   --data-dir DIR       where file stores write (default: a new temporary folder)
   --json FILE          write every figure, with machine facts, as JSON
-  -h, --help           this help`;
+  -h, --help           this help
+
+At most ${MAX_CLIENTS} clients; a message must fit half of a ring of at most 1GiB, and all rings
+together (clients x stores) at most half of this machine's memory. These are checked before
+the run starts.
+
+Exit codes: 0 the run completed (drops by a drop-newest or drop-oldest policy are counted and
+shown, "lossless: no"); 1 bad usage; 2 a store failed; 3 messages were lost on a block route.`;
 
 function positiveInt(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -84,23 +98,53 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (!["block", "drop-newest", "drop-oldest"].includes(policy)) {
     throw new UsageError(`--policy: expected block, drop-newest or drop-oldest, got "${policy}"`);
   }
+  const clients = positiveInt("clients", values.clients, 1);
+  if (clients > MAX_CLIENTS) {
+    throw new UsageError(`--clients: at most ${MAX_CLIENTS}, got ${clients}`);
+  }
+  const payloadRows = positiveInt("payload-rows", values["payload-rows"], 1000);
   let payloadBytes: number | undefined;
   if (values["payload-bytes"] !== undefined) {
     payloadBytes = parseSize(values["payload-bytes"]);
-    if (payloadBytes === undefined || payloadBytes <= 0) {
+    if (payloadBytes === undefined || payloadBytes <= 0 || !Number.isSafeInteger(payloadBytes)) {
       throw new UsageError(
         `--payload-bytes: expected a positive size, got "${values["payload-bytes"]}"`,
       );
     }
   }
-  const ringBytes = values["ring-size"] === undefined
-    ? defaultBenchRingBytes(
-      payloadBytes ?? positiveInt("payload-rows", values["payload-rows"], 1000) * 16,
-    )
-    : parseSize(values["ring-size"]);
-  if (ringBytes === undefined || ringBytes < 65536) {
+  const messageBytes = benchMessageBytes(payloadRows, payloadBytes);
+  const payloadOption = payloadBytes !== undefined
+    ? `--payload-bytes ${values["payload-bytes"]}`
+    : `--payload-rows ${payloadRows}`;
+  if (!benchRingHolds(MAX_RING_BYTES, messageBytes)) {
     throw new UsageError(
-      `--ring-size: expected a size of at least 64KiB, got "${values["ring-size"]}"`,
+      `${payloadOption}: messages of ${formatBytes(messageBytes)} do not fit the largest ring ` +
+        `(1GiB takes messages of at most 512MiB)`,
+    );
+  }
+  const ringBytes = values["ring-size"] === undefined
+    ? defaultBenchRingBytes(messageBytes)
+    : parseSize(values["ring-size"]);
+  if (
+    ringBytes === undefined || ringBytes < 65536 || ringBytes > MAX_RING_BYTES ||
+    !Number.isSafeInteger(ringBytes)
+  ) {
+    throw new UsageError(
+      `--ring-size: expected a size from 64KiB to 1GiB, got "${values["ring-size"]}"`,
+    );
+  }
+  if (!benchRingHolds(ringBytes, messageBytes)) {
+    throw new UsageError(
+      `--ring-size ${values["ring-size"]}: a ring takes messages of at most half its size; ` +
+        `${payloadOption} makes messages of ${formatBytes(messageBytes)}`,
+    );
+  }
+  const ringsBytes = clients * stores.length * 2 ** Math.ceil(Math.log2(ringBytes));
+  const memory = Deno.systemMemoryInfo().total;
+  if (ringsBytes > memory / 2) {
+    throw new UsageError(
+      `${clients} clients x ${stores.length} stores x ${formatBytes(ringBytes)} rings = ` +
+        `${formatBytes(ringsBytes)}, more than half of this machine's ${formatBytes(memory)}`,
     );
   }
   let rate: number | undefined;
@@ -110,19 +154,34 @@ export async function benchCommand(args: string[]): Promise<number> {
       throw new UsageError(`--rate: expected a positive number, got "${values.rate}"`);
     }
   }
+  const durationMs = durationOption("duration", values.duration) ?? 10_000;
+  const warmupMs = values.warmup === "0s" || values.warmup === "0"
+    ? 0
+    : durationOption("warmup", values.warmup) ?? 2000;
+  if (values["data-dir"] !== undefined) {
+    const problem = folderProblem(values["data-dir"]);
+    if (problem) throw new UsageError(`--data-dir: ${problem}`);
+  }
+  // Found out now, not after the run: the file is opened before it starts.
+  let jsonFile: Deno.FsFile | undefined;
+  if (values.json !== undefined) {
+    try {
+      jsonFile = await Deno.open(values.json, { write: true, create: true, truncate: true });
+    } catch (e) {
+      throw new UsageError(`--json ${values.json}: cannot write: ${(e as Error).message}`);
+    }
+  }
   const dataDir = values["data-dir"] ?? await Deno.makeTempDir({ prefix: "daq-bench-" });
   const tty = Deno.stderr.isTerminal();
   let drawn = 0;
   const enc = new TextEncoder();
   const write = (s: string) => Deno.stderr.writeSync(enc.encode(s));
   const report = await runBench({
-    clients: positiveInt("clients", values.clients, 1),
-    payloadRows: positiveInt("payload-rows", values["payload-rows"], 1000),
+    clients,
+    payloadRows,
     payloadBytes,
-    durationMs: durationOption("duration", values.duration) ?? 10_000,
-    warmupMs: values.warmup === "0s" || values.warmup === "0"
-      ? 0
-      : durationOption("warmup", values.warmup) ?? 2000,
+    durationMs,
+    warmupMs,
     stores,
     transport: transport as TransportKind,
     rate,
@@ -141,6 +200,19 @@ export async function benchCommand(args: string[]): Promise<number> {
   });
   console.log(benchSummary(report));
   if (values["data-dir"] === undefined) await Deno.remove(dataDir, { recursive: true });
-  if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");
+  if (jsonFile) {
+    const bytes = new TextEncoder().encode(JSON.stringify(report, null, 2) + "\n");
+    for (let off = 0; off < bytes.length;) off += await jsonFile.write(bytes.subarray(off));
+    jsonFile.close();
+  }
+  const failed = report.stores.filter((s) => s.state !== "finished");
+  if (failed.length) {
+    console.error(`error: failed: ${failed.map((s) => `store-${s.name}`).join(", ")}`);
+    return 2;
+  }
+  if (policy === "block" && !report.lossless) {
+    console.error("error: messages were lost on a block (lossless) route");
+    return 3;
+  }
   return 0;
 }

@@ -42,7 +42,7 @@ export const CONFIG_LIMITS = {
 } as const;
 
 /** Largest `ring_size`: what one SharedArrayBuffer ring can be (transport/ring.ts). */
-const MAX_RING_BYTES = 2 ** 30;
+export const MAX_RING_BYTES: number = 2 ** 30;
 
 /** The path of the config shipped with `daq`, used when `daq run` gets none. */
 export const DEFAULT_CONFIG_URL: URL = new URL("../../config/default.toml", import.meta.url);

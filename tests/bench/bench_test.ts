@@ -120,3 +120,82 @@ Deno.test("daq bench: nonsense options give a usage error and exit 1", async () 
     assert.match(r.stderr, message);
   }
 });
+
+Deno.test("daq bench: options that would run out of memory or fail late are refused before the run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (
+      const [args, message] of [
+        [["--clients", "1000"], /^error: --clients: at most 64, got 1000$/m],
+        [
+          ["--payload-rows", "1e9"],
+          /^error: --payload-rows 1000000000: messages of 14\.9 GiB do not fit the largest ring \(1GiB takes messages of at most 512MiB\)$/m,
+        ],
+        [
+          ["--ring-size", "100GiB"],
+          /^error: --ring-size: expected a size from 64KiB to 1GiB, got "100GiB"$/m,
+        ],
+        [
+          ["--payload-rows", "10000", "--ring-size", "64KiB"],
+          /^error: --ring-size 64KiB: a ring takes messages of at most half its size; --payload-rows 10000 makes messages of 156\.7 KiB$/m,
+        ],
+        [
+          ["--clients", "64", "--store", "memory", "--store", "null", "--ring-size", "1GiB"],
+          /more than half of this machine's/,
+        ],
+        [
+          ["--duration", "1000h"],
+          /--duration: expected a positive duration such as "10s" or "500ms", at most 596h, got "1000h"/,
+        ],
+        [["--data-dir="], /--data-dir: expected a folder, got an empty path/],
+        [
+          ["--json", `${dir}/no/such/folder/bench.json`],
+          /^error: --json .*bench\.json: cannot write: No such file or directory/m,
+        ],
+      ] as const
+    ) {
+      const t0 = performance.now();
+      const r = await runDaq(["bench", "--duration", "30s", ...args]);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      // Refused before the 30 s run (generous: the machine is shared).
+      assert.ok(performance.now() - t0 < 20_000, `${args.join(" ")} was not refused up front`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("daq bench: a store that fails makes the bench exit 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A data dir below a regular file: the CSV store cannot make its folder.
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const r = await runDaq([
+      "bench",
+      "--store",
+      "csv",
+      "--store",
+      "memory",
+      "--data-dir",
+      `${dir}/file/sub`,
+      "--duration",
+      "500ms",
+      "--warmup",
+      "0s",
+      "--json",
+      `${dir}/bench.json`,
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error: failed: store-csv$/m);
+    assert.match(r.stdout, /^lossless: no$/m);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/bench.json`));
+    assert.deepEqual(
+      report.stores.map((s: { name: string; state: string }) => [s.name, s.state]),
+      [["csv", "failed"], ["memory", "finished"]],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
