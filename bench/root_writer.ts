@@ -51,7 +51,10 @@ const settings: [string, RootCompression, number][] = [
   ["lz4", { algorithm: "lz4" }, 0],
   ["zlib level 1", { algorithm: "zlib", level: 1 }, 0],
   ["zlib level 6", { algorithm: "zlib", level: 6 }, 0],
+  ["zstd level 1", { algorithm: "zstd", level: 1 }, 0],
+  ["zstd level 2", { algorithm: "zstd", level: 2 }, 0],
   ["zstd level 3", { algorithm: "zstd", level: 3 }, 0],
+  ["zstd level 5", { algorithm: "zstd", level: 5 }, 0],
 ];
 
 const batches = makeBatches();

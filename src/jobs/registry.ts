@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { FLUSHER_CODE_DIRS } from "./_hdf5_flusher_protocol.ts";
 import { ringFileGrant } from "./_ring_file_path.ts";
 import { rootColumnsFromArrowSchema, RootSchemaError } from "../formats/root/schema.ts";
+import { ROOT_CODEC_FILES } from "../formats/root/codec_files.ts";
 import { checkRemoteFields, REMOTE_FIELDS, remotePermissions } from "./_remote_fields.ts";
 
 /** A job type: how it is configured, run and confined. */
@@ -261,7 +262,11 @@ export const JOB_TYPES: Record<string, JobType> = {
           "fdatasync the file at every flush (durable, but bound by the disk's synced write speed)",
       },
     },
-    permissions: fileStorePermissions,
+    // read: the LZ4 codec loads its WebAssembly file when the writer is imported.
+    permissions: (job, sup) => {
+      const dir = storeDir(job, sup);
+      return { ...NONE, read: [dir, ...ROOT_CODEC_FILES], write: [dir] };
+    },
     checkInputs: checkRootStoreInputs,
   },
   "store.hdf5": {

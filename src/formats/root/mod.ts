@@ -51,3 +51,4 @@ export {
 } from "./schema.ts";
 export type { RootCompression, RootCompressionAlgorithm } from "./_compress.ts";
 export type { RootTypedArray } from "./_columns.ts";
+export { ROOT_CODEC_FILES } from "./codec_files.ts";
