@@ -9,6 +9,7 @@ export const DAQ_ARGS = [
   "--allow-env",
   "--allow-ffi",
   "--allow-sys",
+  "--allow-net",
   new URL("../main.ts", import.meta.url).pathname,
 ];
 

@@ -19,6 +19,8 @@ import type {
   TransportKind,
 } from "./types.ts";
 import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
+import { DEFAULT_RUN_DIR, parseRunNaming } from "../runs/naming.ts";
+import { RunNamingError } from "../runs/errors.ts";
 
 /** Options that override what the config files say. */
 export interface LoadOptions {
@@ -53,7 +55,12 @@ const SUPERVISOR_FIELDS: TableSpec = {
     type: "string",
     format: "folder",
     default: "data",
-    doc: "folder under which stores write",
+    doc: "folder under which runs are made",
+  },
+  run_dir: {
+    type: "string",
+    default: DEFAULT_RUN_DIR,
+    doc: "name of each run's folder in data_dir; {number} or {number:0N} is the run number",
   },
   stats_interval: { type: "duration", default: "100ms", doc: "how often stats are gathered" },
   restart_limit: { type: "number", integer: true, min: 0, default: 5 },
@@ -228,6 +235,7 @@ export function parseConfigFiles(
   const supervisor: SupervisorConfig = {
     id: s.id as string,
     dataDir: options.dataDir ?? (s.data_dir as string),
+    runDir: s.run_dir as string,
     statsIntervalMs: s.stats_interval as number,
     restartLimit: s.restart_limit as number,
     restartBackoffMs: s.restart_backoff as number,
@@ -235,6 +243,12 @@ export function parseConfigFiles(
     restartResetMs: s.restart_reset_after as number,
     stopTimeoutMs: s.stop_timeout as number,
   };
+  try {
+    parseRunNaming(supervisor.runDir);
+  } catch (e) {
+    if (!(e instanceof RunNamingError)) throw e;
+    fail(supSite, "run_dir", e.message.replace(/^run_dir /, ""));
+  }
   if (jobs.length === 0) {
     throw new ConfigError({ file: files.map((f) => f.file).join(", ") }, "no [[jobs]] defined");
   }

@@ -13,8 +13,13 @@ export type JobRole = "source" | "processor" | "store" | "link";
 export interface SupervisorConfig {
   /** Name of this supervisor; in file names, ring names and remote headers. */
   id: string;
-  /** Folder under which stores write by default. */
+  /**
+   * Folder under which stores write by default: the data dir as configured, or (in the config
+   * a run's jobs get) that run's folder.
+   */
   dataDir: string;
+  /** Pattern of run folder names in the data dir, e.g. `run{number:06}` (see src/runs). */
+  runDir: string;
   /** How often stats are gathered, in ms. */
   statsIntervalMs: number;
   /** Restarts of one job before it is given up on. */

@@ -2,9 +2,21 @@
  * The Worker side of a job: receives the start message, gives the job a {@link JobContext}
  * with its rings, reports stats, and tells the supervisor when the job ends or fails.
  */
-import type { RecordBatch } from "apache-arrow";
+import { DataType, type RecordBatch } from "apache-arrow";
 import type { JobConfig, SupervisorConfig } from "../config/types.ts";
-import type { JobMessage, LatencySummary, PortMessage, StartMessage } from "./protocol.ts";
+import {
+  CONTROL_PAUSED,
+  CONTROL_PAUSED_AT_NS,
+  CONTROL_RESUMED_AT_NS,
+  CONTROL_STOP,
+  type FileReport,
+  type JobMessage,
+  type LatencySummary,
+  type PortMessage,
+  type SettingMessage,
+  type StartMessage,
+  type SupervisorMessage,
+} from "./protocol.ts";
 import { RingReader, RingWriter, waitDoorbell } from "../transport/ring.ts";
 import { createHistogram, recordLatency } from "../transport/latency.ts";
 import { MAX_ORIGINS, originId, originNumber, OriginTableError } from "../transport/origins.ts";
@@ -85,7 +97,29 @@ export interface JobContext {
   breathe(): Promise<void>;
   /** Waits `ms`, or less if a stop is asked for. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Whether the run is paused (sources only). While it is, what a source sends is skipped
+   * (counted as `paused_skipped_msgs`), and rows of Arrow batches whose `timestamp_ns` falls in
+   * the pause are cut out (`paused_skipped_rows`); a source may also check this and wait.
+   */
+  paused(): boolean;
+  /** Reports a file this job wrote, for the run's manifest; again whenever it grows or closes. */
+  reportFile(file: FileReport): void;
+  /** Reports the identity of the instrument behind this job (e.g. its `*IDN?` answer). */
+  setIdentity(text: string): void;
+  /**
+   * Takes settings sent to this job (`POST /api/jobs/NAME/settings`, a `[[sequence]]` step's
+   * `set`): `handler` applies one, and throws (or rejects) to refuse it with a message. A
+   * setting that comes before a handler is set waits up to {@link SETTING_WAIT_MS} for one.
+   */
+  onSetting(handler: SettingHandler): void;
 }
+
+/** Applies one setting; throws or rejects to refuse it (the message goes to the operator). */
+export type SettingHandler = (name: string, value: unknown) => void | Promise<void>;
+
+/** How long a setting waits for its job to call `onSetting` before it is refused. */
+export const SETTING_WAIT_MS = 5000;
 
 /** Runs `run` as this Worker's job once the supervisor sends the start message. */
 export function hostJob(run: (ctx: JobContext) => Promise<void>): void {
@@ -96,26 +130,33 @@ export function hostJob(run: (ctx: JobContext) => Promise<void>): void {
   const post = (msg: JobMessage) => scope.postMessage(msg);
   const abort = new AbortController();
   let control: Int32Array | undefined;
+  let ctx: ReturnType<typeof createContext> | undefined;
   scope.onmessage = (e: MessageEvent) => {
-    const msg = e.data as StartMessage | { kind: "stop" };
+    const msg = e.data as SupervisorMessage;
     if (msg.kind === "stop") {
-      if (control) Atomics.store(control, 0, 1);
+      if (control) Atomics.store(control, CONTROL_STOP, 1);
       abort.abort();
       return;
     }
+    if (msg.kind === "setting") {
+      if (ctx) ctx.applySetting(msg);
+      else post({ kind: "setting-result", id: msg.id, error: "the job has not started yet" });
+      return;
+    }
     control = new Int32Array(msg.control);
-    const ctx = createContext(msg, abort.signal, post);
-    const timer = setInterval(() => post(ctx.stats()), msg.supervisor.statsIntervalMs);
-    run(ctx).then(
+    ctx = createContext(msg, abort.signal, post);
+    const started = ctx;
+    const timer = setInterval(() => post(started.stats()), msg.supervisor.statsIntervalMs);
+    run(started).then(
       () => {
         clearInterval(timer);
-        ctx.endPorts();
-        post(ctx.stats());
+        started.endPorts();
+        post(started.stats());
         post({ kind: "done" });
       },
       (err) => {
         clearInterval(timer);
-        post(ctx.stats());
+        post(started.stats());
         post({
           kind: "failed",
           error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
@@ -209,8 +250,13 @@ function createContext(
   start: StartMessage,
   signal: AbortSignal,
   post: (m: JobMessage) => void,
-): JobContext & { stats(): JobMessage; endPorts(): void } {
+): JobContext & {
+  stats(): JobMessage;
+  endPorts(): void;
+  applySetting(msg: SettingMessage): void;
+} {
   const control = new Int32Array(start.control);
+  const controlNs = new BigInt64Array(start.control);
   let wakeUp: (() => void) | undefined;
   const wake = () => {
     wakeUp?.();
@@ -233,7 +279,60 @@ function createContext(
   let latencyMax = 0;
   const histogram = createHistogram();
   let lastBreath = performance.now();
-  const stopping = () => Atomics.load(control, 0) !== 0;
+  const stopping = () => Atomics.load(control, CONTROL_STOP) !== 0;
+  const paused = () => Atomics.load(control, CONTROL_PAUSED) !== 0;
+  let settingHandler: SettingHandler | undefined;
+  let settingsWaiting: { msg: SettingMessage; timer: ReturnType<typeof setTimeout> }[] = [];
+  const applySetting = (msg: SettingMessage) => {
+    if (!settingHandler) {
+      const timer = setTimeout(() => {
+        settingsWaiting = settingsWaiting.filter((w) => w.msg !== msg);
+        post({
+          kind: "setting-result",
+          id: msg.id,
+          error: `job "${start.job.name}" (${start.job.type}) takes no settings`,
+        });
+      }, SETTING_WAIT_MS);
+      settingsWaiting.push({ msg, timer });
+      return;
+    }
+    const handler = settingHandler;
+    new Promise<void>((resolve) => resolve(handler(msg.name, msg.value))).then(
+      () => post({ kind: "setting-result", id: msg.id }),
+      (e) =>
+        post({
+          kind: "setting-result",
+          id: msg.id,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    );
+  };
+  /**
+   * The rows of a source's batch to send: all, none (undefined), or those outside the last
+   * pause when the batch has an int64 `timestamp_ns` column.
+   */
+  const outsidePause = (batch: RecordBatch): RecordBatch[] | undefined => {
+    const isPaused = paused();
+    const resumedAt = Atomics.load(controlNs, CONTROL_RESUMED_AT_NS);
+    if (!isPaused && resumedAt === 0n) return [batch];
+    const pausedAt = Atomics.load(controlNs, CONTROL_PAUSED_AT_NS);
+    const ts = timestampsOf(batch);
+    if (!ts) return isPaused ? undefined : [batch];
+    const end = isPaused ? BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n : resumedAt;
+    if (ts.length === 0 || ts[ts.length - 1] < pausedAt || ts[0] >= end) return [batch];
+    const kept: RecordBatch[] = [];
+    let skipped = 0;
+    for (let r = 0; r < ts.length;) {
+      const inside = ts[r] >= pausedAt && ts[r] < end;
+      let q = r + 1;
+      while (q < ts.length && (ts[q] >= pausedAt && ts[q] < end) === inside) q++;
+      if (inside) skipped += q - r;
+      else kept.push(batch.slice(r, q));
+      r = q;
+    }
+    extra.paused_skipped_rows = (extra.paused_skipped_rows ?? 0) + skipped;
+    return kept.length ? kept : undefined;
+  };
   // A MessageChannel round trip yields to the event loop without the 4 ms clamp that
   // nested setTimeout(0) calls get.
   // One breath at a time, shared: a job that receives and sends at once (a remote link) may
@@ -365,7 +464,11 @@ function createContext(
     }
   };
 
-  const ctx: JobContext & { stats(): JobMessage; endPorts(): void } = {
+  const ctx: JobContext & {
+    stats(): JobMessage;
+    endPorts(): void;
+    applySetting(msg: SettingMessage): void;
+  } = {
     endPorts() {
       for (const o of outputs) if (o instanceof PortWriter) o.end();
     },
@@ -376,6 +479,10 @@ function createContext(
     signal,
     stopping,
     send(type, length, fill, options) {
+      if (paused()) {
+        extra.paused_skipped_msgs = (extra.paused_skipped_msgs ?? 0) + 1;
+        return SENT;
+      }
       const sentMs = options?.sentMs ?? performance.timeOrigin + performance.now();
       const key = options?.key;
       try {
@@ -393,11 +500,30 @@ function createContext(
       return sent(length, options?.rows);
     },
     sendBatch(batch, options = {}) {
-      const plan = planBatch(batch);
-      return ctx.send(RecordType.arrow, plan.length, plan.fill, {
-        ...options,
-        rows: batch.numRows,
-      });
+      const parts = outsidePause(batch);
+      if (!parts) {
+        extra.paused_skipped_msgs = (extra.paused_skipped_msgs ?? 0) + 1;
+        extra.paused_skipped_rows = (extra.paused_skipped_rows ?? 0) + batch.numRows;
+        return SENT;
+      }
+      if (parts.length === 1) {
+        const plan = planBatch(parts[0]);
+        return ctx.send(RecordType.arrow, plan.length, plan.fill, {
+          ...options,
+          rows: parts[0].numRows,
+        });
+      }
+      return parts.reduce(
+        (p, part) =>
+          p.then(() => {
+            const plan = planBatch(part);
+            return ctx.send(RecordType.arrow, plan.length, plan.fill, {
+              ...options,
+              rows: part.numRows,
+            });
+          }),
+        Promise.resolve(),
+      );
     },
     sendMessage(value, options) {
       const bytes = encodeMessage(value);
@@ -439,6 +565,23 @@ function createContext(
       post({ kind: "log", level: "warn", text });
     },
     breathe,
+    paused,
+    applySetting,
+    reportFile(file) {
+      post({ kind: "file", path: file.path, rows: file.rows, bytes: file.bytes });
+    },
+    setIdentity(text) {
+      post({ kind: "identity", text });
+    },
+    onSetting(handler) {
+      settingHandler = handler;
+      const waiting = settingsWaiting;
+      settingsWaiting = [];
+      for (const w of waiting) {
+        clearTimeout(w.timer);
+        applySetting(w.msg);
+      }
+    },
     sleep(ms) {
       if (signal.aborted) return Promise.resolve();
       return new Promise((resolve) => {
@@ -483,4 +626,12 @@ function createContext(
     },
   };
   return ctx;
+}
+
+/** The int64 `timestamp_ns` column of a batch, or undefined when it has none. */
+function timestampsOf(batch: RecordBatch): BigInt64Array | undefined {
+  const field = batch.schema.fields.find((f) => f.name === "timestamp_ns");
+  if (!field || !DataType.isInt(field.type) || field.type.bitWidth !== 64) return undefined;
+  const values = batch.getChild("timestamp_ns")?.toArray();
+  return values instanceof BigInt64Array ? values : undefined;
 }

@@ -37,7 +37,10 @@ export interface StartMessage {
   outputs: OutputRoute[];
   /** The consumer's doorbell (consumers only). */
   bell?: Doorbell;
-  /** Slot 0 non-zero: stop requested. Shared so that busy loops see it without a message. */
+  /**
+   * Stop and pause flags, shared so that busy loops see them without a message; laid out as
+   * {@link CONTROL_BYTES} describes.
+   */
   control: SharedArrayBuffer;
   /** The supervisor's origin table: which supervisor a record injected by a link came from. */
   origins: OriginTable;
@@ -46,6 +49,39 @@ export interface StartMessage {
   /** The whole resolved config as JSON, for files to record what they were written under. */
   configJson: string;
 }
+
+/**
+ * Size of the control block of {@link StartMessage}. Int32 slot {@link CONTROL_STOP}: non-zero
+ * when a stop is asked for; Int32 slot {@link CONTROL_PAUSED}: non-zero while the run is paused
+ * (sources only). BigInt64 slots {@link CONTROL_PAUSED_AT_NS} and {@link CONTROL_RESUMED_AT_NS}:
+ * the last pause, ns since the epoch; the supervisor sets the flag before the start time and the
+ * end time before clearing the flag, so a job that sees the flag clear sees the whole window.
+ */
+export const CONTROL_BYTES = 24;
+/** Int32 slot of the control block: stop requested. */
+export const CONTROL_STOP = 0;
+/** Int32 slot of the control block: paused. */
+export const CONTROL_PAUSED = 1;
+/** BigInt64 slot of the control block: when the last pause began (0: from the start). */
+export const CONTROL_PAUSED_AT_NS = 1;
+/** BigInt64 slot of the control block: when the last pause ended. */
+export const CONTROL_RESUMED_AT_NS = 2;
+
+/** Supervisor to job: stop (the control block says so too). */
+export interface StopMessage {
+  kind: "stop";
+}
+
+/** Supervisor to job: apply a setting (e.g. an instrument's output voltage); answered by id. */
+export interface SettingMessage {
+  kind: "setting";
+  id: number;
+  name: string;
+  value: unknown;
+}
+
+/** Anything the supervisor posts to a job. */
+export type SupervisorMessage = StartMessage | StopMessage | SettingMessage;
 
 /** Latency of messages received during one stats interval, in ms. */
 export interface LatencySummary {
@@ -89,5 +125,40 @@ export interface FailedMessage {
   error: string;
 }
 
+/** A file a job wrote (or is writing): for the run's manifest. Sent again as it grows. */
+export interface FileReport {
+  /** Path as the job opened it. */
+  path: string;
+  /** Rows in the file so far. */
+  rows: number;
+  /** Bytes in the file so far, as far as the job knows. */
+  bytes: number;
+}
+
+/** Job to supervisor: a file written, see {@link FileReport}. */
+export interface FileMessage extends FileReport {
+  kind: "file";
+}
+
+/** Job to supervisor: the identity of the instrument behind this job (e.g. its `*IDN?`). */
+export interface IdentityMessage {
+  kind: "identity";
+  text: string;
+}
+
+/** Job to supervisor: the answer to a {@link SettingMessage}; `error` when it was refused. */
+export interface SettingResultMessage {
+  kind: "setting-result";
+  id: number;
+  error?: string;
+}
+
 /** Anything a job posts to the supervisor. */
-export type JobMessage = StatsMessage | LogMessage | DoneMessage | FailedMessage;
+export type JobMessage =
+  | StatsMessage
+  | LogMessage
+  | DoneMessage
+  | FailedMessage
+  | FileMessage
+  | IdentityMessage
+  | SettingResultMessage;

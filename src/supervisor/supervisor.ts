@@ -1,5 +1,16 @@
 import type { DaqConfig, JobConfig } from "../config/types.ts";
-import type { JobMessage, StartMessage, StatsMessage } from "../jobs/protocol.ts";
+import {
+  CONTROL_BYTES,
+  CONTROL_PAUSED,
+  CONTROL_PAUSED_AT_NS,
+  CONTROL_RESUMED_AT_NS,
+  CONTROL_STOP,
+  type FileReport,
+  type JobMessage,
+  type SettingMessage,
+  type StartMessage,
+  type StatsMessage,
+} from "../jobs/protocol.ts";
 import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
 import {
   createDoorbell,
@@ -19,6 +30,40 @@ export interface SupervisorOptions {
   onLog?(level: "info" | "warn" | "error", job: string | undefined, text: string): void;
   /** Called at every stats tick. */
   onStats?(snapshot: StatsSnapshot): void;
+  /** Called when a job reports a file it wrote (again as it grows). */
+  onFile?(file: WrittenFile): void;
+  /**
+   * Start with the sources paused (what they send is skipped) until {@link Supervisor.resume}:
+   * lets settings reach instruments before a run's first row.
+   */
+  startPaused?: boolean;
+}
+
+/** A file a job reported writing: see `FileReport` in the job protocol. */
+export interface WrittenFile extends FileReport {
+  /** The job that wrote it. */
+  job: string;
+}
+
+/** A setting a job refused, or could not be sent: the message names the job and setting. */
+export class SettingRefusedError extends Error {
+  override name = "SettingRefusedError";
+  constructor(readonly job: string, readonly setting: string, readonly reason: string) {
+    super(`job "${job}" refused setting ${setting}: ${reason}`);
+  }
+}
+
+/** A job that cannot be acted on as asked (unknown, over, or not restartable). */
+export class JobActionError extends Error {
+  override name = "JobActionError";
+}
+
+/** How long a job has to answer a setting. */
+export const SETTING_TIMEOUT_MS = 10_000;
+
+/** Now, in ns since the epoch. */
+export function epochNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 }
 
 /** How a run ended. */
@@ -45,6 +90,23 @@ export interface Supervisor {
   snapshot(): StatsSnapshot;
   /** Latency histogram of each consumer since it started (see transport/latency.ts). */
   latencyHistograms(): Record<string, LatencyHistogram>;
+  /**
+   * Pauses the sources: what they send from now on is skipped (rows timestamped inside the
+   * pause are never sent); stores stay open. Returns when the pause began, ns since the epoch.
+   */
+  pause(): bigint;
+  /** Ends a pause (or the paused start); returns when, ns since the epoch. */
+  resume(): bigint;
+  /** Whether the sources are paused. */
+  paused(): boolean;
+  /** Restarts one job now (its rings keep their data); throws {@link JobActionError}. */
+  restartJob(name: string): void;
+  /** Sends a setting to a job; rejects with {@link SettingRefusedError} if it is refused. */
+  applySetting(job: string, name: string, value: unknown): Promise<void>;
+  /** Files the jobs reported, latest report of each path. */
+  files(): WrittenFile[];
+  /** Instrument identities the jobs reported, by job. */
+  identities(): Record<string, string>;
 }
 
 interface Route {
@@ -83,6 +145,8 @@ interface JobRuntime {
   stopAsked: boolean;
   lastError?: string;
   restartTimer?: ReturnType<typeof setTimeout>;
+  /** Settings sent to the current Worker and not yet answered, by id. */
+  settings: Map<number, { resolve(): void; reject(e: Error): void; name: string }>;
 }
 
 /** Rates in stats are taken over about this long. */
@@ -112,7 +176,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     jobs.set(job.name, {
       job,
       state: "starting",
-      control: new SharedArrayBuffer(8),
+      control: new SharedArrayBuffer(CONTROL_BYTES),
       bell: consumes(job.role) ? createDoorbell() : undefined,
       restarts: 0,
       consecutive: 0,
@@ -121,8 +185,15 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       baseHistogram: createHistogram(),
       history: [{ ...ZERO, at: t0 }],
       stopAsked: false,
+      settings: new Map(),
     });
   }
+  const sources = [...jobs.values()].filter((rt) => rt.job.role === "source");
+  let isPaused = options.startPaused ?? false;
+  if (isPaused) { for (const rt of sources) new Int32Array(rt.control)[CONTROL_PAUSED] = 1; }
+  const files = new Map<string, WrittenFile>();
+  const identities: Record<string, string> = {};
+  let nextSettingId = 1;
 
   let stopping = false;
   let forced = false;
@@ -132,7 +203,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
 
   const startJob = (rt: JobRuntime) => {
     const type = JOB_TYPES[rt.job.type];
-    new Int32Array(rt.control)[0] = rt.stopAsked ? 1 : 0;
+    new Int32Array(rt.control)[CONTROL_STOP] = rt.stopAsked ? 1 : 0;
     const worker = new Worker(type.module, {
       type: "module",
       name: rt.job.name,
@@ -177,6 +248,10 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   };
 
   const retire = (rt: JobRuntime) => {
+    for (const [, s] of rt.settings) {
+      s.reject(new SettingRefusedError(rt.job.name, s.name, "the job ended before answering"));
+    }
+    rt.settings.clear();
     if (rt.last) {
       addInto(rt.base, rt.last);
       mergeHistogram(rt.baseHistogram, rt.last.latencyHistogram);
@@ -205,6 +280,28 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       case "failed":
         onCrash(rt, worker, msg.error);
         break;
+      case "file": {
+        const file: WrittenFile = {
+          job: rt.job.name,
+          path: msg.path,
+          rows: msg.rows,
+          bytes: msg.bytes,
+        };
+        files.set(msg.path, file);
+        options.onFile?.(file);
+        break;
+      }
+      case "identity":
+        identities[rt.job.name] = msg.text;
+        break;
+      case "setting-result": {
+        const pending = rt.settings.get(msg.id);
+        rt.settings.delete(msg.id);
+        if (!pending) break;
+        if (msg.error === undefined) pending.resolve();
+        else pending.reject(new SettingRefusedError(rt.job.name, pending.name, msg.error));
+        break;
+      }
     }
   };
 
@@ -270,7 +367,6 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   const progress = () => {
     if (ended) return;
     if (!stopping) {
-      const sources = [...jobs.values()].filter((rt) => rt.job.role === "source");
       if (sources.length > 0 && sources.every(isOver)) void stop("every source has finished");
       return;
     }
@@ -280,7 +376,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         rt.stopAsked = true;
         if (rt.state === "restarting") continue;
         rt.state = "stopping";
-        Atomics.store(new Int32Array(rt.control), 0, 1);
+        Atomics.store(new Int32Array(rt.control), CONTROL_STOP, 1);
         rt.worker?.postMessage({ kind: "stop" });
       }
     }
@@ -433,7 +529,95 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     return out;
   };
 
-  return { stop, force, done, snapshot, latencyHistograms };
+  const pause = (): bigint => {
+    isPaused = true;
+    for (const rt of sources) Atomics.store(new Int32Array(rt.control), CONTROL_PAUSED, 1);
+    // Taken after the flags are set: whatever a source sent before seeing them was made earlier.
+    const at = epochNs();
+    for (const rt of sources) {
+      Atomics.store(new BigInt64Array(rt.control), CONTROL_PAUSED_AT_NS, at);
+    }
+    log("info", undefined, "paused: sources send nothing until resumed");
+    return at;
+  };
+  const resume = (): bigint => {
+    const at = epochNs();
+    for (const rt of sources) {
+      Atomics.store(new BigInt64Array(rt.control), CONTROL_RESUMED_AT_NS, at);
+      Atomics.store(new Int32Array(rt.control), CONTROL_PAUSED, 0);
+    }
+    if (isPaused) log("info", undefined, "resumed");
+    isPaused = false;
+    return at;
+  };
+
+  const restartJob = (name: string) => {
+    const rt = jobs.get(name);
+    if (!rt) {
+      throw new JobActionError(
+        `no job "${name}"; jobs: ${[...jobs.keys()].join(", ")}`,
+      );
+    }
+    if (stopping || ended) throw new JobActionError("the run is stopping");
+    if (isOver(rt)) throw new JobActionError(`job "${name}" is ${rt.state}`);
+    if (routes.some((r) => r.channel && (r.from === name || r.to === name))) {
+      throw new JobActionError(`job "${name}" has postmessage routes, which cannot be re-made`);
+    }
+    clearTimeout(rt.restartTimer);
+    rt.restartTimer = undefined;
+    if (rt.worker) retire(rt);
+    rt.restarts++;
+    log("warn", name, `restart ${rt.restarts} asked for`);
+    startJob(rt);
+  };
+
+  const applySetting = (name: string, setting: string, value: unknown): Promise<void> => {
+    const rt = jobs.get(name);
+    if (!rt) {
+      return Promise.reject(
+        new SettingRefusedError(name, setting, `no such job; jobs: ${[...jobs.keys()].join(", ")}`),
+      );
+    }
+    const worker = rt.worker;
+    if (!worker || rt.state !== "running") {
+      return Promise.reject(new SettingRefusedError(name, setting, `the job is ${rt.state}`));
+    }
+    const id = nextSettingId++;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        rt.settings.delete(id);
+        reject(new SettingRefusedError(name, setting, `no answer in ${SETTING_TIMEOUT_MS} ms`));
+      }, SETTING_TIMEOUT_MS);
+      rt.settings.set(id, {
+        name: setting,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      const msg: SettingMessage = { kind: "setting", id, name: setting, value };
+      worker.postMessage(msg);
+    });
+  };
+
+  return {
+    stop,
+    force,
+    done,
+    snapshot,
+    latencyHistograms,
+    pause,
+    resume,
+    paused: () => isPaused,
+    restartJob,
+    applySetting,
+    files: () => [...files.values()],
+    identities: () => ({ ...identities }),
+  };
 }
 
 function addInto(into: Counters, from: Counters): void {

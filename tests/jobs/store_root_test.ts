@@ -415,6 +415,10 @@ async function runOnBatches(dir: string, batches: arrow.RecordBatch[]) {
     warn: () => {},
     breathe: () => Promise.resolve(),
     sleep: () => Promise.resolve(),
+    paused: () => false,
+    reportFile: () => {},
+    setIdentity: () => {},
+    onSetting: () => {},
   };
   const error = await run(ctx).then(() => undefined, (e: Error) => e);
   return { error, figures, files: rootFiles(dir) };
