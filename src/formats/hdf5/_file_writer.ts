@@ -14,6 +14,12 @@ import {
   type Hdf5Filter,
   hdf5Filter,
 } from "./compression.ts";
+import {
+  createHistogram,
+  type Hdf5Histogram,
+  histogramGroup,
+  updateHistogram,
+} from "./_histogram.ts";
 import { Hdf5SchemaError, Hdf5WriteError } from "./errors.ts";
 import type {
   Hdf5CloseResult,
@@ -56,6 +62,8 @@ export class Hdf5FileWriter implements Hdf5Writer {
   #batches = 0;
   #failure: Error | undefined;
   #closeResult: Hdf5CloseResult | undefined;
+  /** Bins of each histogram in the file, by group path. */
+  readonly #histograms = new Map<string, number>();
 
   constructor(path: string, options: Hdf5WriterOptions) {
     this.path = path;
@@ -134,6 +142,37 @@ export class Hdf5FileWriter implements Hdf5Writer {
       this.#batches++;
       h5.flushFile(this.#fileId);
       if (this.#swmr && !this.#swmrActive) this.#startSwmr();
+    });
+  }
+
+  writeHistogram(source: string, histogram: Hdf5Histogram): void {
+    this.#checkWritable();
+    checkName(source, source, "source");
+    checkName(source, histogram.name, "column");
+    if (histogram.edges.length !== histogram.counts.length + 1) {
+      throw new RangeError(
+        `histogram "${histogram.name}" of source "${source}": ${histogram.edges.length} edges ` +
+          `for ${histogram.counts.length} bins`,
+      );
+    }
+    const group = histogramGroup(source, histogram.name);
+    const bins = this.#histograms.get(group);
+    if (bins !== undefined && bins !== histogram.counts.length) {
+      throw new Hdf5SchemaError(
+        `histogram "${histogram.name}" of source "${source}" changed from ${bins} to ` +
+          `${histogram.counts.length} bins`,
+      );
+    }
+    this.#guard(`write histogram "${histogram.name}" of source "${source}"`, () => {
+      if (bins === undefined) {
+        if (this.#swmrActive) this.#leaveSwmr();
+        createHistogram(this.#fileId, source, histogram);
+        this.#histograms.set(group, histogram.counts.length);
+      } else {
+        updateHistogram(this.#fileId, source, histogram, this.#buffer);
+      }
+      h5.flushFile(this.#fileId);
+      if (this.#swmr && !this.#swmrActive && this.#sources.size > 0) this.#startSwmr();
     });
   }
 

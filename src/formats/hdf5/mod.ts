@@ -54,6 +54,12 @@
  * shrink. h5wasm 0.10.3 exports neither `H5Dwrite_chunk` nor `H5Zregister`, so chunks cannot
  * be compressed outside HDF5 and written directly.
  *
+ * ## Histograms
+ *
+ * `writeHistogram`: `/histograms/<source>/<name>/` holds `counts` (one per bin),
+ * `edges` (bins + 1), and `underflow`, `overflow`, `nan`, `entries` (shape [1]), rewritten in
+ * place at every call; the group has `kind = "histogram"` and the caller's attributes.
+ *
  * ## Knowing a file is whole
  *
  * The file has its final name from the start (SWMR readers need it). The root attribute
@@ -105,6 +111,7 @@
  */
 
 export { Hdf5SchemaError, Hdf5WriteError } from "./errors.ts";
+export type { Hdf5Histogram } from "./_histogram.ts";
 export {
   HDF5_COMPRESSION_ALGORITHMS,
   type Hdf5Compression,

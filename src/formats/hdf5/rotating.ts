@@ -8,6 +8,7 @@ import type * as arrow from "apache-arrow";
 import { nextFileName } from "../file_name.ts";
 import { Hdf5FileWriter } from "./_file_writer.ts";
 import { loadHdf5 } from "./_h5.ts";
+import type { Hdf5Histogram } from "./_histogram.ts";
 import { Hdf5WriteError } from "./errors.ts";
 import type { Hdf5CloseResult, Hdf5WriteInfo, Hdf5WriterOptions } from "./writer.ts";
 
@@ -36,6 +37,8 @@ export interface RotatingHdf5Writer {
   readonly path: string;
   /** Writes a batch into the current file, first starting a new file when one is due. */
   writeBatch(source: string, batch: arrow.RecordBatch, info?: Hdf5WriteInfo): void;
+  /** Writes a histogram into the current file (see `Hdf5Writer.writeHistogram`). */
+  writeHistogram(source: string, histogram: Hdf5Histogram): void;
   /** Sets the lost-record count of `source`; it carries over into later files. */
   setLost(source: string, lost: number): void;
   /** Size of the current file on disk, in bytes. */
@@ -138,6 +141,9 @@ export async function openRotatingHdf5Writer(
       if (chunkRows === undefined && batch.numRows > 0) chunkRows = Math.max(1024, batch.numRows);
       schemas[source] = batch.schema;
       if (info?.lost !== undefined) lost.set(source, info.lost);
+    },
+    writeHistogram(source, histogram) {
+      current.writeHistogram(source, histogram);
     },
     setLost(source, count) {
       current.setLost(source, count);

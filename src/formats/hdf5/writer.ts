@@ -8,6 +8,7 @@ import type * as arrow from "apache-arrow";
 import { loadHdf5 } from "./_h5.ts";
 import { Hdf5FileWriter } from "./_file_writer.ts";
 import type { Hdf5Compression } from "./compression.ts";
+import type { Hdf5Histogram } from "./_histogram.ts";
 
 /**
  * How batches are laid out in the file:
@@ -97,6 +98,12 @@ export interface Hdf5Writer {
    * failed: further writes throw, and `close()` leaves the file marked incomplete).
    */
   writeBatch(source: string, batch: arrow.RecordBatch, info?: Hdf5WriteInfo): void;
+  /**
+   * Writes a histogram as `/histograms/<source>/<name>/` with datasets `counts`, `edges`,
+   * `underflow`, `overflow`, `nan` and `entries`; later calls rewrite them in place (the
+   * bins must stay the same). Flushes.
+   */
+  writeHistogram(source: string, histogram: Hdf5Histogram): void;
   /** Sets the number of records of `source` lost so far (dataset `/<source>/_lost`). */
   setLost(source: string, lost: number): void;
   /** Current size of the file on disk, in bytes. */

@@ -20,9 +20,23 @@ type Element =
     countName: string;
     countClass: string;
   }
-  | { kind: "objectPointer"; name: string; title: string; typeName: string }
+  | {
+    kind: "objectPointer";
+    name: string;
+    title: string;
+    typeName: string;
+    /** 64 (kObjectP, may be null) unless given; 63 (kObjectp) for `->` members. */
+    type?: number;
+  }
   | { kind: "objectAny"; name: string; title: string; size: number; typeName: string }
-  | { kind: "object"; name: string; title: string; typeName: string }
+  | {
+    kind: "object";
+    name: string;
+    title: string;
+    typeName: string;
+    /** sizeof the member; 64 (a TObjArray) unless given. */
+    size?: number;
+  }
   | { kind: "string"; name: string; title: string }
   | { kind: "vectorOfString"; name: string; title: string };
 
@@ -42,6 +56,7 @@ const BASIC_TYPES: Record<string, [type: number, size: number]> = {
   "float": [5, 4],
   "double": [8, 8],
   "unsigned char": [11, 1],
+  "unsigned short": [12, 2],
   "unsigned int": [13, 4],
   "Long64_t": [16, 8],
   "bool": [18, 1],
@@ -73,7 +88,7 @@ function objectPointer(name: string, title: string, typeName: string): Element {
 function arrayPointer(
   name: string,
   title: string,
-  typeName: "int" | "Long64_t",
+  typeName: "int" | "Long64_t" | "double",
   countName: string,
   countClass: string,
   countVersion: number,
@@ -468,6 +483,150 @@ const CLASSES: ClassInfo[] = [
   },
 ];
 
+const TH1_CHECKSUM = 0x1c3740c4;
+const TATTAXIS_CHECKSUM = 0x5c6fff3e;
+
+/** The classes a TH1D adds to those of a TTree file (after them in the StreamerInfo list). */
+const HISTOGRAM_CLASSES: ClassInfo[] = [
+  {
+    name: "THashList",
+    version: 0,
+    checksum: 0xcc7e49c1,
+    arrayBits: OLD_BITS,
+    elements: [base("TList", "Doubly linked list", 0x69c5c3bb, 5)],
+  },
+  {
+    name: "TAttAxis",
+    version: 4,
+    checksum: TATTAXIS_CHECKSUM,
+    arrayBits: OLD_BITS,
+    elements: [
+      basic("fNdivisions", "Number of divisions(10000*n3 + 100*n2 + n1)", "int"),
+      basic("fAxisColor", "Color of the line axis", "short"),
+      basic("fLabelColor", "Color of labels", "short"),
+      basic("fLabelFont", "Font for labels", "short"),
+      basic("fLabelOffset", "Offset of labels", "float"),
+      basic("fLabelSize", "Size of labels", "float"),
+      basic("fTickLength", "Length of tick marks", "float"),
+      basic("fTitleOffset", "Offset of axis title", "float"),
+      basic("fTitleSize", "Size of axis title", "float"),
+      basic("fTitleColor", "Color of axis title", "short"),
+      basic("fTitleFont", "Font for axis title", "short"),
+    ],
+  },
+  {
+    name: "TAxis",
+    version: 10,
+    checksum: 0x5a496e70,
+    arrayBits: OLD_BITS,
+    elements: [
+      TNAMED_BASE,
+      base("TAttAxis", "Axis attributes", TATTAXIS_CHECKSUM, 4),
+      basic("fNbins", "Number of bins", "int"),
+      basic("fXmin", "low edge of first bin", "double"),
+      basic("fXmax", "upper edge of last bin", "double"),
+      {
+        kind: "objectAny",
+        name: "fXbins",
+        title: "Bin edges array in X",
+        size: 24,
+        typeName: "TArrayD",
+      },
+      basic("fFirst", "first bin to display", "int"),
+      basic("fLast", "last bin to display", "int"),
+      basic("fBits2", "second bit status word", "unsigned short"),
+      basic("fTimeDisplay", "on/off displaying time values instead of numerics", "bool"),
+      {
+        kind: "string",
+        name: "fTimeFormat",
+        title: "Date&time format, ex: 09/12/99 12:34:00",
+      },
+      objectPointer("fLabels", "List of labels", "THashList*"),
+      objectPointer("fModLabs", "List of modified labels", "TList*"),
+    ],
+  },
+  {
+    name: "TH1",
+    version: 8,
+    checksum: TH1_CHECKSUM,
+    arrayBits: OLD_BITS,
+    elements: [
+      TNAMED_BASE,
+      base("TAttLine", "Line attributes", TATTLINE_CHECKSUM, 2),
+      base("TAttFill", "Fill area attributes", TATTFILL_CHECKSUM, 2),
+      base("TAttMarker", "Marker attributes", TATTMARKER_CHECKSUM, 2),
+      basic("fNcells", "number of bins(1D), cells (2D) +U/Overflows", "int"),
+      ...["X", "Y", "Z"].map((a): Element => ({
+        kind: "object",
+        name: `f${a}axis`,
+        title: `${a} axis descriptor`,
+        typeName: "TAxis",
+        size: 216,
+      })),
+      basic("fBarOffset", "(1000*offset) for bar charts or legos", "short"),
+      basic("fBarWidth", "(1000*width) for bar charts or legos", "short"),
+      basic("fEntries", "Number of entries", "double"),
+      basic("fTsumw", "Total Sum of weights", "double"),
+      basic("fTsumw2", "Total Sum of squares of weights", "double"),
+      basic("fTsumwx", "Total Sum of weight*X", "double"),
+      basic("fTsumwx2", "Total Sum of weight*X*X", "double"),
+      basic("fMaximum", "Maximum value for plotting", "double"),
+      basic("fMinimum", "Minimum value for plotting", "double"),
+      basic("fNormFactor", "Normalization factor", "double"),
+      {
+        kind: "objectAny",
+        name: "fContour",
+        title: "Array to display contour levels",
+        size: 24,
+        typeName: "TArrayD",
+      },
+      {
+        kind: "objectAny",
+        name: "fSumw2",
+        title: "Array of sum of squares of weights",
+        size: 24,
+        typeName: "TArrayD",
+      },
+      { kind: "string", name: "fOption", title: "histogram options" },
+      {
+        kind: "objectPointer",
+        name: "fFunctions",
+        title: "->Pointer to list of functions (fits and user)",
+        typeName: "TList*",
+        type: 63,
+      },
+      counter("fBufferSize", "fBuffer size"),
+      arrayPointer("fBuffer", "[fBufferSize] entry buffer", "double", "fBufferSize", "TH1", 8),
+      {
+        kind: "basic",
+        name: "fBinStatErrOpt",
+        title: "option for bin statistical errors",
+        type: 3,
+        size: 4,
+        typeName: "TH1::EBinErrorOpt",
+      },
+      {
+        kind: "basic",
+        name: "fStatOverflows",
+        title: "per object flag to use under/overflows in statistics",
+        type: 3,
+        size: 4,
+        typeName: "TH1::EStatOverflows",
+      },
+    ],
+  },
+  {
+    name: "TH1D",
+    version: 3,
+    checksum: 0xf9b1569f,
+    arrayBits: OLD_BITS,
+    elements: [
+      base("TH1", "1-Dim histogram base class", TH1_CHECKSUM, 8),
+      base("TArrayD", "Array of doubles", 0x7139ef34, 1),
+    ],
+  },
+];
+
 const ELEMENT_CLASS: Record<Element["kind"], [className: string, version: number]> = {
   base: ["TStreamerBase", 3],
   basic: ["TStreamerBasicType", 2],
@@ -503,13 +662,13 @@ function writeElement(w: ByteWriter, el: Element): void {
       [type, size, typeName] = [el.type, el.size, el.typeName];
       break;
     case "objectPointer":
-      [type, size, typeName] = [64, 8, el.typeName];
+      [type, size, typeName] = [el.type ?? 64, 8, el.typeName];
       break;
     case "objectAny":
       [type, size, typeName] = [62, el.size, el.typeName];
       break;
     case "object":
-      [type, size, typeName] = [61, 64, el.typeName];
+      [type, size, typeName] = [61, el.size ?? 64, el.typeName];
       break;
     case "string":
       [type, size, typeName] = [65, 24, "TString"];
@@ -548,12 +707,16 @@ export function serializeStreamerInfo(w: ByteWriter, info: ClassInfo): void {
 /** Names of the classes described in the StreamerInfo record, in order. */
 export const STREAMER_CLASS_NAMES: readonly string[] = CLASSES.map((c) => c.name);
 
-/** The body of the "StreamerInfo" TList key: every class a TTree file uses. */
-export function streamerInfoListBody(): Uint8Array {
+/**
+ * The body of the "StreamerInfo" TList key: every class a TTree file uses, and with
+ * `histograms` those a TH1D adds.
+ */
+export function streamerInfoListBody(histograms = false): Uint8Array {
+  const classes = histograms ? [...CLASSES, ...HISTOGRAM_CLASSES] : CLASSES;
   const w = new ByteWriter(32768);
   const list = w.beginVersioned(5);
-  w.i16(1).u32(0).u32(0x02000000).tstring("").i32(CLASSES.length);
-  for (const info of CLASSES) {
+  w.i16(1).u32(0).u32(0x02000000).tstring("").i32(classes.length);
+  for (const info of classes) {
     serializeStreamerInfo(w, info);
     w.u8(0); // the TList entry's option string
   }
@@ -564,7 +727,7 @@ export function streamerInfoListBody(): Uint8Array {
 /** Byte length of each class's record, for checking against reference serializations. */
 export function streamerRecordLengths(): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const info of CLASSES) {
+  for (const info of [...CLASSES, ...HISTOGRAM_CLASSES]) {
     const w = new ByteWriter();
     serializeStreamerInfo(w, info);
     out[info.name] = w.pos;

@@ -8,7 +8,8 @@
  * zstd (or not at all). Every `flush()` writes the buffered entries and rewrites the trees'
  * metadata, the keys list, the free segments and the file header, so the file on disk is
  * complete after each flush; a crash loses at most what was appended since the last one.
- * Files past 2 GB switch to ROOT's 64-bit seek pointers. The writer is synchronous, except
+ * Histograms are written as TH1D objects beside the trees (`writeHistogram`, replaced in place
+ * at each call). Files past 2 GB switch to ROOT's 64-bit seek pointers. The writer is synchronous, except
  * `flushAsync()`, whose fdatasyncs run off the thread while appends go on.
  *
  * ```ts
@@ -52,3 +53,4 @@ export {
 export type { RootCompression, RootCompressionAlgorithm } from "./_compress.ts";
 export type { RootTypedArray } from "./_columns.ts";
 export { ROOT_CODEC_FILES } from "./codec_files.ts";
+export type { RootHistogram } from "./_histogram.ts";

@@ -30,6 +30,7 @@ import {
   writeFreeSegment,
   writeKey,
 } from "./_records.ts";
+import { type RootHistogram, serializeTH1D } from "./_histogram.ts";
 import { streamerInfoListBody } from "./_streamers.ts";
 import { newBranch, serializeTree, type TreeState } from "./_tree.ts";
 import { type RootColumn, RootSchemaError, validateColumn } from "./schema.ts";
@@ -56,6 +57,12 @@ interface Slot {
   bytes: number;
   /** Bytes after the key header (fObjlen), room to grow included. */
   dataBytes: number;
+}
+
+/** A whole object stored under its own key (a histogram), as the keys list records it. */
+interface ObjectRecord {
+  key: KeyHeader;
+  nbytes: number;
 }
 
 /** A flush whose records are written: what to write once they are on disk. */
@@ -92,6 +99,8 @@ export class RootWriter {
   #holes: [first: number, bytes: number][] = [];
   #pendingReleases: [at: number, bytes: number][] = [];
   #trees = new Map<string, TreeState>();
+  #objects = new Map<string, ObjectRecord>();
+  #histogramStreamers = false;
   #pendingFlush?: Promise<void>;
 
   constructor(path: string, options: RootWriterOptions = {}) {
@@ -210,6 +219,36 @@ export class RootWriter {
       }
     });
     tree.entries += entries;
+  }
+
+  /**
+   * Writes a histogram as a TH1D under its name, replacing the one written before under that
+   * name (the old record becomes a free segment). Readers see it after the next flush.
+   */
+  writeHistogram(h: RootHistogram): void {
+    this.#open();
+    if (h.name.length === 0 || /[\/;]/.test(h.name) || this.#trees.has(h.name)) {
+      throw new RootSchemaError(`${this.path}: invalid or taken histogram name '${h.name}'`);
+    }
+    if (!this.#histogramStreamers) {
+      const old = { seek: this.#seekInfo, bytes: this.#nbytesInfo, dataBytes: 0 };
+      this.#writeStreamerInfo(true);
+      this.#release(old);
+      this.#histogramStreamers = true;
+    }
+    const body = serializeTH1D(h);
+    const stored = compressBuffer(body, this.#compression);
+    const at = this.#end;
+    const key = this.#key("TH1D", h.name, h.title, at, body.length, stored.length);
+    const keylen = keyLength("TH1D", h.name, h.title, isBigKey(at, BEGIN));
+    const w = new ByteWriter(keylen + stored.length);
+    writeKey(w, key);
+    w.raw(stored);
+    this.#allocate(keylen + stored.length);
+    this.#write(w.result(), at);
+    const old = this.#objects.get(h.name);
+    if (old) this.#release({ seek: old.key.seekKey, bytes: old.nbytes, dataBytes: 0 });
+    this.#objects.set(h.name, { key, nbytes: keylen + stored.length });
   }
 
   /**
@@ -372,9 +411,15 @@ export class RootWriter {
     w.zeros(DIRECTORY_RECORD_BYTES);
     this.#write(w.result(), 0);
 
-    const body = streamerInfoListBody();
+    this.#writeStreamerInfo(false);
+  }
+
+  /** Writes the StreamerInfo record at the end of the file (with the histogram classes). */
+  #writeStreamerInfo(histograms: boolean): void {
+    const body = streamerInfoListBody(histograms);
     const stored = compressBuffer(body, this.#compression);
-    const infoKeylen = keyLength("TList", "StreamerInfo", "Doubly linked list", false);
+    const big = isBigKey(this.#end, BEGIN);
+    const infoKeylen = keyLength("TList", "StreamerInfo", "Doubly linked list", big);
     this.#seekInfo = this.#allocate(infoKeylen + stored.length);
     this.#nbytesInfo = infoKeylen + stored.length;
     const info = new ByteWriter(this.#nbytesInfo);
@@ -502,11 +547,12 @@ export class RootWriter {
   #writeKeysList(): void {
     const w = new ByteWriter(1024);
     const trees = [...this.#trees.values()].filter((t) => t.record);
-    w.i32(trees.length);
+    w.i32(trees.length + this.#objects.size);
     for (const t of trees) {
       const r = t.record!;
       writeKey(w, { ...this.#treeKey(t, r.seekKey, r.objectBytes), datime: r.datime });
     }
+    for (const o of this.#objects.values()) writeKey(w, o.key);
     this.#keysList = this.#writeSlotRecord(this.#keysList, w.result(), MIN_KEYS_LIST_BYTES);
   }
 
