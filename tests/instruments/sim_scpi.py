@@ -13,6 +13,7 @@ Commands (case as written; terminator LF, or --terminator crlf):
   *CLS           clears the error queue
   MEAS:VOLT:DC?  the k-th answer is 1 + 0.5 * k (k counts answered queries from 0), e.g. +1.5E+00
   MEAS:CURR:DC?  +1.5E-03, except every 4th query (4th, 8th, ...): OVLD
+  CONF:...       accepted (kept, not used)
   VOLT <v>       sets the output; VOLT? answers it
   SYST:ERR?      the oldest queued error, or +0,"No error"
   anything else  queues -113,"Undefined header"
@@ -69,6 +70,9 @@ class Instrument:
         if cmd == "MEAS:CURR:DC?":
             self.curr_queries += 1
             return "reply", "OVLD" if self.curr_queries % 4 == 0 else "+1.50000000E-03"
+        if cmd.startswith("CONF:"):
+            self.config = cmd[5:]
+            return "none", None
         if cmd.startswith("VOLT "):
             try:
                 self.output = float(cmd[5:])
