@@ -3,6 +3,7 @@
  * kept as ROOT keeps them: index 0 is the underflow (`< min`), 1..bins the bins, bins + 1 the
  * overflow (`>= max`); NaN values are counted apart.
  */
+import { histogramEdges } from "../transport/histogram.ts";
 import { type ColumnInfo, type ColumnValues, isBigIntArray } from "./columns.ts";
 import { unknownColumn } from "./decimate.ts";
 import { ProcessorSpecError } from "./errors.ts";
@@ -61,6 +62,10 @@ export class Histogram {
   readonly counts: Float64Array;
   /** NaN values seen (in no bin). */
   nan = 0;
+  /** Sum of the values within [min, max). */
+  sum = 0;
+  /** Sum of the squares of the values within [min, max). */
+  sumSquares = 0;
   readonly #scale: number;
 
   /** Checks `spec` (see {@link checkHistogramSpec}) and starts empty. */
@@ -80,11 +85,7 @@ export class Histogram {
 
   /** The `bins + 1` bin edges, from min to max. */
   edges(): Float64Array {
-    const { min, max, bins } = this.spec;
-    const e = new Float64Array(bins + 1);
-    for (let i = 0; i <= bins; i++) e[i] = min + ((max - min) * i) / bins;
-    e[bins] = max;
-    return e;
+    return histogramEdges(this.spec.min, this.spec.max, this.spec.bins);
   }
 
   /** Adds every value of a column. */
@@ -99,12 +100,14 @@ export class Histogram {
   #fill64(v: Float64Array): void {
     const c = this.counts, min = this.spec.min, max = this.spec.max, scale = this.#scale;
     const last = this.spec.bins;
-    let under = 0, over = 0, nan = 0;
+    let under = 0, over = 0, nan = 0, sum = 0, squares = 0;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x >= min && x < max) {
         const k = ((x - min) * scale) | 0;
         c[k < last ? k + 1 : last]++;
+        sum += x;
+        squares += x * x;
       } else if (x < min) under++;
       else if (x >= max) over++;
       else nan++;
@@ -112,6 +115,8 @@ export class Histogram {
     c[0] += under;
     c[last + 1] += over;
     this.nan += nan;
+    this.sum += sum;
+    this.sumSquares += squares;
   }
 
   #fillAny(v: Exclude<ColumnValues, Float64Array | BigInt64Array | BigUint64Array>): void {
@@ -122,6 +127,8 @@ export class Histogram {
       if (x >= min && x < max) {
         const k = ((x - min) * scale) | 0;
         c[k < last ? k + 1 : last]++;
+        this.sum += x;
+        this.sumSquares += x * x;
       } else if (x < min) c[0]++;
       else if (x >= max) c[last + 1]++;
       else this.nan++;
@@ -132,5 +139,7 @@ export class Histogram {
   reset(): void {
     this.counts.fill(0);
     this.nan = 0;
+    this.sum = 0;
+    this.sumSquares = 0;
   }
 }

@@ -8,11 +8,14 @@ Deno.test("histogram: golden counts, edges, underflow, overflow and NaN", () => 
   assert.equal(h.nan, 1);
   assert.equal(h.entries, 13);
   assert.deepEqual([...h.edges()], [0, 2, 4, 6, 8, 10]);
+  assert.equal(h.sum, 0 + 1.999 + 2 + 3 + 9.999 + 5 + 5);
+  assert.equal(h.sumSquares, 1.999 ** 2 + 4 + 9 + 9.999 ** 2 + 50);
   h.fill(Int16Array.of(-5, 4, 4, 12));
   assert.deepEqual([...h.counts], [3, 2, 2, 4, 0, 1, 4]);
   h.reset();
   assert.deepEqual([...h.counts], [0, 0, 0, 0, 0, 0, 0]);
   assert.equal(h.entries, 0);
+  assert.equal(h.sum, 0);
 });
 
 Deno.test("histogram: values just below max land in the last bin, not past it", () => {
