@@ -81,6 +81,7 @@ export {
   type PacketLayout,
   readSequence,
   sequenceBits,
+  sequenceReader,
 } from "./packet.ts";
 export { type SequenceCounts, SequenceTracker } from "./sequence.ts";
 export {

@@ -303,35 +303,44 @@ export class PacketDecoder {
 }
 
 /**
- * Reads the sequence number of record `record` of a well-formed packet (exact below 2^53
- * for 64-bit fields).
+ * A reader of the sequence field: `read(view, recordOffset)` gives the number in the record
+ * that starts at byte `recordOffset` of `view` (exact below 2^53 for 64-bit fields).
  */
-export function readSequence(layout: PacketLayout, packet: Uint8Array, record: number): number {
+export function sequenceReader(
+  layout: PacketLayout,
+): (view: DataView, recordOffset: number) => number {
   const f = layout.sequence;
   if (!f) throw new RangeError("the layout has no sequence field");
-  const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-  const at = record * layout.recordBytes + f.offset;
-  const little = layout.byteOrder === "little";
+  const o = f.offset;
+  const le = layout.byteOrder === "little";
   switch (f.type) {
     case "int8":
-      return view.getInt8(at);
+      return (v, at) => v.getInt8(at + o);
     case "uint8":
-      return view.getUint8(at);
+      return (v, at) => v.getUint8(at + o);
     case "int16":
-      return view.getInt16(at, little);
+      return (v, at) => v.getInt16(at + o, le);
     case "uint16":
-      return view.getUint16(at, little);
+      return (v, at) => v.getUint16(at + o, le);
     case "int32":
-      return view.getInt32(at, little);
+      return (v, at) => v.getInt32(at + o, le);
     case "uint32":
-      return view.getUint32(at, little);
+      return (v, at) => v.getUint32(at + o, le);
     default: {
-      const lo = view.getUint32(little ? at : at + 4, little);
-      const hi = little ? view.getUint32(at + 4, little) : view.getUint32(at, little);
-      const signedHi = f.type === "int64" && hi >= 0x80000000 ? hi - 0x100000000 : hi;
-      return signedHi * 0x100000000 + lo;
+      const signed = f.type === "int64";
+      return (v, at) => {
+        const lo = v.getUint32(at + o + (le ? 0 : 4), le);
+        const hi = v.getUint32(at + o + (le ? 4 : 0), le);
+        return (signed && hi >= 0x80000000 ? hi - 0x100000000 : hi) * 0x100000000 + lo;
+      };
     }
   }
+}
+
+/** Reads the sequence number of record `record` of a well-formed packet. */
+export function readSequence(layout: PacketLayout, packet: Uint8Array, record: number): number {
+  const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  return sequenceReader(layout)(view, record * layout.recordBytes);
 }
 
 /** Bits of the sequence field, for wrap-around (64-bit fields count as 53). */

@@ -48,6 +48,9 @@ const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVTIMEO = 20;
 const SO_RCVBUFFORCE = 33;
+const SO_TIMESTAMPNS = 35;
+/** Control bytes per datagram: one cmsghdr (16) and a timespec (16). */
+const CONTROL_BYTES = 32;
 const MSG_TRUNC = 0x20;
 const MSG_DONTWAIT = 0x40;
 const MSG_WAITFORONE = 0x10000;
@@ -82,10 +85,14 @@ export interface UdpSocketOptions {
 /** What one {@link UdpSocket.receive} took: `count` datagrams in `buffer` at `offsets`. */
 export interface Datagrams {
   count: number;
-  /** Start of datagram i in `buffer`: i * maxDatagram. */
+  /** Datagram i starts at i * slotBytes. */
   buffer: Uint8Array;
+  /** Bytes set aside per datagram (maxDatagram). */
+  slotBytes: number;
   /** True length of datagram i (may exceed maxDatagram: it was cut). */
   lengths: Uint32Array;
+  /** When the kernel received datagram i, ns since the epoch (SO_TIMESTAMPNS). */
+  timestamps: BigInt64Array;
 }
 
 /** An open UDP socket. */
@@ -131,6 +138,7 @@ export function openUdpSocket(options: UdpSocketOptions): UdpSocket {
       BigInt(Math.round((options.waitMs % 1000) * 1000)),
     ]);
     c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, new Uint8Array(timeout.buffer), 16);
+    c.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, new Uint8Array(new Int32Array([1]).buffer), 4);
     const sa = new Uint8Array(16);
     new DataView(sa.buffer).setUint16(0, AF_INET, true);
     new DataView(sa.buffer).setUint16(2, options.port, false);
@@ -171,6 +179,9 @@ function makeSocket(
   const iovecs = new BigUint64Array(o.batch * 2);
   const headers = new Uint8Array(o.batch * MMSGHDR_BYTES);
   const hv = new DataView(headers.buffer);
+  const control = new Uint8Array(o.batch * CONTROL_BYTES);
+  const cv = new DataView(control.buffer);
+  const controlBase = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(control)));
   const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
   const iovBase = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iovecs)));
   for (let i = 0; i < o.batch; i++) {
@@ -178,20 +189,27 @@ function makeSocket(
     iovecs[2 * i + 1] = BigInt(slot);
     hv.setBigUint64(i * MMSGHDR_BYTES + 16, iovBase + BigInt(i * IOVEC_BYTES), true);
     hv.setBigUint64(i * MMSGHDR_BYTES + 24, 1n, true);
+    hv.setBigUint64(i * MMSGHDR_BYTES + 32, controlBase + BigInt(i * CONTROL_BYTES), true);
   }
   const headersPtr = Deno.UnsafePointer.of(headers);
   const lengths = new Uint32Array(o.batch);
+  const timestamps = new BigInt64Array(o.batch);
   const portHex = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
   let closed = false;
   let pending: Promise<number> | undefined;
+  let used = o.batch;
   // The kernel reads the iovecs through raw pointers: keep them alive as long as the socket.
-  const keepAlive = { buffer, iovecs, headers };
+  const keepAlive = { buffer, iovecs, headers, control };
   return {
     keepAlive,
     port,
     receiveBuffer,
     async receive() {
-      if (closed) return { count: 0, buffer, lengths };
+      if (closed) return { count: 0, buffer, slotBytes: slot, lengths, timestamps };
+      // The kernel sets msg_controllen to what it wrote: give those headers their room again.
+      for (let i = 0; i < used; i++) {
+        hv.setBigUint64(i * MMSGHDR_BYTES + 40, BigInt(CONTROL_BYTES), true);
+      }
       // What is queued already is taken without leaving this thread (a call costs about a
       // microsecond); only an empty queue is waited on, in a call on another thread.
       let n = c.recvmmsg_now(fd, headersPtr, o.batch, MSG_DONTWAIT | MSG_TRUNC, null);
@@ -200,9 +218,19 @@ function makeSocket(
         n = await pending;
         pending = undefined;
       }
-      if (n <= 0) return { count: 0, buffer, lengths };
-      for (let i = 0; i < n; i++) lengths[i] = hv.getUint32(i * MMSGHDR_BYTES + 56, true);
-      return { count: n, buffer, lengths };
+      if (n <= 0) return { count: 0, buffer, slotBytes: slot, lengths, timestamps };
+      used = n;
+      for (let i = 0; i < n; i++) {
+        lengths[i] = hv.getUint32(i * MMSGHDR_BYTES + 56, true);
+        // cmsghdr: len u64, level i32, type i32, then the timespec (sec i64, nsec i64).
+        const at = i * CONTROL_BYTES;
+        const has = Number(hv.getBigUint64(i * MMSGHDR_BYTES + 40, true)) >= CONTROL_BYTES &&
+          cv.getInt32(at + 8, true) === SOL_SOCKET && cv.getInt32(at + 12, true) === SO_TIMESTAMPNS;
+        timestamps[i] = has
+          ? cv.getBigInt64(at + 16, true) * 1_000_000_000n + cv.getBigInt64(at + 24, true)
+          : BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+      }
+      return { count: n, buffer, slotBytes: slot, lengths, timestamps };
     },
     async kernelDrops() {
       let text: string;

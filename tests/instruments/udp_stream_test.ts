@@ -1,0 +1,145 @@
+// The UDP receive loop on a real socket, fed by the simulated digitizer in another process.
+import assert from "node:assert/strict";
+import { compileLayout } from "../../src/instruments/mod.ts";
+import { openUdpSocket, UdpSocketError } from "../../src/jobs/sources/_udp_socket.ts";
+import { runUdpStream, type UdpBatch } from "../../src/jobs/sources/_udp_stream.ts";
+import { PYTHON, simPath } from "./_sim.ts";
+
+Deno.test("udp stream: planted faults counted as planted, values and kernel timestamps as sent", async () => {
+  const layout = compileLayout({
+    byteOrder: "little",
+    sequence: "seq",
+    fields: [
+      { name: "seq", type: "uint32" },
+      { name: "t_ns", type: "uint64" },
+      { name: "adc", type: "int16", count: 256 },
+    ],
+  });
+  const socket = openUdpSocket({
+    host: "127.0.0.1",
+    port: 0,
+    receiveBuffer: 4 << 20,
+    maxDatagram: layout.packetBytes + 1,
+    batch: 64,
+    waitMs: 20,
+  });
+  const batches: UdpBatch[] = [];
+  const figures: Record<string, number> = {};
+  const warnings: string[] = [];
+  let sent = Infinity;
+  const before = BigInt(Date.now()) * 1_000_000n;
+  const running = runUdpStream(socket, {
+    layout,
+    batchRows: 500,
+    batchIntervalMs: 10,
+    statsIntervalMs: 50,
+  }, {
+    batch(b) {
+      batches.push({
+        rows: b.rows,
+        timestampNs: b.timestampNs.slice(),
+        columns: b.columns.map((c) => ({ ...c, values: c.values.slice() })),
+      });
+      return Promise.resolve();
+    },
+    figure: (name, value) => figures[name] = value,
+    warn: (text) => warnings.push(text),
+    breathe: () => new Promise((r) => setTimeout(r, 0)),
+  }, () => (figures.packets ?? 0) >= sent);
+  try {
+    const out = await new Deno.Command(PYTHON, {
+      args: [
+        simPath("sim_udp.py"),
+        "--port",
+        String(socket.port),
+        "--packets",
+        "5000",
+        "--plant",
+        "--seed",
+        "9",
+        "--rate",
+        "20000",
+      ],
+      stdout: "piped",
+    }).output();
+    const planted = JSON.parse(new TextDecoder().decode(out.stdout));
+    sent = planted.sent;
+    const counts = await running;
+    assert.equal(counts.packets, planted.sent);
+    assert.deepEqual(
+      {
+        malformed: counts.malformed,
+        gaps: counts.gaps,
+        reordered: counts.reordered,
+        duplicates: counts.duplicates,
+      },
+      {
+        malformed: planted.malformed,
+        gaps: planted.gaps,
+        reordered: planted.reordered,
+        duplicates: planted.duplicates,
+      },
+    );
+    assert.equal(counts.kernel_drops, 0);
+    assert.equal(counts.rows, planted.sent - planted.malformed);
+    assert.equal(batches.reduce((n, b) => n + b.rows, 0), counts.rows);
+    assert.ok(batches.every((b) => b.rows <= 500));
+    assert.ok(warnings.length >= 1 && warnings.length <= 16, warnings.join("\n"));
+    const after = BigInt(Date.now()) * 1_000_000n;
+    for (const b of batches) {
+      const [seq, t, adc] = b.columns.map((c) => c.values);
+      for (let r = 0; r < b.rows; r++) {
+        const s = (seq as Uint32Array)[r];
+        assert.equal((t as BigUint64Array)[r], 10n ** 15n + 1000n * BigInt(s));
+        for (const i of [0, 100, 255]) {
+          assert.equal((adc as Int16Array)[r * 256 + i], ((s * 31 + i * 7) % 65536) - 32768);
+        }
+        assert.ok(
+          b.timestampNs[r] >= before && b.timestampNs[r] <= after,
+          "kernel receive time within the test",
+        );
+      }
+    }
+  } finally {
+    socket.close();
+  }
+});
+
+Deno.test("udp socket: a host that is not IPv4, a port in use", () => {
+  assert.throws(
+    () =>
+      openUdpSocket({
+        host: "::1",
+        port: 0,
+        receiveBuffer: 1 << 16,
+        maxDatagram: 100,
+        batch: 4,
+        waitMs: 10,
+      }),
+    (e: unknown) => e instanceof UdpSocketError && /not an IPv4 address/.test(e.message),
+  );
+  const a = openUdpSocket({
+    host: "127.0.0.1",
+    port: 0,
+    receiveBuffer: 1 << 16,
+    maxDatagram: 100,
+    batch: 4,
+    waitMs: 10,
+  });
+  try {
+    assert.throws(
+      () =>
+        openUdpSocket({
+          host: "127.0.0.1",
+          port: a.port,
+          receiveBuffer: 1 << 16,
+          maxDatagram: 100,
+          batch: 4,
+          waitMs: 10,
+        }),
+      /cannot listen on udp:\/\/127\.0\.0\.1:\d+: address in use/,
+    );
+  } finally {
+    a.close();
+  }
+});
