@@ -90,6 +90,7 @@ export async function startServe(dir: string, args: string[] = []): Promise<Serv
     }
   };
   await waitLog(/listening on http:\/\/127\.0\.0\.1:\d+/);
+  await waitLog(/token file: .*\n/); // logged just after, maybe in another write
   const url = `http://127.0.0.1:${/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(text)![1]}`;
   const token = (await Deno.readTextFile(tokenFile)).trim();
   return {
