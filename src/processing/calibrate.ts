@@ -3,7 +3,13 @@
  * `y = c0 + c1 x + c2 x^2 + ...` (coefficients in rising powers), with a new unit. Columns not
  * named pass through untouched (the same arrays, no copy).
  */
-import { type Column, type ColumnInfo, isBigIntArray, type NumberArray } from "./columns.ts";
+import {
+  type Column,
+  type ColumnInfo,
+  isBigIntArray,
+  type NumberArray,
+  OutputBuffers,
+} from "./columns.ts";
 import { unknownColumn } from "./decimate.ts";
 import { ProcessorSpecError } from "./errors.ts";
 
@@ -78,6 +84,7 @@ export function calibrateOutputColumns(
 /** Applies calibrations to batches. */
 export class Calibrator {
   readonly #spec: CalibrateSpec;
+  readonly #out = new OutputBuffers();
 
   /** Checks `spec` (see {@link checkCalibrateSpec}). */
   constructor(spec: CalibrateSpec, input?: readonly ColumnInfo[]) {
@@ -85,7 +92,10 @@ export class Calibrator {
     this.#spec = spec;
   }
 
-  /** The batch with the named columns calibrated (new Float64Arrays), the rest as they were. */
+  /**
+   * The batch with the named columns calibrated (float64 arrays reused by the next call), the
+   * rest as they were.
+   */
   apply(columns: readonly Column[]): Column[] {
     for (const name of Object.keys(this.#spec.columns)) {
       if (!columns.some((c) => c.name === name)) {
@@ -98,7 +108,7 @@ export class Calibrator {
       if (isBigIntArray(c.values)) {
         throw new ProcessorSpecError(`columns.${c.name}`, "column holds 64-bit integers");
       }
-      const out = new Float64Array(c.values.length);
+      const out = this.#out.f64(c.name, c.values.length);
       if (cal.coefficients) polynomial(c.values, cal.coefficients, out);
       else linear(c.values, cal.scale ?? 1, cal.offset ?? 0, out);
       return { ...c, values: out, unit: cal.unit ?? c.unit };

@@ -63,7 +63,7 @@ export function asFloat64(values: ColumnValues, scratch?: Float64Array): Float64
     ? scratch
     : new Float64Array(values.length);
   if (isBigIntArray(values)) {
-    const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+    const words = int64Words(values);
     const signed = values instanceof BigInt64Array;
     for (let i = 0; i < values.length; i++) {
       const hi = words[2 * i + 1];
@@ -82,7 +82,7 @@ export function asFloat64(values: ColumnValues, scratch?: Float64Array): Float64
  */
 export function nsSince(ts: BigInt64Array, base: bigint, out?: Float64Array): Float64Array {
   const rel = out && out.length === ts.length ? out : new Float64Array(ts.length);
-  const words = new Uint32Array(ts.buffer, ts.byteOffset, ts.length * 2);
+  const words = int64Words(ts);
   const baseHi = Number(BigInt.asIntN(32, base >> 32n));
   const baseLo = Number(BigInt.asUintN(32, base));
   for (let i = 0; i < ts.length; i++) {
@@ -91,8 +91,43 @@ export function nsSince(ts: BigInt64Array, base: bigint, out?: Float64Array): Fl
   return rel;
 }
 
+/** The 32-bit words of 64-bit integers (little-endian: low word first), as a view. */
+export function int64Words(values: BigInt64Array | BigUint64Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+}
+
 /** The column named `name`, or undefined. */
 export function findColumn(columns: readonly Column[], name: string): Column | undefined {
   for (const c of columns) if (c.name === name) return c;
   return undefined;
+}
+
+/**
+ * Output buffers a kernel reuses from one call to the next, by name: what a kernel returns
+ * from them is valid until its next call (copy or send it first). Saves allocating and
+ * zeroing new arrays for every batch.
+ */
+export class OutputBuffers {
+  #f64 = new Map<string, Float64Array>();
+  #i64 = new Map<string, BigInt64Array>();
+
+  /** `n` float64 values (contents undefined). */
+  f64(name: string, n: number): Float64Array {
+    let b = this.#f64.get(name);
+    if (!b || b.length < n) {
+      b = new Float64Array(Math.max(n, 2 * (b?.length ?? 0)));
+      this.#f64.set(name, b);
+    }
+    return b.length === n ? b : b.subarray(0, n);
+  }
+
+  /** `n` int64 values (contents undefined). */
+  i64(name: string, n: number): BigInt64Array {
+    let b = this.#i64.get(name);
+    if (!b || b.length < n) {
+      b = new BigInt64Array(Math.max(n, 2 * (b?.length ?? 0)));
+      this.#i64.set(name, b);
+    }
+    return b.length === n ? b : b.subarray(0, n);
+  }
 }

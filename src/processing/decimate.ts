@@ -9,7 +9,9 @@ import {
   type Column,
   type ColumnInfo,
   findColumn,
+  int64Words,
   nsSince,
+  OutputBuffers,
   TIMESTAMP,
 } from "./columns.ts";
 import { ProcessorSpecError } from "./errors.ts";
@@ -38,10 +40,13 @@ interface Source {
   scratch?: Float64Array;
 }
 
-/** A block of the current batch: rows [start, end), after the pending rows when `carried`. */
-interface Block {
-  start: number;
-  end: number;
+/**
+ * The blocks a batch completes: block k is rows [bounds[k], bounds[k + 1]) for k < count;
+ * with `carried`, block 0 follows the pending rows of earlier batches.
+ */
+interface Blocks {
+  bounds: Int32Array;
+  count: number;
   carried: boolean;
 }
 
@@ -121,6 +126,8 @@ export class Decimator {
   #pendingBucket = NaN;
   #base: bigint | undefined;
   #rel?: Float64Array;
+  readonly #out = new OutputBuffers();
+  #bounds = new Int32Array(64);
 
   /** Checks `spec` (see {@link checkDecimateSpec}) and starts with no pending block. */
   constructor(spec: DecimateSpec, input?: readonly ColumnInfo[]) {
@@ -139,7 +146,10 @@ export class Decimator {
     return this.#pendingRows;
   }
 
-  /** The rows of the blocks that `columns` complete (none when every block is still open). */
+  /**
+   * The rows of the blocks that `columns` complete (none when every block is still open), in
+   * arrays reused by the next call.
+   */
   push(columns: readonly Column[]): Column[] {
     const n = columns[0]?.values.length ?? 0;
     const ts = findColumn(columns, TIMESTAMP)?.values;
@@ -160,99 +170,127 @@ export class Decimator {
     const { blocks, rest, pendingClosed } = this.#bucketNs > 0
       ? this.#bucketBlocks(ts, n)
       : this.#countBlocks(n);
-    const outRows = blocks.length + (pendingClosed ? 1 : 0);
+    const outRows = blocks.count + (pendingClosed ? 1 : 0);
     const out = this.#emit(outRows, blocks, pendingClosed, values, ts);
-    this.#carry(rest, n, values, ts, blocks.length > 0 || pendingClosed);
+    this.#carry(rest, n, values, ts, blocks.count > 0 || pendingClosed);
     return out;
   }
 
   /** The incomplete block as one row (none when it is empty); then starts afresh. */
   flush(): Column[] {
     if (this.#pendingRows === 0) return [];
-    const out = this.#emit(1, [], true, this.#sources.map(() => new Float64Array(0)), undefined);
+    const none = { bounds: this.#bounds, count: 0, carried: false };
+    const out = this.#emit(1, none, true, this.#sources.map(() => new Float64Array(0)), undefined);
     this.#pendingRows = 0;
     this.#pendingBucket = NaN;
     return out;
   }
 
-  #countBlocks(n: number): { blocks: Block[]; rest: number; pendingClosed: boolean } {
-    const blocks: Block[] = [];
+  /** Room for `count + 1` block bounds. */
+  #boundsFor(count: number): Int32Array {
+    if (this.#bounds.length < count + 1) this.#bounds = new Int32Array(2 * (count + 1));
+    return this.#bounds;
+  }
+
+  #countBlocks(n: number): { blocks: Blocks; rest: number; pendingClosed: boolean } {
     const every = this.#every;
-    let at = 0;
-    if (this.#pendingRows > 0) {
-      const need = every - this.#pendingRows;
-      if (need > n) return { blocks, rest: 0, pendingClosed: false };
-      blocks.push({ start: 0, end: need, carried: true });
-      at = need;
+    const carried = this.#pendingRows > 0;
+    const first = carried ? every - this.#pendingRows : 0;
+    if (first > n) {
+      return { blocks: { bounds: this.#bounds, count: 0, carried }, rest: 0, pendingClosed: false };
     }
-    while (at + every <= n) {
-      blocks.push({ start: at, end: at + every, carried: false });
-      at += every;
-    }
-    return { blocks, rest: at, pendingClosed: false };
+    const whole = Math.floor((n - first) / every);
+    const count = whole + (carried ? 1 : 0);
+    const bounds = this.#boundsFor(count);
+    let k = 0;
+    if (carried) bounds[k++] = 0;
+    for (let j = 0; j <= whole; j++) bounds[k++] = first + j * every;
+    return {
+      blocks: { bounds, count, carried },
+      rest: first + whole * every,
+      pendingClosed: false,
+    };
   }
 
   #bucketBlocks(
     ts: BigInt64Array | undefined,
     n: number,
-  ): { blocks: Block[]; rest: number; pendingClosed: boolean } {
+  ): { blocks: Blocks; rest: number; pendingClosed: boolean } {
     if (!ts) throw new ProcessorSpecError("bucket", `time buckets need a ${TIMESTAMP} column`);
-    const blocks: Block[] = [];
-    if (n === 0) return { blocks, rest: 0, pendingClosed: false };
+    if (n === 0) {
+      return {
+        blocks: { bounds: this.#bounds, count: 0, carried: false },
+        rest: 0,
+        pendingClosed: false,
+      };
+    }
     const size = this.#bucketNs;
     if (this.#base === undefined) {
       const b = BigInt(size);
       this.#base = ts[0] - (((ts[0] % b) + b) % b);
     }
     const rel = this.#rel = nsSince(ts, this.#base, this.#rel);
-    let pendingClosed = false;
-    let start = 0;
-    let carried = this.#pendingRows > 0;
     let bucket = Math.floor(rel[0] / size);
+    let carried = this.#pendingRows > 0;
+    let pendingClosed = false;
     if (carried && bucket !== this.#pendingBucket) {
       pendingClosed = true;
       carried = false;
     }
+    let bounds = this.#boundsFor(16);
+    let count = 0;
+    bounds[0] = 0;
+    let low = bucket * size, high = low + size;
     for (let i = 1; i < n; i++) {
-      const b = Math.floor(rel[i] / size);
-      if (b !== bucket) {
-        blocks.push({ start, end: i, carried });
-        carried = false;
-        start = i;
-        bucket = b;
-      }
+      const t = rel[i];
+      if (t >= low && t < high) continue;
+      const b = Math.floor(t / size);
+      if (b === bucket) continue;
+      if (count + 2 > bounds.length) bounds = this.#boundsFor(count + 1);
+      bounds[++count] = i;
+      bucket = b;
+      low = b * size;
+      high = low + size;
     }
     this.#pendingBucket = bucket;
-    return { blocks, rest: start, pendingClosed };
+    return { blocks: { bounds, count, carried }, rest: bounds[count], pendingClosed };
   }
 
   #emit(
     rows: number,
-    blocks: Block[],
+    blocks: Blocks,
     pendingClosed: boolean,
     values: Float64Array[],
     ts: BigInt64Array | undefined,
   ): Column[] {
-    const outTs = new BigInt64Array(rows);
+    const { bounds, count, carried } = blocks;
+    const outTs = this.#out.i64(TIMESTAMP, rows);
     let r = 0;
     if (pendingClosed) outTs[r++] = this.#pendingTs;
-    for (const b of blocks) outTs[r++] = b.carried ? this.#pendingTs : ts ? ts[b.start] : 0n;
+    if (count > 0 && carried) outTs[r++] = this.#pendingTs;
+    // Timestamps copied as 32-bit word pairs: reading a BigInt64Array makes a bigint per value.
+    const dst = int64Words(outTs);
+    const src = ts ? int64Words(ts) : undefined;
+    for (let k = carried ? 1 : 0; k < count; k++, r++) {
+      const i = bounds[k];
+      dst[2 * r] = src ? src[2 * i] : 0;
+      dst[2 * r + 1] = src ? src[2 * i + 1] : 0;
+    }
     const out: Column[] = [{ name: TIMESTAMP, values: outTs, unit: "ns" }];
-    this.#sources.forEach((s, k) => {
-      const v = values[k];
+    this.#sources.forEach((s, j) => {
+      const v = values[j];
       const pending = s.pending.subarray(0, this.#pendingRows);
       for (const stat of s.stats) {
-        const col = new Float64Array(rows);
+        const col = this.#out.f64(`${s.name}_${stat}`, rows);
         let r = 0;
         if (pendingClosed) col[r++] = statistic(stat, pending, 0, pending.length);
-        for (const b of blocks) {
-          if (b.carried) {
-            const joined = joinPending(pending, v, b.end);
-            col[r++] = statistic(stat, joined, 0, joined.length);
-          } else {
-            col[r++] = statistic(stat, v, b.start, b.end);
-          }
+        let from = 0;
+        if (count > 0 && carried) {
+          const joined = joinPending(pending, v, bounds[1]);
+          col[r++] = statistic(stat, joined, 0, joined.length);
+          from = 1;
         }
+        blockStatistics(stat, v, bounds, from, count, col, r);
         out.push({ name: `${s.name}_${stat}`, values: col, unit: this.#units.get(s.name) });
       }
     });
@@ -292,6 +330,56 @@ function joinPending(pending: Float64Array, v: Float64Array, end: number): Float
   joinScratch.set(pending, 0);
   joinScratch.set(v.subarray(0, end), pending.length);
   return joinScratch.subarray(0, n);
+}
+
+/**
+ * One statistic of each block `from` .. `count - 1` of `v` into `out` from `at`: one loop per
+ * statistic over all blocks.
+ */
+function blockStatistics(
+  stat: DecimateStatistic,
+  v: Float64Array,
+  bounds: Int32Array,
+  from: number,
+  count: number,
+  out: Float64Array,
+  at: number,
+): void {
+  let r = at;
+  switch (stat) {
+    case "mean":
+      for (let k = from; k < count; k++) {
+        const start = bounds[k], end = bounds[k + 1];
+        let sum = 0;
+        for (let i = start; i < end; i++) sum += v[i];
+        out[r++] = sum / (end - start);
+      }
+      return;
+    case "min":
+      for (let k = from; k < count; k++) {
+        const start = bounds[k], end = bounds[k + 1];
+        let m = v[start];
+        for (let i = start + 1; i < end; i++) if (v[i] < m || v[i] !== v[i]) m = v[i];
+        out[r++] = m;
+      }
+      return;
+    case "max":
+      for (let k = from; k < count; k++) {
+        const start = bounds[k], end = bounds[k + 1];
+        let m = v[start];
+        for (let i = start + 1; i < end; i++) if (v[i] > m || v[i] !== v[i]) m = v[i];
+        out[r++] = m;
+      }
+      return;
+    case "first":
+      for (let k = from; k < count; k++) out[r++] = v[bounds[k]];
+      return;
+    case "last":
+      for (let k = from; k < count; k++) out[r++] = v[bounds[k + 1] - 1];
+      return;
+    default:
+      for (let k = from; k < count; k++) out[r++] = statistic(stat, v, bounds[k], bounds[k + 1]);
+  }
 }
 
 let sortScratch = new Float64Array(1024);

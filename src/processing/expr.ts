@@ -61,7 +61,10 @@ export interface ExprSpec {
 export interface CompiledExpr {
   /** Column names the expression reads. */
   readonly reads: readonly string[];
-  /** Computes the expression over `rows` rows; `column(name)` gives a read column. */
+  /**
+   * Computes the expression over `rows` rows; `column(name)` gives a read column. The result
+   * is the expression's own array, reused by its next evaluation.
+   */
   evaluate(column: (name: string) => Float64Array, rows: number): Float64Array;
 }
 
@@ -349,26 +352,26 @@ function fold(n: Node): Node {
 type Step = (column: (name: string) => Float64Array, rows: number) => Float64Array | number;
 
 function compileNode(root: Node): CompiledExpr["evaluate"] {
-  const step = stepOf(root, true);
+  const step = stepOf(root);
+  const own = bufferFor();
   return (column, rows) => {
     const v = step(column, rows);
-    if (typeof v === "number") return new Float64Array(rows).fill(v);
-    // The root's array is new per batch or an input column; copy an input so output is owned.
-    return root.kind === "column" ? v.slice() : v;
+    if (typeof v === "number") return own(rows).fill(v);
+    // An input column itself is copied, so that the result is always the expression's own.
+    return root.kind === "column" ? (own(rows).set(v), own(rows)) : v;
   };
 }
 
-/** A buffer of `rows` values owned by one node: reused between batches, except at the root. */
-function bufferFor(root: boolean): (rows: number) => Float64Array {
+/** A buffer of `rows` values owned by one node, reused between batches. */
+function bufferFor(): (rows: number) => Float64Array {
   let buf = new Float64Array(0);
   return (rows) => {
-    if (root) return new Float64Array(rows);
     if (buf.length !== rows) buf = new Float64Array(rows);
     return buf;
   };
 }
 
-function stepOf(n: Node, root = false): Step {
+function stepOf(n: Node): Step {
   switch (n.kind) {
     case "const":
       return () => n.value;
@@ -376,23 +379,23 @@ function stepOf(n: Node, root = false): Step {
       return (column) => column(n.name);
     case "unary": {
       const arg = stepOf(n.arg);
-      const buf = bufferFor(root);
+      const buf = bufferFor();
       return (column, rows) => unaryColumn(n.op, arg(column, rows) as Float64Array, buf(rows));
     }
     case "binary": {
       const left = stepOf(n.left), right = stepOf(n.right);
-      const buf = bufferFor(root);
+      const buf = bufferFor();
       return (column, rows) =>
         binaryColumn(n.op, left(column, rows), right(column, rows), buf(rows));
     }
     case "call": {
       const args = n.args.map((a) => stepOf(a));
-      const buf = bufferFor(root);
+      const buf = bufferFor();
       return (column, rows) => callColumn(n.fn, args.map((a) => a(column, rows)), buf(rows));
     }
     case "cond": {
       const test = stepOf(n.test), then = stepOf(n.then), els = stepOf(n.else);
-      const buf = bufferFor(root);
+      const buf = bufferFor();
       return (column, rows) => {
         const t = test(column, rows) as Float64Array;
         const a = then(column, rows), b = els(column, rows);
@@ -424,7 +427,24 @@ function binaryColumn(
   out: Float64Array,
 ): Float64Array {
   if (typeof a === "number") return binaryScalarColumn(op, a, b as Float64Array, out);
-  if (typeof b === "number") return binaryColumnScalar(op, a, b, out);
+  if (typeof b === "number") {
+    if (op === "**" && b === 2) {
+      for (let i = 0; i < out.length; i++) out[i] = a[i] * a[i];
+      return out;
+    }
+    return binaryColumnScalar(op, a, b, out);
+  }
+  return binaryColumnColumn(op, a, b, out);
+}
+
+// One loop per operator and operand kind: a single call site per loop keeps V8's code for it
+// specialised (a shared function per value would be called polymorphically).
+function binaryColumnColumn(
+  op: string,
+  a: Float64Array,
+  b: Float64Array,
+  out: Float64Array,
+): Float64Array {
   const n = out.length;
   switch (op) {
     case "+":
@@ -438,6 +458,30 @@ function binaryColumn(
       break;
     case "/":
       for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      break;
+    case "%":
+      for (let i = 0; i < n; i++) out[i] = a[i] % b[i];
+      break;
+    case "**":
+      for (let i = 0; i < n; i++) out[i] = a[i] ** b[i];
+      break;
+    case "<":
+      for (let i = 0; i < n; i++) out[i] = a[i] < b[i] ? 1 : 0;
+      break;
+    case "<=":
+      for (let i = 0; i < n; i++) out[i] = a[i] <= b[i] ? 1 : 0;
+      break;
+    case ">":
+      for (let i = 0; i < n; i++) out[i] = a[i] > b[i] ? 1 : 0;
+      break;
+    case ">=":
+      for (let i = 0; i < n; i++) out[i] = a[i] >= b[i] ? 1 : 0;
+      break;
+    case "==":
+      for (let i = 0; i < n; i++) out[i] = a[i] === b[i] ? 1 : 0;
+      break;
+    case "!=":
+      for (let i = 0; i < n; i++) out[i] = a[i] !== b[i] ? 1 : 0;
       break;
     default:
       for (let i = 0; i < n; i++) out[i] = binaryScalar(op, a[i], b[i]);
@@ -465,15 +509,29 @@ function binaryColumnScalar(
     case "/":
       for (let i = 0; i < n; i++) out[i] = a[i] / b;
       break;
-    case ">":
-      for (let i = 0; i < n; i++) out[i] = a[i] > b ? 1 : 0;
+    case "%":
+      for (let i = 0; i < n; i++) out[i] = a[i] % b;
+      break;
+    case "**":
+      for (let i = 0; i < n; i++) out[i] = a[i] ** b;
       break;
     case "<":
       for (let i = 0; i < n; i++) out[i] = a[i] < b ? 1 : 0;
       break;
-    case "**":
-      if (b === 2) { for (let i = 0; i < n; i++) out[i] = a[i] * a[i]; }
-      else for (let i = 0; i < n; i++) out[i] = a[i] ** b;
+    case "<=":
+      for (let i = 0; i < n; i++) out[i] = a[i] <= b ? 1 : 0;
+      break;
+    case ">":
+      for (let i = 0; i < n; i++) out[i] = a[i] > b ? 1 : 0;
+      break;
+    case ">=":
+      for (let i = 0; i < n; i++) out[i] = a[i] >= b ? 1 : 0;
+      break;
+    case "==":
+      for (let i = 0; i < n; i++) out[i] = a[i] === b ? 1 : 0;
+      break;
+    case "!=":
+      for (let i = 0; i < n; i++) out[i] = a[i] !== b ? 1 : 0;
       break;
     default:
       for (let i = 0; i < n; i++) out[i] = binaryScalar(op, a[i], b);
@@ -501,6 +559,30 @@ function binaryScalarColumn(
     case "/":
       for (let i = 0; i < n; i++) out[i] = a / b[i];
       break;
+    case "%":
+      for (let i = 0; i < n; i++) out[i] = a % b[i];
+      break;
+    case "**":
+      for (let i = 0; i < n; i++) out[i] = a ** b[i];
+      break;
+    case "<":
+      for (let i = 0; i < n; i++) out[i] = a < b[i] ? 1 : 0;
+      break;
+    case "<=":
+      for (let i = 0; i < n; i++) out[i] = a <= b[i] ? 1 : 0;
+      break;
+    case ">":
+      for (let i = 0; i < n; i++) out[i] = a > b[i] ? 1 : 0;
+      break;
+    case ">=":
+      for (let i = 0; i < n; i++) out[i] = a >= b[i] ? 1 : 0;
+      break;
+    case "==":
+      for (let i = 0; i < n; i++) out[i] = a === b[i] ? 1 : 0;
+      break;
+    case "!=":
+      for (let i = 0; i < n; i++) out[i] = a !== b[i] ? 1 : 0;
+      break;
     default:
       for (let i = 0; i < n; i++) out[i] = binaryScalar(op, a, b[i]);
   }
@@ -509,7 +591,6 @@ function binaryScalarColumn(
 
 function callColumn(fn: string, args: (Float64Array | number)[], out: Float64Array): Float64Array {
   const n = out.length;
-  const at = (v: Float64Array | number, i: number) => (typeof v === "number" ? v : v[i]);
   switch (fn) {
     case "min":
     case "max": {
@@ -519,30 +600,69 @@ function callColumn(fn: string, args: (Float64Array | number)[], out: Float64Arr
       const isMin = fn === "min";
       for (let k = 1; k < args.length; k++) {
         const v = args[k];
-        for (let i = 0; i < n; i++) {
-          const x = at(v, i), m = out[i];
-          if ((isMin ? x < m : x > m) || x !== x) out[i] = x;
+        if (typeof v === "number") {
+          if (isMin) { for (let i = 0; i < n; i++) out[i] = v < out[i] || v !== v ? v : out[i]; }
+          else for (let i = 0; i < n; i++) out[i] = v > out[i] || v !== v ? v : out[i];
+        } else if (isMin) {
+          for (let i = 0; i < n; i++) out[i] = v[i] < out[i] || v[i] !== v[i] ? v[i] : out[i];
+        } else {
+          for (let i = 0; i < n; i++) out[i] = v[i] > out[i] || v[i] !== v[i] ? v[i] : out[i];
         }
       }
       return out;
     }
     case "clamp": {
       const [x, lo, hi] = args;
+      if (typeof x !== "number" && typeof lo === "number" && typeof hi === "number") {
+        for (let i = 0; i < n; i++) {
+          const v = x[i];
+          out[i] = v < lo ? lo : v > hi ? hi : v;
+        }
+        return out;
+      }
+      const at = (v: Float64Array | number, i: number) => (typeof v === "number" ? v : v[i]);
       for (let i = 0; i < n; i++) out[i] = clamp(at(x, i), at(lo, i), at(hi, i));
       return out;
     }
-    case "pow": {
-      const [x, y] = args;
-      for (let i = 0; i < n; i++) out[i] = at(x, i) ** at(y, i);
-      return out;
-    }
-    default: {
-      const f = MATH1[fn];
-      const x = args[0] as Float64Array;
-      for (let i = 0; i < n; i++) out[i] = f(x[i]);
-      return out;
-    }
+    case "pow":
+      return binaryColumn("**", args[0], args[1], out);
   }
+  const x = args[0] as Float64Array;
+  switch (fn) {
+    case "abs":
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      break;
+    case "sqrt":
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      break;
+    case "exp":
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      break;
+    case "log":
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      break;
+    case "log10":
+      for (let i = 0; i < n; i++) out[i] = Math.log10(x[i]);
+      break;
+    case "sin":
+      for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]);
+      break;
+    case "cos":
+      for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]);
+      break;
+    case "tan":
+      for (let i = 0; i < n; i++) out[i] = Math.tan(x[i]);
+      break;
+    case "floor":
+      for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]);
+      break;
+    case "ceil":
+      for (let i = 0; i < n; i++) out[i] = Math.ceil(x[i]);
+      break;
+    default:
+      for (let i = 0; i < n; i++) out[i] = Math.round(x[i]);
+  }
+  return out;
 }
 
 // ---- the processor ----
@@ -590,7 +710,10 @@ export class ExprEvaluator {
     this.#checked = input !== undefined;
   }
 
-  /** The batch with the derived columns: replaced in place or added at the end. */
+  /**
+   * The batch with the derived columns, replaced in place or added at the end; their arrays
+   * are reused by the next call.
+   */
   apply(columns: readonly Column[]): Column[] {
     if (!this.#checked) {
       this.#compiled = compileAll(this.#spec, columns);

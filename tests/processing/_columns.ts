@@ -51,3 +51,8 @@ export function concat(batches: readonly Column[][]): Column[] {
     return { ...c, values };
   });
 }
+
+/** A copy of a batch whose arrays a kernel will reuse. */
+export function copy(columns: readonly Column[]): Column[] {
+  return columns.map((c) => ({ ...c, values: c.values.slice() }));
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Decimator, ProcessorSpecError } from "../../src/processing/mod.ts";
-import { batch, concat, plain, split } from "./_columns.ts";
+import { batch, concat, copy, plain, split } from "./_columns.ts";
 
 const TS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90];
 const SINE = [5, 1, 4, 2, 3, 9, 7, 8, 6, 0];
@@ -58,12 +58,12 @@ Deno.test("decimate: blocks spanning batches give the same rows as one batch, fo
   const v = Array.from({ length: rows }, (_, i) => Math.sin(i) * 10 + (i % 7));
   const spec = { every: 8, columns: { v: ["mean", "min", "max", "median", "first", "last"] } };
   const whole = new Decimator(spec);
-  const expected = plain(concat([whole.push(batch(ts, { v })), whole.flush()]));
+  const expected = plain(concat([copy(whole.push(batch(ts, { v }))), copy(whole.flush())]));
   assert.equal(expected.timestamp_ns.length, 13);
   for (const sizes of [[1, 96], [7, 1, 1, 80, 8], [8, 8, 81], [50, 0, 47], Array(97).fill(1)]) {
     const d = new Decimator(spec);
-    const parts = split(batch(ts, { v }), sizes).map((b) => d.push(b));
-    parts.push(d.flush());
+    const parts = split(batch(ts, { v }), sizes).map((b) => copy(d.push(b)));
+    parts.push(copy(d.flush()));
     assert.deepEqual(plain(concat(parts)), expected, `split ${sizes.slice(0, 6)}`);
   }
 });
