@@ -1,0 +1,202 @@
+/**
+ * Live data for viewers, taken from the acquisition's rings by {@link RingTap}s: one tap per
+ * route key that someone watches (so twenty viewers cost one tap), polled ten times a second,
+ * its Arrow batches folded into a {@link ColumnHistory} per numeric column and the latest row
+ * of each fixed-size-array column kept as a waveform. A tap never slows the acquisition; what
+ * it could not look at is counted as tap drops, apart from the data path's counters.
+ */
+import { type DataType, type RecordBatch, Type } from "apache-arrow";
+import { decodeBatch, RecordType } from "../transport/payload.ts";
+import type { RingBuffer } from "../transport/ring.ts";
+import { RingTap } from "../transport/tap.ts";
+import {
+  type ColumnHistory,
+  createColumnHistory,
+  type PlotSeries,
+  reduceTrace,
+} from "./history.ts";
+
+/** A route that can be tapped: its key and the ring of one of its consumers. */
+export interface TapRoute {
+  key: string;
+  from: string;
+  ring: RingBuffer;
+}
+
+/** What a viewer asks for. */
+export interface LiveRequest {
+  key: string;
+  /** Columns to plot; empty: every numeric column. */
+  columns: string[];
+  /** Time window, ms (10 s to 10 min). */
+  windowMs: number;
+  /** Plot width in pixels: one min/max pair per pixel. */
+  width: number;
+}
+
+/** One update for a viewer: every asked column over the whole window, reduced. */
+export interface LiveUpdate {
+  key: string;
+  /** End of the window, ms since the epoch (the newest sample seen on the key). */
+  endMs: number;
+  windowMs: number;
+  series: Record<string, PlotSeries>;
+  /** The latest trace of each fixed-size-array column, reduced to the width. */
+  waveforms: Record<string, { min: number[]; max: number[]; length: number }>;
+  /** Numeric columns the key carries (for the page's chooser). */
+  columns: string[];
+  tap: { seen: number; drops: number; batches: number; rows: number };
+}
+
+/** Bytes of payload a tap copies per poll at most: the rest is passed over, counted. */
+const TAP_BYTES_PER_POLL = 1 << 20;
+/** How often taps are polled, ms. */
+export const TAP_POLL_MS = 100;
+/** A tap nobody asked about for this long is closed, ms. */
+const IDLE_TAP_MS = 30_000;
+
+interface KeyTap {
+  route: TapRoute;
+  tap: RingTap;
+  columns: Map<string, ColumnHistory>;
+  waveforms: Map<string, Float64Array>;
+  newestMs: number;
+  batches: number;
+  rows: number;
+  lastAskedMs: number;
+}
+
+/** Taps and histories of the keys viewers watch; see the module doc. */
+export interface LiveData {
+  /** Keys that can be watched now. */
+  keys(): string[];
+  /** The update for `request`; undefined when its key is not (or no longer) routed. */
+  update(request: LiveRequest): LiveUpdate | undefined;
+  /** Tap drops summed over every tap, since the start. */
+  tapDrops(): number;
+  /** Stops polling. */
+  close(): void;
+}
+
+/** Starts live data over the routes `routes()` returns (they change between runs). */
+export function createLiveData(routes: () => readonly TapRoute[]): LiveData {
+  const taps = new Map<string, KeyTap>();
+  let droppedBefore = 0;
+  const poll = () => {
+    const current = routes();
+    const now = Date.now();
+    for (const [key, kt] of taps) {
+      if (!current.some((r) => r.ring === kt.route.ring) || now - kt.lastAskedMs > IDLE_TAP_MS) {
+        droppedBefore += kt.tap.counters.drops;
+        taps.delete(key);
+        continue;
+      }
+      for (const rec of kt.tap.take(TAP_BYTES_PER_POLL)) {
+        if ((rec.type & 0xffff) !== RecordType.arrow) continue;
+        let batch: RecordBatch;
+        try {
+          batch = decodeBatch(rec.payload);
+        } catch {
+          continue; // not ours to judge: the consumer counts malformed payloads
+        }
+        fold(kt, batch, rec.sentMs);
+      }
+    }
+  };
+  const timer = setInterval(poll, TAP_POLL_MS);
+  Deno.unrefTimer(timer);
+  return {
+    keys: () => [...new Set(routes().map((r) => r.key))],
+    update(request) {
+      let kt = taps.get(request.key);
+      if (!kt) {
+        const route = routes().find((r) => r.key === request.key);
+        if (!route) return undefined;
+        kt = {
+          route,
+          tap: new RingTap(route.ring),
+          columns: new Map(),
+          waveforms: new Map(),
+          newestMs: NaN,
+          batches: 0,
+          rows: 0,
+          lastAskedMs: Date.now(),
+        };
+        taps.set(request.key, kt);
+      }
+      kt.lastAskedMs = Date.now();
+      const endMs = Number.isFinite(kt.newestMs) ? kt.newestMs : Date.now();
+      const names = request.columns.length ? request.columns : [...kt.columns.keys()];
+      const series: Record<string, PlotSeries> = {};
+      for (const name of names) {
+        const h = kt.columns.get(name);
+        if (h) series[name] = h.window(endMs, request.windowMs, request.width);
+      }
+      const waveforms: LiveUpdate["waveforms"] = {};
+      for (const [name, trace] of kt.waveforms) {
+        if (request.columns.length && !request.columns.includes(name)) continue;
+        waveforms[name] = { ...reduceTrace(trace, request.width), length: trace.length };
+      }
+      return {
+        key: request.key,
+        endMs,
+        windowMs: request.windowMs,
+        series,
+        waveforms,
+        columns: [...kt.columns.keys(), ...kt.waveforms.keys()],
+        tap: {
+          seen: kt.tap.counters.seen,
+          drops: kt.tap.counters.drops,
+          batches: kt.batches,
+          rows: kt.rows,
+        },
+      };
+    },
+    tapDrops: () =>
+      droppedBefore + [...taps.values()].reduce((s, t) => s + t.tap.counters.drops, 0),
+    close: () => clearInterval(timer),
+  };
+}
+
+function isNumeric(type: DataType): boolean {
+  return type.typeId === Type.Int || type.typeId === Type.Float;
+}
+
+/** Adds one batch to a key's histories: time from `timestamp_ns`, else the send time. */
+function fold(kt: KeyTap, batch: RecordBatch, sentMs: number): void {
+  const rows = batch.numRows;
+  kt.batches++;
+  kt.rows += rows;
+  const times = new Float64Array(rows);
+  const ts = batch.getChild("timestamp_ns");
+  if (ts && ts.type.typeId === Type.Int) {
+    const ns = ts.toArray() as ArrayLike<number | bigint>;
+    for (let r = 0; r < rows; r++) times[r] = Number(ns[r]) / 1e6;
+  } else times.fill(sentMs);
+  if (rows > 0 && !(times[rows - 1] <= kt.newestMs)) kt.newestMs = times[rows - 1];
+  for (const field of batch.schema.fields) {
+    if (field.name === "timestamp_ns") continue;
+    const col = batch.getChild(field.name);
+    if (!col) continue;
+    if (isNumeric(field.type)) {
+      let h = kt.columns.get(field.name);
+      if (!h) kt.columns.set(field.name, h = createColumnHistory());
+      const raw = col.toArray() as ArrayLike<number | bigint>;
+      if (raw instanceof Float64Array || raw instanceof Float32Array) h.add(times, raw);
+      else {
+        const values = new Float64Array(rows);
+        for (let r = 0; r < rows; r++) values[r] = Number(raw[r]);
+        h.add(times, values);
+      }
+    } else if (
+      field.type.typeId === Type.FixedSizeList && rows > 0 &&
+      isNumeric((field.type as unknown as { children: { type: DataType }[] }).children[0].type)
+    ) {
+      const last = col.get(rows - 1) as { length: number; get(i: number): unknown } | null;
+      if (!last) continue;
+      const trace = new Float64Array(last.length);
+      for (let i = 0; i < last.length; i++) trace[i] = Number(last.get(i));
+      kt.waveforms.set(field.name, trace);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { createColumnHistory, reduceTrace } from "../../src/dashboard/history.ts";
+import { createLiveData, TAP_POLL_MS } from "../../src/dashboard/live.ts";
+import { batchFromColumns, planBatch, RecordType } from "../../src/transport/payload.ts";
+import { createRing, ringCounters, RingReader, RingWriter } from "../../src/transport/ring.ts";
+
+Deno.test("history: min and max per pixel over a window, NaN where nothing was seen", () => {
+  const h = createColumnHistory({ bucketMs: 10, buckets: 1000 });
+  // 1 kHz for 2 s: value = sample index; a spike of 1000 at t = 1500 ms.
+  const t = Float64Array.from({ length: 2000 }, (_, i) => 10_000 + i);
+  const v = Float64Array.from({ length: 2000 }, (_, i) => (i === 1500 ? 1000 : i % 100));
+  h.add(t, v);
+  const s = h.window(12_000, 2000, 20); // 100 ms per pixel
+  assert.equal(s.t[0], 10_000);
+  assert.equal(s.t[19], 11_900);
+  for (let p = 0; p < 20; p++) {
+    assert.equal(s.min[p], p === 15 ? 1 : 0, `pixel ${p}`); // the spike replaced a 0
+    assert.equal(s.max[p], p === 15 ? 1000 : 99, `pixel ${p}`);
+  }
+  const wider = h.window(12_000, 4000, 40); // the first half is before any sample
+  assert.ok(wider.min.slice(0, 20).every(Number.isNaN));
+  assert.equal(wider.max[35], 1000);
+  assert.equal(h.newestMs, 11_999);
+});
+
+Deno.test("history: older buckets age out of the span; late samples do not overwrite newer ones", () => {
+  const h = createColumnHistory({ bucketMs: 10, buckets: 100 }); // 1 s span
+  h.add([0, 5, 15], [1, 2, 3]);
+  h.add([1000 + 5], [7]); // same slot as bucket 0, one span later
+  h.add([3], [-50]); // late, for the bucket that was replaced: ignored
+  const s = h.window(1010, 1010, 101);
+  assert.ok(Number.isNaN(s.min[0]), "bucket 0 aged out");
+  assert.equal(s.max[1], 3);
+  assert.equal(s.max[100], 7);
+});
+
+Deno.test("trace: reduced to min/max pairs per pixel", () => {
+  const r = reduceTrace([1, 5, 2, 8, 3, 3, -1, 0], 4);
+  assert.deepEqual(r, { min: [1, 2, 3, -1], max: [5, 8, 3, 0] });
+  assert.equal(reduceTrace([1, 2], 100).min.length, 2, "never wider than the trace");
+});
+
+Deno.test("live: a tapped route's columns as the consumer leaves them, tap drops apart", async () => {
+  const ring = createRing(1 << 20);
+  const writer = new RingWriter(ring);
+  const reader = new RingReader(ring);
+  const live = createLiveData(() => [{ key: "sim", from: "sim", ring }]);
+  const request = { key: "sim", columns: [], windowMs: 10_000, width: 100 };
+  assert.equal(live.update({ ...request, key: "nope" }), undefined);
+  assert.ok(live.update(request), "the tap opens at the first request");
+  const t0 = 1_700_000_000_000;
+  for (let b = 0; b < 10; b++) {
+    const ts = BigInt64Array.from(
+      { length: 100 },
+      (_, i) => BigInt(t0 + (b * 100 + i) * 10) * 1_000_000n,
+    );
+    const v = Float64Array.from({ length: 100 }, (_, i) => b * 100 + i);
+    const enc = planBatch(
+      batchFromColumns([{ name: "timestamp_ns", values: ts }, { name: "v", values: v }]),
+    );
+    await writer.write(RecordType.arrow, enc.length, enc.fill);
+  }
+  await new Promise((r) => setTimeout(r, TAP_POLL_MS * 3));
+  const u = live.update(request)!;
+  assert.deepEqual(u.columns, ["v"]);
+  assert.equal(u.tap.rows, 1000);
+  assert.equal(u.tap.drops, 0);
+  assert.ok(Math.abs(u.endMs - (t0 + 9990)) < 0.01, `${u.endMs}`);
+  const s = u.series.v;
+  assert.equal(s.max[99], 999, "the newest pixel holds the last value");
+  assert.equal(s.min[0], 0);
+  // The consumer takes everything: the tap took nothing from it.
+  let n = 0;
+  while (reader.read()) n++;
+  reader.release();
+  assert.equal(n, 10);
+  assert.equal(ringCounters(ring).gaps, 0);
+  live.close();
+});
