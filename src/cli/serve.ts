@@ -8,6 +8,7 @@ import {
   ServeSetupError,
   startHttpServer,
 } from "../serve/mod.ts";
+import { DASHBOARD_ROUTES } from "../dashboard/mod.ts";
 import { parseCommandArgs, UsageError } from "./_args.ts";
 import { StatusDisplay } from "./status.ts";
 
@@ -68,7 +69,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...listen,
       token: token.token,
       service,
-      routes: SERVE_ROUTES,
+      routes: [...SERVE_ROUTES, ...DASHBOARD_ROUTES],
       onLog: (level, text) => display.log(level, text),
     });
   } catch (e) {

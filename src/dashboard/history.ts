@@ -24,7 +24,7 @@ export interface PlotSeries {
 export interface ColumnHistory {
   /** Adds samples at `timesMs` (ms since the epoch, ascending or not) with `values`. */
   add(timesMs: ArrayLike<number>, values: ArrayLike<number>): void;
-  /** The window `[endMs - windowMs, endMs)` reduced to `width` buckets. */
+  /** The window `[endMs - windowMs, endMs]` reduced to `width` buckets. */
   window(endMs: number, windowMs: number, width: number): PlotSeries;
   /** Time of the newest sample, ms since the epoch (NaN: none yet). */
   readonly newestMs: number;
@@ -72,7 +72,7 @@ export function createColumnHistory(
       const pixelMs = windowMs / w;
       for (let p = 0; p < w; p++) t[p] = startMs + p * pixelMs;
       const first = Math.floor(startMs / bucketMs);
-      const last = Math.floor((endMs - 1e-9) / bucketMs);
+      const last = Math.floor(endMs / bucketMs);
       for (let b = Math.max(first, last - buckets + 1); b <= last; b++) {
         const slot = ((b % buckets) + buckets) % buckets;
         if (index[slot] !== b) continue;

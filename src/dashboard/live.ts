@@ -1,14 +1,14 @@
 /**
- * Live data for viewers, taken from the acquisition's rings by {@link RingTap}s: one tap per
- * route key that someone watches (so twenty viewers cost one tap), polled ten times a second,
- * its Arrow batches folded into a {@link ColumnHistory} per numeric column and the latest row
- * of each fixed-size-array column kept as a waveform. A tap never slows the acquisition; what
- * it could not look at is counted as tap drops, apart from the data path's counters.
+ * Live data for viewers, read from the producers' tap rings (`Supervisor.taps`): small
+ * drop-newest rings that producers fill like a consumer's, so a viewer never slows the
+ * acquisition and what it misses is counted as tap drops, apart from the data path's
+ * counters. One reader per watched key (twenty viewers cost one), polled ten times a second;
+ * its Arrow batches are folded into a {@link ColumnHistory} per numeric column, and the
+ * latest row of each fixed-size-array column is kept as a waveform.
  */
 import { type DataType, type RecordBatch, Type } from "apache-arrow";
 import { decodeBatch, RecordType } from "../transport/payload.ts";
-import type { RingBuffer } from "../transport/ring.ts";
-import { RingTap } from "../transport/tap.ts";
+import { type RingBuffer, ringCounters, RingReader } from "../transport/ring.ts";
 import {
   type ColumnHistory,
   createColumnHistory,
@@ -16,7 +16,7 @@ import {
   reduceTrace,
 } from "./history.ts";
 
-/** A route that can be tapped: its key and the ring of one of its consumers. */
+/** A tap ring that can be read: the key, its producer and the ring. */
 export interface TapRoute {
   key: string;
   from: string;
@@ -48,8 +48,6 @@ export interface LiveUpdate {
   tap: { seen: number; drops: number; batches: number; rows: number };
 }
 
-/** Bytes of payload a tap copies per poll at most: the rest is passed over, counted. */
-const TAP_BYTES_PER_POLL = 1 << 20;
 /** How often taps are polled, ms. */
 export const TAP_POLL_MS = 100;
 /** A tap nobody asked about for this long is closed, ms. */
@@ -57,7 +55,10 @@ const IDLE_TAP_MS = 30_000;
 
 interface KeyTap {
   route: TapRoute;
-  tap: RingTap;
+  reader: RingReader;
+  /** The tap ring's drops when the view opened: those before are nobody's loss. */
+  dropsBefore: number;
+  seen: number;
   columns: Map<string, ColumnHistory>;
   waveforms: Map<string, Float64Array>;
   newestMs: number;
@@ -87,20 +88,22 @@ export function createLiveData(routes: () => readonly TapRoute[]): LiveData {
     const now = Date.now();
     for (const [key, kt] of taps) {
       if (!current.some((r) => r.ring === kt.route.ring) || now - kt.lastAskedMs > IDLE_TAP_MS) {
-        droppedBefore += kt.tap.counters.drops;
+        droppedBefore += dropsOf(kt);
         taps.delete(key);
         continue;
       }
-      for (const rec of kt.tap.take(TAP_BYTES_PER_POLL)) {
+      for (let rec = kt.reader.read(); rec; rec = kt.reader.read()) {
+        kt.seen++;
         if ((rec.type & 0xffff) !== RecordType.arrow) continue;
         let batch: RecordBatch;
         try {
           batch = decodeBatch(rec.payload);
         } catch {
-          continue; // not ours to judge: the consumer counts malformed payloads
+          continue; // not ours to judge: the stores count malformed payloads
         }
         fold(kt, batch, rec.sentMs);
       }
+      kt.reader.release();
     }
   };
   const timer = setInterval(poll, TAP_POLL_MS);
@@ -114,7 +117,9 @@ export function createLiveData(routes: () => readonly TapRoute[]): LiveData {
         if (!route) return undefined;
         kt = {
           route,
-          tap: new RingTap(route.ring),
+          reader: new RingReader(route.ring),
+          dropsBefore: ringCounters(route.ring).droppedNewest,
+          seen: 0,
           columns: new Map(),
           waveforms: new Map(),
           newestMs: NaN,
@@ -145,17 +150,20 @@ export function createLiveData(routes: () => readonly TapRoute[]): LiveData {
         waveforms,
         columns: [...kt.columns.keys(), ...kt.waveforms.keys()],
         tap: {
-          seen: kt.tap.counters.seen,
-          drops: kt.tap.counters.drops,
+          seen: kt.seen,
+          drops: dropsOf(kt),
           batches: kt.batches,
           rows: kt.rows,
         },
       };
     },
-    tapDrops: () =>
-      droppedBefore + [...taps.values()].reduce((s, t) => s + t.tap.counters.drops, 0),
+    tapDrops: () => droppedBefore + [...taps.values()].reduce((s, t) => s + dropsOf(t), 0),
     close: () => clearInterval(timer),
   };
+}
+
+function dropsOf(kt: KeyTap): number {
+  return ringCounters(kt.route.ring).droppedNewest - kt.dropsBefore;
 }
 
 function isNumeric(type: DataType): boolean {

@@ -15,7 +15,10 @@ const ASSETS: Record<string, { url: URL; type: string }> = {
   "/": { url: new URL("index.html", PAGE), type: "text/html; charset=utf-8" },
   "/assets/dashboard.js": { url: new URL("dashboard.js", PAGE), type: "text/javascript" },
   "/assets/dashboard.css": { url: new URL("dashboard.css", PAGE), type: "text/css" },
-  "/assets/uPlot.iife.min.js": { url: new URL("uPlot.iife.min.js", UPLOT), type: "text/javascript" },
+  "/assets/uPlot.iife.min.js": {
+    url: new URL("uPlot.iife.min.js", UPLOT),
+    type: "text/javascript",
+  },
   "/assets/uPlot.min.css": { url: new URL("uPlot.min.css", UPLOT), type: "text/css" },
 };
 
@@ -48,7 +51,7 @@ const lives = new WeakMap<DaqService, LiveData>();
 /** The live data of `service`, made at the first request. */
 function liveOf(service: DaqService): LiveData {
   let live = lives.get(service);
-  if (!live) lives.set(service, live = createLiveData(() => service.tapRoutes()));
+  if (!live) lives.set(service, live = createLiveData(() => service.taps()));
   return live;
 }
 
@@ -62,19 +65,29 @@ function numberParam(url: URL, name: string, min: number, max: number, fallback:
   if (raw === null) return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ServeError(400, `${name}: expected a number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
+    throw new ServeError(
+      400,
+      `${name}: expected a number from ${min} to ${max}, got "${raw.slice(0, 40)}"`,
+    );
   }
   return n;
 }
 
 /** Parses and checks the query of `/api/live`. */
-export function liveRequestOf(url: URL): { key: string; columns: string[]; windowMs: number; width: number } {
+export function liveRequestOf(
+  url: URL,
+): { key: string; columns: string[]; windowMs: number; width: number } {
   const key = url.searchParams.get("key");
-  if (!key || key.length > 256) throw new ServeError(400, "key: expected a route key (GET /api/live/keys)");
+  if (!key || key.length > 256) {
+    throw new ServeError(400, "key: expected a route key (GET /api/live/keys)");
+  }
   const columnsRaw = url.searchParams.get("columns") ?? "";
   const columns = columnsRaw === "" ? [] : columnsRaw.split(",");
   if (columns.length > MAX_COLUMNS || columns.some((c) => c === "" || c.length > 256)) {
-    throw new ServeError(400, `columns: expected up to ${MAX_COLUMNS} comma-separated column names`);
+    throw new ServeError(
+      400,
+      `columns: expected up to ${MAX_COLUMNS} comma-separated column names`,
+    );
   }
   return {
     key,
@@ -140,11 +153,22 @@ const LIVE: ServeRoute = {
   },
 };
 
+const LOG: ServeRoute = {
+  method: "GET",
+  path: "/api/log",
+  summary: "the service's log lines after ?since=ID (the last 500 kept)",
+  handle: ({ service, url }) => {
+    const since = numberParam(url, "since", 0, Number.MAX_SAFE_INTEGER, 0);
+    return jsonResponse(service.logLines(since));
+  },
+};
+
 /** The dashboard's routes; add them to the `daq serve` route table. */
 export const DASHBOARD_ROUTES: readonly ServeRoute[] = [
   ...Object.keys(ASSETS).map(asset),
   KEYS,
   LIVE,
+  LOG,
 ];
 
 /** Tap drops of `service`'s live data so far (0 when nobody watched). */

@@ -14,7 +14,7 @@ import {
   type RunSetting,
   startRun,
 } from "../runs/mod.ts";
-import { JobActionError, SettingRefusedError } from "../supervisor/mod.ts";
+import { JobActionError, SettingRefusedError, type TapRing } from "../supervisor/mod.ts";
 import type { JobStats, StatsSnapshot } from "../supervisor/stats.ts";
 import { VERSION } from "../version.ts";
 import { ServeError } from "./errors.ts";
@@ -125,11 +125,33 @@ export interface DaqService {
   totals(): ServiceTotals;
   /** Stops what is going on and the idle ticker. */
   close(): Promise<void>;
+  /** The current run's tap rings, for live views (none while idle). */
+  taps(): TapRing[];
+  /** Log lines after `since` (their `id`), oldest first; the last 500 are kept. */
+  logLines(since: number): LogLine[];
 }
+
+/** One line of the service's log. */
+export interface LogLine {
+  /** Increasing from 1. */
+  id: number;
+  time: string;
+  level: "info" | "warn" | "error";
+  text: string;
+}
+
+/** Log lines the service keeps for `logLines`. */
+const LOG_LINES_KEPT = 500;
 
 /** Creates the service for `config` (its data dir holds the runs). */
 export function createService(config: DaqConfig, options: ServiceOptions = {}): DaqService {
-  const log = options.onLog ?? (() => {});
+  const logKept: LogLine[] = [];
+  let logId = 0;
+  const log = (level: LogLine["level"], text: string) => {
+    logKept.push({ id: ++logId, time: new Date().toISOString(), level, text });
+    if (logKept.length > LOG_LINES_KEPT) logKept.splice(0, logKept.length - LOG_LINES_KEPT);
+    options.onLog?.(level, text);
+  };
   const naming = parseRunNaming(config.supervisor.runDir);
   const listeners = new Set<(s: ServeStatus) => void>();
   let current: Run | undefined;
@@ -368,6 +390,8 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
       }
     },
     totals: () => ({ jobs: jobTotals, routes: routeTotals, runsStarted }),
+    taps: () => current?.supervisor.taps() ?? [],
+    logLines: (since) => logKept.filter((l) => l.id > since),
     async close() {
       clearInterval(idleTicker);
       if (current && !stopping) {

@@ -107,7 +107,26 @@ export interface Supervisor {
   files(): WrittenFile[];
   /** Instrument identities the jobs reported, by job. */
   identities(): Record<string, string>;
+  /**
+   * The tap ring of every key each producer sends: a small drop-newest ring the producer
+   * fills like a consumer's, for live views to read (one reader each). Its drops are the
+   * view's, never counted on the data path.
+   */
+  taps(): TapRing[];
 }
+
+/** A producer's side ring for live views; see {@link Supervisor.taps}. */
+export interface TapRing {
+  key: string;
+  from: string;
+  ring: RingBuffer;
+}
+
+/**
+ * Bytes of each tap ring. A watched tap copies at most this much per poll of its reader; a
+ * record larger than half of it is never shown (counted as a tap drop).
+ */
+export const TAP_RING_BYTES = 4 << 20;
 
 interface Route {
   key: string;
@@ -171,6 +190,13 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     ring: r.transport === "ring" ? createRing(r.ringBytes, r.policy) : undefined,
     channel: r.transport === "postmessage" ? new MessageChannel() : undefined,
   }));
+  const taps: TapRing[] = config.jobs.flatMap((job) =>
+    job.sends.map((key) => ({
+      key,
+      from: job.name,
+      ring: createRing(TAP_RING_BYTES, "drop-newest", { dropOversize: true }),
+    }))
+  );
   const jobs = new Map<string, JobRuntime>();
   for (const job of config.jobs) {
     jobs.set(job.name, {
@@ -235,7 +261,15 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         ring: r.ring,
         bell: r.ring ? jobs.get(r.to)!.bell! : undefined,
         port: r.channel?.port1,
-      })),
+      })).concat(
+        taps.filter((t) => t.from === rt.job.name).map((t) => ({
+          key: t.key,
+          to: "(live view)",
+          ring: t.ring,
+          bell: undefined,
+          port: undefined,
+        })),
+      ),
       bell: rt.bell,
       control: rt.control,
       origins,
@@ -617,6 +651,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     applySetting,
     files: () => [...files.values()],
     identities: () => ({ ...identities }),
+    taps: () => [...taps],
   };
 }
 

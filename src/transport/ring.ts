@@ -27,6 +27,8 @@ const TAIL = 1;
 const PRODUCER_WAITING = 2;
 const CAPACITY = 3;
 const POLICY = 4;
+// Non-zero: a record larger than the ring can hold is dropped and counted, not an error.
+const DROP_OVERSIZE = 5;
 // Float64 slots (byte offset / 8), each written by one side only.
 const F_NEXT_SEQ = 4; // producer: sequence number of the next record
 const F_WRITTEN = 5; // producer: records written
@@ -73,14 +75,28 @@ export interface RingCounters {
   capacity: number;
 }
 
+/** Options of {@link createRing}. */
+export interface RingOptions {
+  /**
+   * Drop (and count as dropped-newest) a record larger than the ring can hold instead of
+   * failing the producer: for lossy side rings such as live-view taps, never for data routes.
+   */
+  dropOversize?: boolean;
+}
+
 /** Creates a ring of at least `capacityBytes` (rounded up to a power of two) with `policy`. */
-export function createRing(capacityBytes: number, policy: OverflowPolicy = "block"): RingBuffer {
+export function createRing(
+  capacityBytes: number,
+  policy: OverflowPolicy = "block",
+  options: RingOptions = {},
+): RingBuffer {
   const capacity = 2 ** Math.ceil(Math.log2(Math.max(capacityBytes, 1024)));
   if (capacity > 2 ** 30) throw new RangeError(`ring of ${capacityBytes} bytes: at most 1 GiB`);
   const sab = new SharedArrayBuffer(CONTROL_BYTES + capacity);
   const i32 = new Int32Array(sab, 0, CONTROL_BYTES / 4);
   i32[CAPACITY] = capacity;
   i32[POLICY] = POLICY_CODES[policy];
+  i32[DROP_OVERSIZE] = options.dropOversize ? 1 : 0;
   new Float64Array(sab, 0, CONTROL_BYTES / 8)[F_LAST_SEQ] = -1;
   return { sab };
 }
@@ -289,6 +305,11 @@ export class RingWriter {
   ): WriteResult | "full" {
     const size = RECORD_HEADER_BYTES + ((length + 7) & ~7);
     if (size > this.#capacity / 2) {
+      if (this.#i32[DROP_OVERSIZE] !== 0) {
+        this.#f64[F_DROPPED_NEWEST]++;
+        this.#f64[F_NEXT_SEQ]++;
+        return "dropped";
+      }
       throw new RecordTooLargeError(
         `record of ${length} bytes does not fit a ring of ${this.#capacity} bytes (at most ${this.maxPayload}); raise ring_size`,
       );

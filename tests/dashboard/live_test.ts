@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createColumnHistory, reduceTrace } from "../../src/dashboard/history.ts";
 import { createLiveData, TAP_POLL_MS } from "../../src/dashboard/live.ts";
 import { batchFromColumns, planBatch, RecordType } from "../../src/transport/payload.ts";
-import { createRing, ringCounters, RingReader, RingWriter } from "../../src/transport/ring.ts";
+import { createRing, ringCounters, RingWriter } from "../../src/transport/ring.ts";
 
 Deno.test("history: min and max per pixel over a window, NaN where nothing was seen", () => {
   const h = createColumnHistory({ bucketMs: 10, buckets: 1000 });
@@ -28,10 +28,10 @@ Deno.test("history: older buckets age out of the span; late samples do not overw
   h.add([0, 5, 15], [1, 2, 3]);
   h.add([1000 + 5], [7]); // same slot as bucket 0, one span later
   h.add([3], [-50]); // late, for the bucket that was replaced: ignored
-  const s = h.window(1010, 1010, 101);
+  const s = h.window(1000, 1000, 100); // 10 ms a pixel; the end is in the last pixel
   assert.ok(Number.isNaN(s.min[0]), "bucket 0 aged out");
   assert.equal(s.max[1], 3);
-  assert.equal(s.max[100], 7);
+  assert.equal(s.max[99], 7);
 });
 
 Deno.test("trace: reduced to min/max pairs per pixel", () => {
@@ -40,16 +40,13 @@ Deno.test("trace: reduced to min/max pairs per pixel", () => {
   assert.equal(reduceTrace([1, 2], 100).min.length, 2, "never wider than the trace");
 });
 
-Deno.test("live: a tapped route's columns as the consumer leaves them, tap drops apart", async () => {
-  const ring = createRing(1 << 20);
+Deno.test("live: a tap ring's batches as min/max per pixel; drops before the view opened are nobody's", async () => {
+  const ring = createRing(1 << 16, "drop-newest", { dropOversize: true });
   const writer = new RingWriter(ring);
-  const reader = new RingReader(ring);
   const live = createLiveData(() => [{ key: "sim", from: "sim", ring }]);
   const request = { key: "sim", columns: [], windowMs: 10_000, width: 100 };
-  assert.equal(live.update({ ...request, key: "nope" }), undefined);
-  assert.ok(live.update(request), "the tap opens at the first request");
   const t0 = 1_700_000_000_000;
-  for (let b = 0; b < 10; b++) {
+  const send = async (b: number) => {
     const ts = BigInt64Array.from(
       { length: 100 },
       (_, i) => BigInt(t0 + (b * 100 + i) * 10) * 1_000_000n,
@@ -58,22 +55,30 @@ Deno.test("live: a tapped route's columns as the consumer leaves them, tap drops
     const enc = planBatch(
       batchFromColumns([{ name: "timestamp_ns", values: ts }, { name: "v", values: v }]),
     );
-    await writer.write(RecordType.arrow, enc.length, enc.fill);
-  }
+    return await writer.write(RecordType.arrow, enc.length, enc.fill);
+  };
+  // Nobody watches yet: the ring fills, then drops.
+  let b = 0;
+  while (await send(b) === "written") b++;
+  const dropsUnwatched = ringCounters(ring).droppedNewest;
+  assert.equal(dropsUnwatched, 1);
+  assert.equal(live.update({ ...request, key: "nope" }), undefined);
+  assert.equal(live.update(request)!.tap.drops, 0, "the view opens with no drops of its own");
+  await new Promise((r) => setTimeout(r, TAP_POLL_MS * 3));
+  for (let k = 0; k < 3; k++) assert.equal(await send(b + 1 + k), "written");
   await new Promise((r) => setTimeout(r, TAP_POLL_MS * 3));
   const u = live.update(request)!;
   assert.deepEqual(u.columns, ["v"]);
-  assert.equal(u.tap.rows, 1000);
+  assert.equal(u.tap.seen, b + 3, "what the ring held, then the three new batches");
+  assert.equal(u.tap.rows, (b + 3) * 100);
   assert.equal(u.tap.drops, 0);
-  assert.ok(Math.abs(u.endMs - (t0 + 9990)) < 0.01, `${u.endMs}`);
-  const s = u.series.v;
-  assert.equal(s.max[99], 999, "the newest pixel holds the last value");
-  assert.equal(s.min[0], 0);
-  // The consumer takes everything: the tap took nothing from it.
-  let n = 0;
-  while (reader.read()) n++;
-  reader.release();
-  assert.equal(n, 10);
-  assert.equal(ringCounters(ring).gaps, 0);
+  const last = (b + 3) * 100 + 99;
+  assert.ok(Math.abs(u.endMs - (t0 + last * 10)) < 0.01, `${u.endMs}`);
+  assert.equal(u.series.v.max[99], last, "the newest pixel holds the last value");
+  assert.equal(u.series.v.min[0], last - 1000, "the oldest pixel starts 10 s before the newest");
+  // A record larger than the tap ring can hold is dropped, counted: the producer goes on.
+  assert.equal(await writer.writeBytes(RecordType.bytes, new Uint8Array(1 << 16)), "dropped");
+  assert.equal(live.update(request)!.tap.drops, 1);
+  assert.equal(live.tapDrops(), 1);
   live.close();
 });

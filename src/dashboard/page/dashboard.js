@@ -107,7 +107,12 @@ function streamEvents(path, onData, onState) {
     }
   };
   run();
-  return { stop: () => { stopped = true; controller && controller.abort(); } };
+  return {
+    stop: () => {
+      stopped = true;
+      controller && controller.abort();
+    },
+  };
 }
 
 // ---- header and controls -------------------------------------------------------------------
@@ -116,7 +121,9 @@ function renderHeader(s) {
   const badge = $("state");
   badge.textContent = st;
   badge.className = `badge ${st}`;
-  $("run-number").textContent = s.run ? `run ${s.run.number}` : (s.lastRun ? `last run ${s.lastRun}` : "no run");
+  $("run-number").textContent = s.run
+    ? `run ${s.run.number}`
+    : (s.lastRun ? `last run ${s.lastRun}` : "no run");
   $("run-time").textContent = s.run ? fmtDuration(s.run.runTimeS) : "";
   $("comment").textContent = s.run ? (s.run.comment || "") : "";
   const canControl = Boolean(state.token);
@@ -182,7 +189,10 @@ $("btn-stop").onclick = () => control("/api/runs/current/stop");
 $("btn-pause").onclick = () => control("/api/runs/current/pause");
 $("btn-resume").onclick = () => control("/api/runs/current/resume");
 $("btn-token").onclick = () => {
-  const t = prompt("Token (from daq serve's --token-file); kept for this browser session", state.token);
+  const t = prompt(
+    "Token (from daq serve's --token-file); kept for this browser session",
+    state.token,
+  );
   if (t !== null) setToken(t.trim());
 };
 
@@ -205,11 +215,21 @@ function renderJobs(s) {
     if (t) tr.className = `trouble-${t}`;
     const mbs = ((j.bytesInPerS || 0) + (j.bytesOutPerS || 0)) / 1e6;
     const msgs = (j.msgsInPerS || 0) + (j.msgsOutPerS || 0);
-    const note = ids[j.name] || j.identity || (j.state === "failed" || j.state === "restarting" ? j.lastError || "" : "");
+    const note = ids[j.name] || j.identity ||
+      (j.state === "failed" || j.state === "restarting" ? j.lastError || "" : "");
     const cells = [
-      [j.name], [j.type], [j.state, `state ${j.state}`], [fmt(msgs, 0), "n"], [fmt(mbs, 2), "n"],
-      [`${fmt((j.ringFill || 0) * 100, 0)}%`, "n"], [fmtCount(j.drops), "n"], [fmtCount(j.gaps), "n"],
-      [fmtCount(j.restarts), "n"], [fmt(j.latencyP50Ms, 2), "n"], [fmt(j.latencyP99Ms, 2), "n"], [note],
+      [j.name],
+      [j.type],
+      [j.state, `state ${j.state}`],
+      [fmt(msgs, 0), "n"],
+      [fmt(mbs, 2), "n"],
+      [`${fmt((j.ringFill || 0) * 100, 0)}%`, "n"],
+      [fmtCount(j.drops), "n"],
+      [fmtCount(j.gaps), "n"],
+      [fmtCount(j.restarts), "n"],
+      [fmt(j.latencyP50Ms, 2), "n"],
+      [fmt(j.latencyP99Ms, 2), "n"],
+      [note],
     ];
     for (const [text, cls] of cells) tr.append(el("td", cls ? { class: cls } : {}, text));
     body.append(tr);
@@ -230,7 +250,7 @@ function addRates(s) {
   r.msgs.push(stores.reduce((a, j) => a + j.msgsInPerS, 0));
   r.mb.push(stores.reduce((a, j) => a + j.bytesInPerS, 0) / 1e6);
   r.fill.push(Math.max(0, ...jobs.map((j) => j.ringFill || 0)) * 100);
-  if (r.t.length > 36000) for (const k of Object.keys(r)) r[k].splice(0, r[k].length - 36000);
+  if (r.t.length > 36000) { for (const k of Object.keys(r)) r[k].splice(0, r[k].length - 36000); }
   drawRates();
 }
 
@@ -242,23 +262,39 @@ function drawRates() {
   const r = state.rates;
   const data = [r.t, r.msgs, r.mb, r.fill];
   if (!state.plots.rates) {
-    state.plots.rates = new uPlot({
-      width: plotWidth("rates-plot"),
-      height: 180,
-      series: [
-        {},
-        { label: "stores msgs/s", stroke: "#0969da", scale: "msgs" },
-        { label: "stores MB/s", stroke: "#8250df", scale: "mb" },
-        { label: "ring fill %", stroke: "#cf222e", scale: "%" },
-      ],
-      axes: [{}, { scale: "msgs" }, { scale: "mb", side: 1, grid: { show: false } }, { show: false, scale: "%" }],
-      scales: { "%": { range: [0, 100] } },
-    }, data, $("rates-plot"));
+    state.plots.rates = new uPlot(
+      {
+        width: plotWidth("rates-plot"),
+        height: 180,
+        series: [
+          {},
+          { label: "stores msgs/s", stroke: "#0969da", scale: "msgs" },
+          { label: "stores MB/s", stroke: "#8250df", scale: "mb" },
+          { label: "ring fill %", stroke: "#cf222e", scale: "%" },
+        ],
+        axes: [{}, { scale: "msgs" }, { scale: "mb", side: 1, grid: { show: false } }, {
+          show: false,
+          scale: "%",
+        }],
+        scales: { "%": { range: [0, 100] } },
+      },
+      data,
+      $("rates-plot"),
+    );
   } else state.plots.rates.setData(data);
 }
 
 // ---- live plots ----------------------------------------------------------------------------
-const PALETTE = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#0a7480", "#d63384", "#57606a"];
+const PALETTE = [
+  "#0969da",
+  "#cf222e",
+  "#1a7f37",
+  "#8250df",
+  "#bf8700",
+  "#0a7480",
+  "#d63384",
+  "#57606a",
+];
 
 function liveWindowS() {
   return Number($("live-window").value);
@@ -270,7 +306,11 @@ function openLive() {
   if (!state.liveKey) return;
   const width = plotWidth("live-plot");
   const cols = [...state.liveColumns].join(",");
-  const q = new URLSearchParams({ key: state.liveKey, window: String(liveWindowS()), width: String(width) });
+  const q = new URLSearchParams({
+    key: state.liveKey,
+    window: String(liveWindowS()),
+    width: String(width),
+  });
   if (cols) q.set("columns", cols);
   state.liveSeq = 0;
   state.liveSource = streamEvents(`/api/live?${q}`, (u) => {
@@ -313,13 +353,14 @@ function resetLivePlots() {
 function drawLive(u) {
   renderColumnChooser(u.columns);
   const names = Object.keys(u.series);
-  $("live-note").textContent =
-    `${u.tap.rows} rows seen by the tap · tap drops ${u.tap.drops}` +
+  $("live-note").textContent = `${u.tap.rows} rows seen by the tap · tap drops ${u.tap.drops}` +
     (state.liveMissed ? ` · ${state.liveMissed} updates missed` : "");
   if (names.length) {
     const t = u.series[names[0]].t.map((ms) => ms / 1000);
     const data = [t];
-    for (const n of names) data.push(u.series[n].min.map(nullIfNaN), u.series[n].max.map(nullIfNaN));
+    for (const n of names) {
+      data.push(u.series[n].min.map(nullIfNaN), u.series[n].max.map(nullIfNaN));
+    }
     const key = names.join(",");
     if (!state.plots.live || state.plots.live._key !== key) {
       if (state.plots.live) state.plots.live.destroy();
@@ -331,7 +372,11 @@ function drawLive(u) {
         series.push({ label: `${n} max`, stroke: c, width: 1 });
         bands.push({ series: [2 * i + 2, 2 * i + 1], fill: c + "33" });
       });
-      state.plots.live = new uPlot({ width: plotWidth("live-plot"), height: 260, series, bands }, data, $("live-plot"));
+      state.plots.live = new uPlot(
+        { width: plotWidth("live-plot"), height: 260, series, bands },
+        data,
+        $("live-plot"),
+      );
       state.plots.live._key = key;
     } else state.plots.live.setData(data);
   }
@@ -341,13 +386,20 @@ function drawLive(u) {
     const x = w.min.map((_, i) => Math.round((i * w.length) / w.min.length));
     const data = [x, w.min.map(nullIfNaN), w.max.map(nullIfNaN)];
     if (!state.plots.wave) {
-      state.plots.wave = new uPlot({
-        width: plotWidth("wave-plot"),
-        height: 200,
-        scales: { x: { time: false } },
-        series: [{ label: "sample" }, { label: `${waves[0]} (latest) min`, stroke: "#1a7f37" }, { label: "max", stroke: "#1a7f37" }],
-        bands: [{ series: [2, 1], fill: "#1a7f3733" }],
-      }, data, $("wave-plot"));
+      state.plots.wave = new uPlot(
+        {
+          width: plotWidth("wave-plot"),
+          height: 200,
+          scales: { x: { time: false } },
+          series: [{ label: "sample" }, { label: `${waves[0]} (latest) min`, stroke: "#1a7f37" }, {
+            label: "max",
+            stroke: "#1a7f37",
+          }],
+          bands: [{ series: [2, 1], fill: "#1a7f3733" }],
+        },
+        data,
+        $("wave-plot"),
+      );
     } else state.plots.wave.setData(data);
   }
 }
@@ -401,8 +453,13 @@ async function refreshRuns() {
     const tr = el("tr", { "data-run": String(r.run) });
     const losses = r.losses ?? r.lost ?? "";
     const cells = [
-      [String(r.run), "n"], [r.status, r.status], [r.comment || ""], [(r.start || "").replace("T", " ").slice(0, 19)],
-      [fmtDuration(r.durationS), "n"], [String(r.files ?? ""), "n"], [fmt((r.bytes || 0) / 1e6, 1), "n"],
+      [String(r.run), "n"],
+      [r.status, r.status],
+      [r.comment || ""],
+      [(r.start || "").replace("T", " ").slice(0, 19)],
+      [fmtDuration(r.durationS), "n"],
+      [String(r.files ?? ""), "n"],
+      [fmt((r.bytes || 0) / 1e6, 1), "n"],
       [typeof losses === "object" ? JSON.stringify(losses) : String(losses)],
     ];
     for (const [text, cls] of cells) tr.append(el("td", cls ? { class: cls } : {}, text));
@@ -420,7 +477,11 @@ async function refreshRuns() {
 }
 
 function addLog(level, text, time) {
-  const li = el("li", { class: level }, `${(time || new Date().toISOString()).slice(11, 19)} ${level} ${text}`);
+  const li = el(
+    "li",
+    { class: level },
+    `${(time || new Date().toISOString()).slice(11, 19)} ${level} ${text}`,
+  );
   const log = $("log");
   log.prepend(li);
   while (log.children.length > 500) log.lastChild.remove();
@@ -464,7 +525,12 @@ function openStats() {
 }
 
 window.addEventListener("resize", () => {
-  for (const [id, p] of [["live-plot", state.plots.live], ["wave-plot", state.plots.wave], ["rates-plot", state.plots.rates]]) {
+  for (
+    const [id, p] of [["live-plot", state.plots.live], ["wave-plot", state.plots.wave], [
+      "rates-plot",
+      state.plots.rates,
+    ]]
+  ) {
     if (p) p.setSize({ width: plotWidth(id), height: p.height });
   }
 });
