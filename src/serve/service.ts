@@ -279,6 +279,7 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
         run = await startRun(config, {
           comment: request.comment,
           settings: request.settings,
+          liveTaps: true,
           onLog: (level, job, text) => log(level, job ? `[${job}] ${text}` : text),
           onStats: (s) => {
             lastStats = s;

@@ -37,6 +37,8 @@ export interface SupervisorOptions {
    * lets settings reach instruments before a run's first row.
    */
   startPaused?: boolean;
+  /** Give every produced key a tap ring for live views ({@link Supervisor.taps}). */
+  liveTaps?: boolean;
 }
 
 /** A file a job reported writing: see `FileReport` in the job protocol. */
@@ -108,9 +110,9 @@ export interface Supervisor {
   /** Instrument identities the jobs reported, by job. */
   identities(): Record<string, string>;
   /**
-   * The tap ring of every key each producer sends: a small drop-newest ring the producer
-   * fills like a consumer's, for live views to read (one reader each). Its drops are the
-   * view's, never counted on the data path.
+   * With `liveTaps`, the tap ring of every key each producer sends: a small drop-newest ring
+   * the producer fills like a consumer's, for live views to read (one reader each). Its
+   * drops are the view's, never counted on the data path.
    */
   taps(): TapRing[];
 }
@@ -190,13 +192,15 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     ring: r.transport === "ring" ? createRing(r.ringBytes, r.policy) : undefined,
     channel: r.transport === "postmessage" ? new MessageChannel() : undefined,
   }));
-  const taps: TapRing[] = config.jobs.flatMap((job) =>
-    job.sends.map((key) => ({
-      key,
-      from: job.name,
-      ring: createRing(TAP_RING_BYTES, "drop-newest", { dropOversize: true }),
-    }))
-  );
+  const taps: TapRing[] = !options.liveTaps
+    ? []
+    : config.jobs.flatMap((job) =>
+      job.sends.map((key) => ({
+        key,
+        from: job.name,
+        ring: createRing(TAP_RING_BYTES, "drop-newest", { dropOversize: true }),
+      }))
+    );
   const jobs = new Map<string, JobRuntime>();
   for (const job of config.jobs) {
     jobs.set(job.name, {
