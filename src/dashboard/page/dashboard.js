@@ -524,7 +524,7 @@ function openStats() {
   streamEvents("/api/stats/stream", onStatus);
 }
 
-window.addEventListener("resize", () => {
+globalThis.addEventListener("resize", () => {
   for (
     const [id, p] of [["live-plot", state.plots.live], ["wave-plot", state.plots.wave], [
       "rates-plot",
