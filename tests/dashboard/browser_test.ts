@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The dashboard in Debian's Chromium, headless, against a real `daq serve` on a simulated
 // source: every job in the table, Start with the token, the run number and state change, a
 // live plot with drawn pixels, Stop, the run listed as success; without the token the
@@ -26,38 +25,43 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Waits until `fn` (run in the page) returns a truthy value, or fails naming `what`. */
-async function until<T>(
+/**
+ * Waits until `expression` (JavaScript run in the page) is truthy and returns its value, or
+ * fails naming `what` with the page's text.
+ */
+async function until(
   page: Page,
   what: string,
-  fn: () => T,
+  expression: string,
   timeoutMs = 30000,
-): Promise<NonNullable<T>> {
+  // deno-lint-ignore no-explicit-any
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await page.evaluate(fn);
-    if (v) return v as NonNullable<T>;
+    const v = await page.evaluate(expression);
+    if (v) return v;
     if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; page: ${await page.evaluate(() =>
-          document.body.innerText
-        )}`,
-      );
+      const text = await page.evaluate("document.body.innerText");
+      throw new Error(`timed out waiting for ${what}; page: ${text}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
+const text = (selector: string) =>
+  `document.querySelector(${JSON.stringify(selector)}).textContent`;
+const disabled = (selector: string) =>
+  `document.querySelector(${JSON.stringify(selector)}).disabled`;
+
 /** Pixels of the live plot's canvas that are drawn (not the background), as the page sees them. */
-function drawnPixels(): number {
-  const canvas = document.querySelector("#live-plot canvas") as HTMLCanvasElement | null;
+const DRAWN_PIXELS = `(() => {
+  const canvas = document.querySelector("#live-plot canvas");
   if (!canvas || !canvas.width) return 0;
-  const ctx = canvas.getContext("2d")!;
-  const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   let n = 0;
   for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
   return n;
-}
+})()`;
 
 const CONFIG = serveConfig(`
 [[jobs]]
@@ -83,56 +87,49 @@ Deno.test({
       page.on("dialog", (d) => d.accept(srv.token));
       await page.setViewport({ width: 1280, height: 800 });
       await page.goto(`${srv.url}/`, { waitUntil: "domcontentloaded" });
-      await until(
-        page,
-        "the idle state",
-        () => document.getElementById("state")!.textContent === "idle",
-      );
-      assert.equal(await page.$eval("#btn-start", (b) => (b as HTMLButtonElement).disabled), true);
+      await until(page, "the idle state", `${text("#state")} === "idle"`);
+      assert.equal(await page.evaluate(disabled("#btn-start")), true, "no token yet");
       await page.click("#btn-token");
-      await until(
-        page,
-        "Start enabled",
-        () => !(document.getElementById("btn-start") as HTMLButtonElement).disabled,
-      );
+      await until(page, "Start enabled", `!${disabled("#btn-start")}`);
       await page.type("#start-comment", "from the browser");
       await page.click("#btn-start");
       await until(
         page,
         "run 1 running",
-        () =>
-          document.getElementById("run-number")!.textContent === "run 1" &&
-          document.getElementById("state")!.textContent === "running",
+        `${text("#run-number")} === "run 1" && ${text("#state")} === "running"`,
       );
-      const jobs = await until(page, "every job in the table", () => {
-        const names = [...document.querySelectorAll("#jobs tbody tr td:first-child")].map((td) =>
-          td.textContent
-        );
-        return names.length === 3 ? names : null;
-      });
+      const jobs = await until(
+        page,
+        "every job in the table",
+        `(() => {
+          const names = [...document.querySelectorAll("#jobs tbody tr td:first-child")]
+            .map((td) => td.textContent);
+          return names.length === 3 ? names : null;
+        })()`,
+      );
       assert.deepEqual(jobs, ["sim", "csv", "memory"]);
-      assert.equal(await page.$eval("#comment", (e) => e.textContent), "from the browser");
+      assert.equal(await page.evaluate(text("#comment")), "from the browser");
       await until(
         page,
         "the source in the live chooser",
-        () => (document.getElementById("live-key") as HTMLSelectElement).value === "sim",
+        `document.querySelector("#live-key").value === "sim"`,
       );
-      const drawn = await until(page, "a live plot with drawn pixels", drawnPixels);
+      const drawn = await until(page, "a live plot with drawn pixels", DRAWN_PIXELS);
       assert.ok(drawn > 500, `${drawn} pixels drawn`);
       assert.match(
-        await page.$eval("#live-note", (e) => e.textContent!),
-        /rows seen by the tap/,
+        String(await page.evaluate(text("#live-note"))),
+        /rows seen by the tap · tap drops \d+/,
       );
       await page.click("#btn-stop");
-      await until(
+      await until(page, "idle again", `${text("#state")} === "idle"`);
+      const run = await until(
         page,
-        "idle again",
-        () => document.getElementById("state")!.textContent === "idle",
+        "run 1 in the runs list",
+        `(() => {
+          const row = document.querySelector('#runs tr[data-run="1"]');
+          return row ? [...row.querySelectorAll("td")].map((td) => td.textContent) : null;
+        })()`,
       );
-      const run = await until(page, "run 1 in the runs list", () => {
-        const row = document.querySelector('#runs tr[data-run="1"]');
-        return row ? [...row.querySelectorAll("td")].map((td) => td.textContent) : null;
-      });
       assert.equal(run[1], "success");
       assert.equal(run[2], "from the browser");
       assert.deepEqual(errors, [], "no script errors in the page");
@@ -157,24 +154,17 @@ Deno.test({
     try {
       const page = await browser.newPage();
       await page.goto(`${srv.url}/`, { waitUntil: "domcontentloaded" });
-      await until(
-        page,
-        "the idle state",
-        () => document.getElementById("state")!.textContent === "idle",
+      await until(page, "the idle state", `${text("#state")} === "idle"`);
+      const buttons = await page.evaluate(
+        `[...document.querySelectorAll(".controls button:not(#btn-token)")].map((b) => b.disabled)`,
       );
-      const disabled = await page.$$eval(
-        ".controls button:not(#btn-token)",
-        (bs) => bs.map((b) => (b as HTMLButtonElement).disabled),
-      );
-      assert.deepEqual(disabled, [true, true, true, true]);
-      assert.equal(await page.$eval("#control-note", (e) => e.textContent), "read-only: no token");
-      const status = await page.evaluate(async () =>
-        (await fetch("/api/runs", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ comment: "sneaky" }),
-        })).status
-      );
+      assert.deepEqual(buttons, [true, true, true, true]);
+      assert.equal(await page.evaluate(text("#control-note")), "read-only: no token");
+      const status = await page.evaluate(`fetch("/api/runs", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ comment: "sneaky" }),
+      }).then((r) => r.status)`);
       assert.equal(status, 401);
       const state = await (await fetch(`${srv.url}/api/status`)).json();
       assert.equal(state.state, "idle");
