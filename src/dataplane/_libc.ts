@@ -1,7 +1,9 @@
 /**
  * The few libc calls the ring file needs, through Deno FFI: open/ftruncate/lseek/close for the
- * file, mmap/munmap/msync for the mapping, and the futex syscall for sleeping until another
- * thread or process changes a word in the mapping.
+ * file, posix_fallocate to reserve its space, flock to claim it, statx/fstatvfs/geteuid to check
+ * what it is and whose, mmap/munmap/msync for the mapping, and the futex syscall for sleeping
+ * until another thread or process changes a word in the mapping. Linux x86-64 (flag values,
+ * syscall number).
  *
  * One library handle per isolate (each Worker opens its own).
  */
@@ -18,6 +20,13 @@ const SYMBOLS = {
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
   msync: { parameters: ["pointer", "usize", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
+  posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32" },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
+  fstatvfs: { parameters: ["i32", "buffer"], result: "i32" },
+  geteuid: { parameters: [], result: "u32" },
+  unlink: { parameters: ["buffer"], result: "i32" },
+  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "i64" },
   futex_wait_async: {
     name: "syscall",
     parameters: ["i64", "pointer", "i32", "i32", "buffer", "pointer", "i32"],
@@ -45,6 +54,23 @@ export const O_RDWR = 2;
 export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
 export const O_CLOEXEC = 0o2000000;
+export const O_NONBLOCK = 0o4000;
+export const O_NOFOLLOW = 0o400000;
+export const ENOSPC = 28;
+export const ELOOP = 40;
+export const EWOULDBLOCK = 11;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_EMPTY_PATH = 0x1000;
+const STATX_BASIC_STATS = 0x7ff;
+/** File type bits of a mode, and the types daq meets. */
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
 const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
@@ -80,6 +106,80 @@ export function truncateFile(fd: number, size: number): number {
 export function fileSize(fd: number): number {
   const end = lib().lseek(fd, 0n, SEEK_END);
   return end < 0 ? -errno() : Number(end);
+}
+
+/** Reserves the blocks of bytes [0, length) of an open file (posix_fallocate); 0 or -errno. */
+export function reserveSpace(fd: number, length: number): number {
+  const rc = lib().posix_fallocate(fd, 0n, BigInt(length));
+  return rc === 0 ? 0 : -rc;
+}
+
+/** Takes an exclusive flock on an open file without waiting; 0, or -errno (EWOULDBLOCK: held). */
+export function lockFile(fd: number): number {
+  return lib().flock(fd, LOCK_EX | LOCK_NB) < 0 ? -errno() : 0;
+}
+
+/** Releases a flock taken by {@link lockFile}. */
+export function unlockFile(fd: number): void {
+  lib().flock(fd, LOCK_UN);
+}
+
+/** What statx says about a file: its type and permission bits, owner, size and identity. */
+export interface FileStat {
+  mode: number;
+  uid: number;
+  size: number;
+  ino: bigint;
+  dev: bigint;
+}
+
+function statx(dirFd: number, path: string, flags: number): FileStat | number {
+  const buf = new Uint8Array(256);
+  const cPath = new TextEncoder().encode(path + "\0");
+  if (lib().statx(dirFd, cPath, flags, STATX_BASIC_STATS, buf) < 0) return -errno();
+  const v = new DataView(buf.buffer);
+  return {
+    mode: v.getUint16(28, true),
+    uid: v.getUint32(20, true),
+    size: Number(v.getBigUint64(40, true)),
+    ino: v.getBigUint64(32, true),
+    dev: (BigInt(v.getUint32(136, true)) << 32n) | BigInt(v.getUint32(140, true)),
+  };
+}
+
+/** statx of an open file; a {@link FileStat} or -errno. */
+export function statFd(fd: number): FileStat | number {
+  return statx(fd, "", AT_EMPTY_PATH);
+}
+
+/** statx of `path` itself (a symlink is not followed); a {@link FileStat} or -errno. */
+export function statPath(path: string): FileStat | number {
+  return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+}
+
+/** Bytes an unprivileged user may still allocate on the filesystem of an open file, or -errno. */
+export function freeBytes(fd: number): number {
+  const buf = new Uint8Array(112);
+  if (lib().fstatvfs(fd, buf) < 0) return -errno();
+  const v = new DataView(buf.buffer);
+  return Number(v.getBigUint64(8, true)) * Number(v.getBigUint64(32, true));
+}
+
+/** The effective user id of this process. */
+export function effectiveUid(): number {
+  return lib().geteuid();
+}
+
+/** Removes the name `path` (unlink); 0 or -errno. */
+export function unlinkPath(path: string): number {
+  const cPath = new TextEncoder().encode(path + "\0");
+  return lib().unlink(cPath) < 0 ? -errno() : 0;
+}
+
+/** Reads up to `bytes.length` bytes at `offset` of an open file; the count, or -errno. */
+export function readAt(fd: number, bytes: Uint8Array<ArrayBuffer>, offset: number): number {
+  const n = lib().pread(fd, bytes, BigInt(bytes.length), BigInt(offset));
+  return n < 0n ? -errno() : Number(n);
 }
 
 /** Closes an fd. */

@@ -3,7 +3,7 @@
  */
 import * as libc from "./_libc.ts";
 import * as L from "./_layout.ts";
-import { RingFileError } from "./errors.ts";
+import { ENOENT, RingFileError, RingFileRefusedError, RingFileTruncatedError } from "./errors.ts";
 
 /** An open, mapped ring file with views over its header and data region. */
 export interface RingMapping {
@@ -81,35 +81,191 @@ function viewsOver(
 }
 
 /**
- * Creates a new ring file at `path` (replacing an existing file: old readers keep the old one,
- * which their writer marks closed), writes its header and schema, and maps it.
+ * Checks what `path` is before daq touches it: nothing (undefined), or a regular file of this
+ * user (its stat). A symbolic link, anything but a regular file, or a file of another user is a
+ * {@link RingFileRefusedError}: a ring file planted by someone else is never read into HDF5 or
+ * written through.
+ */
+export function checkOwnFile(path: string): libc.FileStat | undefined {
+  const st = libc.statPath(path);
+  if (typeof st === "number") {
+    if (-st === ENOENT) return undefined;
+    throw osError(path, "stat", st);
+  }
+  const type = st.mode & libc.S_IFMT;
+  if (type === libc.S_IFLNK) {
+    throw new RingFileRefusedError(
+      path,
+      "is a symbolic link; daq does not follow links to ring files (remove it)",
+    );
+  }
+  if (type !== libc.S_IFREG) {
+    throw new RingFileRefusedError(path, "is not a regular file; daq ring files are regular files");
+  }
+  checkOwner(path, st, "file");
+  return st;
+}
+
+/**
+ * Checks that `dir` (a folder of ring files) is a real folder of this user, not a symbolic link:
+ * {@link RingFileRefusedError} otherwise. False when it does not exist.
+ */
+export function checkOwnDir(dir: string): boolean {
+  const st = libc.statPath(dir);
+  if (typeof st === "number") {
+    if (-st === ENOENT) return false;
+    throw osError(dir, "stat", st);
+  }
+  const type = st.mode & libc.S_IFMT;
+  if (type === libc.S_IFLNK) {
+    throw new RingFileRefusedError(
+      dir,
+      "is a symbolic link; daq does not follow links to ring file folders (remove it)",
+    );
+  }
+  if (type !== libc.S_IFDIR) throw new RingFileRefusedError(dir, "is not a folder");
+  checkOwner(dir, st, "folder");
+  return true;
+}
+
+function checkOwner(path: string, st: libc.FileStat, what: string): void {
+  const uid = libc.effectiveUid();
+  if (st.uid !== uid) {
+    throw new RingFileRefusedError(
+      path,
+      `belongs to uid ${st.uid}, not to this user (uid ${uid}): daq uses only ring ${what}s ` +
+        `of its own user`,
+    );
+  }
+}
+
+/**
+ * Opens the regular file of this user at `path` (see {@link checkOwnFile}) without following
+ * a symbolic link and checks that what was opened is what was checked. Undefined when there is
+ * no file.
+ */
+function openOwnFile(path: string, flags: number): number | undefined {
+  const st = checkOwnFile(path);
+  if (st === undefined) return undefined;
+  const fd = libc.openFile(path, flags | libc.O_NOFOLLOW | libc.O_NONBLOCK);
+  if (fd < 0) {
+    if (-fd === ENOENT) return undefined;
+    if (-fd === libc.ELOOP) return openOwnFile(path, flags); // replaced meanwhile: check again
+    throw osError(path, "open", fd);
+  }
+  const opened = libc.statFd(fd);
+  if (typeof opened === "number" || opened.ino !== st.ino || opened.dev !== st.dev) {
+    libc.closeFile(fd);
+    throw new RingFileRefusedError(path, "was replaced while daq opened it");
+  }
+  return fd;
+}
+
+/** The writer pid in the header of the ring file open at `fd`, if it has a ring header. */
+function headerPid(fd: number): number | undefined {
+  const header = new Uint8Array(L.HEADER_BYTES);
+  if (libc.readAt(fd, header, 0) !== L.HEADER_BYTES) return undefined;
+  const h = new DataView(header.buffer);
+  if (h.getBigUint64(L.H_MAGIC, true) !== L.MAGIC) return undefined;
+  return h.getUint32(L.H_WRITER_PID, true);
+}
+
+/**
+ * Takes the writer's lock (flock, exclusive) of the ring file open at `fd`. Held by another
+ * process: {@link RingFileRefusedError} naming its pid. Held by this process: a Worker of this
+ * process that was terminated without closing the ring (its fd stays open until the process
+ * ends) wrote it; no Worker writes it any more, so it may be taken over.
+ */
+function claim(path: string, fd: number): void {
+  const rc = libc.lockFile(fd);
+  if (rc === 0) return;
+  if (-rc !== libc.EWOULDBLOCK) throw osError(path, "flock", rc);
+  const pid = headerPid(fd);
+  if (pid === Deno.pid) return;
+  throw new RingFileRefusedError(
+    path,
+    `in use: another daq (writer pid ${pid ?? "unknown"}) holds this ring file's lock; ` +
+      `two runs must not share a ring file (give this one another supervisor id or ring path)`,
+  );
+}
+
+/**
+ * Checks that a new writer may take over the ring file at `path`: undefined when there is
+ * none; else it must be a regular file of this user that no live writer holds (see
+ * {@link claim}). Returns the fd, lock held, for the caller to close.
+ */
+export function claimExisting(path: string): number | undefined {
+  const fd = openOwnFile(path, libc.O_RDONLY);
+  if (fd === undefined) return undefined;
+  try {
+    claim(path, fd);
+  } catch (e) {
+    libc.closeFile(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/**
+ * Creates a new ring file at `path` and maps it. An existing file there is replaced only when
+ * it is a regular file of this user that no live writer holds (old readers keep the old one,
+ * which their writer marked closed). The file's whole size is reserved on its filesystem first
+ * (posix_fallocate), so a filesystem that cannot hold it is an error here, naming the sizes,
+ * rather than SIGBUS at the first write into a page it cannot back. The new file's lock (flock)
+ * is held until the mapping is closed.
  */
 export function createMapping(path: string, init: NewRingHeader): RingMapping {
   const dataOffset = L.dataOffsetFor(init.schemaMessage.length);
   const fileBytes = dataOffset + init.capacity;
-  try {
-    Deno.removeSync(path);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  const old = claimExisting(path);
+  if (old !== undefined) {
+    const rc = libc.unlinkPath(path);
+    libc.closeFile(old);
+    if (rc < 0 && -rc !== ENOENT) throw osError(path, "unlink of the old ring file", rc);
   }
-  const fd = libc.openFile(path, libc.O_RDWR | libc.O_CREAT | libc.O_EXCL, 0o644);
+  const fd = libc.openFile(path, libc.O_RDWR | libc.O_CREAT | libc.O_EXCL | libc.O_NOFOLLOW, 0o644);
   if (fd < 0) throw osError(path, "open for create", fd);
-  const rc = libc.truncateFile(fd, fileBytes);
-  if (rc < 0) {
+  const fail = (e: Error): never => {
+    libc.unlinkPath(path);
     libc.closeFile(fd);
-    throw osError(path, `ftruncate to ${fileBytes} bytes`, rc);
+    throw e;
+  };
+  const locked = libc.lockFile(fd);
+  if (locked < 0) {
+    libc.closeFile(fd);
+    throw new RingFileRefusedError(path, "another daq took this new ring file's lock first");
+  }
+  const mine = libc.statFd(fd);
+  const named = libc.statPath(path);
+  if (typeof mine === "number" || typeof named === "number" || mine.ino !== named.ino) {
+    libc.closeFile(fd);
+    throw new RingFileRefusedError(path, "another daq replaced this new ring file at once");
+  }
+  const rc = libc.truncateFile(fd, fileBytes);
+  if (rc < 0) fail(osError(path, `ftruncate to ${fileBytes} bytes`, rc));
+  const reserved = libc.reserveSpace(fd, fileBytes);
+  if (reserved < 0) {
+    const free = libc.freeBytes(fd);
+    const room = free >= 0 ? `; the filesystem has ${free} bytes free` : "";
+    const why = -reserved === libc.ENOSPC ? "no space left on device" : `errno ${-reserved}`;
+    fail(
+      new RingFileError(
+        path,
+        `cannot reserve ${fileBytes} bytes for the ring file (${why})${room}: ` +
+          `make the ring smaller or put it on a larger filesystem`,
+        -reserved,
+      ),
+    );
   }
   // Write the fields the mapping needs to find its regions before mapping views over them.
   const p = libc.mapFile(fd, L.HEADER_BYTES, true);
-  if (typeof p === "number") {
-    libc.closeFile(fd);
-    throw osError(path, "mmap of the header", p);
-  }
-  const header = new DataView(Deno.UnsafePointerView.getArrayBuffer(p, L.HEADER_BYTES));
+  if (typeof p === "number") fail(osError(path, "mmap of the header", p));
+  const headerPointer = p as Deno.PointerObject;
+  const header = new DataView(Deno.UnsafePointerView.getArrayBuffer(headerPointer, L.HEADER_BYTES));
   header.setBigUint64(L.H_CAPACITY, BigInt(init.capacity), true);
   header.setUint32(L.H_SCHEMA_LEN, init.schemaMessage.length, true);
   header.setUint32(L.H_DATA_OFFSET, dataOffset, true);
-  libc.unmapFile(p, L.HEADER_BYTES);
+  libc.unmapFile(headerPointer, L.HEADER_BYTES);
 
   const m = viewsOver(path, fd, mapFd(path, fd, fileBytes), fileBytes);
   const h = new DataView(m.file.buffer, 0, L.HEADER_BYTES);
@@ -124,10 +280,49 @@ export function createMapping(path: string, init: NewRingHeader): RingMapping {
   return m;
 }
 
-/** Opens and maps an existing ring file, checking its magic, version and size. */
-export function openMapping(path: string): RingMapping {
-  const fd = libc.openFile(path, libc.O_RDWR);
+/**
+ * Removes the ring file at `path` if it is still the one with stream id `streamId` and no live
+ * writer holds it; true when removed. Never removes another writer's ring, a symbolic link or
+ * another user's file.
+ */
+export function removeRingFile(path: string, streamId: bigint): boolean {
+  let fd: number | undefined;
+  try {
+    fd = claimExisting(path);
+  } catch (e) {
+    if (e instanceof RingFileRefusedError) return false;
+    throw e;
+  }
+  if (fd === undefined) return false;
+  try {
+    const header = new Uint8Array(L.HEADER_BYTES);
+    if (libc.readAt(fd, header, 0) !== L.HEADER_BYTES) return false;
+    const h = new DataView(header.buffer);
+    if (h.getBigUint64(L.H_MAGIC, true) !== L.MAGIC) return false;
+    if (h.getBigUint64(L.H_STREAM_ID, true) !== BigInt.asUintN(64, streamId)) return false;
+    const rc = libc.unlinkPath(path);
+    if (rc < 0 && -rc !== ENOENT) throw osError(path, "unlink", rc);
+    return rc === 0;
+  } finally {
+    libc.closeFile(fd);
+  }
+}
+
+/**
+ * Opens and maps an existing ring file, checking its magic, version and size. With `own`, the
+ * file must be a regular file of this user, not reached through a symbolic link (see
+ * {@link checkOwnFile}): what a consumer reads goes into HDF5 as this run's data.
+ */
+export function openMapping(path: string, own = false): RingMapping {
+  const fd = own
+    ? openOwnFile(path, libc.O_RDWR) ?? -ENOENT
+    : libc.openFile(path, libc.O_RDWR | libc.O_NONBLOCK);
   if (fd < 0) throw osError(path, "open", fd);
+  const st = libc.statFd(fd);
+  if (typeof st !== "number" && (st.mode & libc.S_IFMT) !== libc.S_IFREG) {
+    libc.closeFile(fd);
+    throw new RingFileError(path, "is not a regular file");
+  }
   const size = libc.fileSize(fd);
   if (size < 0) {
     libc.closeFile(fd);
@@ -183,12 +378,28 @@ function validate(path: string, h: DataView): void {
   }
   const expectedSize = dataOffset + capacity;
   if (fileBytes !== expectedSize) {
-    throw new RingFileError(
+    const Error = fileBytes < expectedSize ? RingFileTruncatedError : RingFileError;
+    throw new Error(
       path,
       `file is ${fileBytes} bytes, expected ${expectedSize} ` +
         `(${dataOffset}-byte header and schema + ${capacity}-byte data region)`,
     );
   }
+}
+
+/**
+ * Throws a {@link RingFileError} when the file has become smaller than the mapping (another
+ * program truncated it): touching the pages past its end would kill the whole process with
+ * SIGBUS. One lseek, about 0.3 us.
+ */
+export function checkSize(m: RingMapping, who: string): void {
+  const size = libc.fileSize(m.fd);
+  if (size >= m.fileBytes) return;
+  throw new RingFileTruncatedError(
+    m.path,
+    `the ring file shrank to ${size} bytes under this ${who}, expected ${m.fileBytes}: ` +
+      `another program truncated it`,
+  );
 }
 
 /** Unmaps and closes. */

@@ -37,3 +37,19 @@ export class RingFullError extends Error {
     this.path = path;
   }
 }
+
+/**
+ * A ring file that daq will not touch: a symbolic link, not a regular file, a file (or folder) of
+ * another user, or a ring that a live writer holds. The message names the path and why.
+ */
+export class RingFileRefusedError extends RingFileError {
+  override name = "RingFileRefusedError";
+}
+
+/**
+ * A ring file of the right kind (its magic) that is shorter than its header says: truncated by
+ * another program, or cut off by a full disk. What it held is lost.
+ */
+export class RingFileTruncatedError extends RingFileError {
+  override name = "RingFileTruncatedError";
+}

@@ -38,6 +38,7 @@
 export { createRingFile, DEFAULT_CAPACITY_BYTES, RingFileWriter } from "./writer.ts";
 export type { ColumnViews, CreateRingOptions, OverrunPolicy } from "./writer.ts";
 export {
+  claimRingFile,
   openRingConsumer,
   openRingFile,
   RingFileConsumer,
@@ -48,10 +49,18 @@ export {
 export type {
   OpenConsumerOptions,
   OpenRingOptions,
+  RingFileClaim,
   RingStatus,
   StartAt,
   WaitOptions,
 } from "./reader.ts";
-export { ENOENT, RingFileError, RingFullError } from "./errors.ts";
+export {
+  ENOENT,
+  RingFileError,
+  RingFileRefusedError,
+  RingFileTruncatedError,
+  RingFullError,
+} from "./errors.ts";
+export { checkOwnDir, removeRingFile } from "./_mapping.ts";
 export { defaultRingPath } from "./path.ts";
 export { TYPE_ARROW_BATCH, TYPE_PADDING, TYPE_RAW_BYTES } from "./_layout.ts";

@@ -13,7 +13,13 @@ import type * as arrow from "apache-arrow";
 import * as ipc from "../arrow/ipc.ts";
 import * as libc from "./_libc.ts";
 import * as L from "./_layout.ts";
-import { closeMapping, openMapping, type RingMapping } from "./_mapping.ts";
+import {
+  checkSize,
+  claimExisting,
+  closeMapping,
+  openMapping,
+  type RingMapping,
+} from "./_mapping.ts";
 import { RingFileError } from "./errors.ts";
 import type { OverrunPolicy } from "./writer.ts";
 
@@ -148,8 +154,9 @@ export interface RingStatus {
   uncommittedBytes: number;
 }
 
-/** Reads a ring file's header. */
+/** Reads a ring file's header (after checking that the file still holds it). */
 function status(m: RingMapping): RingStatus {
+  checkSize(m, "reader");
   const h = new DataView(m.file.buffer, 0, L.HEADER_BYTES);
   const load = (i: number) => Number(Atomics.load(m.h64, i));
   const writeHead = load(L.I64_WRITE_HEAD);
@@ -202,14 +209,26 @@ export class RingFileReader {
   #resynced = false;
   #closed = false;
   #decode: (r: RingRecord) => arrow.RecordBatch;
+  /** Small spans read since the file's size was last checked. */
+  #uncheckedSpans = 0;
 
   /** @internal Use {@link openRingFile}. */
   constructor(m: RingMapping, startAt: StartAt, spanBytes: number, zeroCopy: boolean) {
     this.path = m.path;
     this.mode = zeroCopy ? "views" : "copy";
     this.m = m;
+    checkSize(m, "reader");
     this.schemaMessage = m.schemaMessage.slice();
-    this.schema = ipc.decodeSchemaMessage(this.schemaMessage);
+    try {
+      this.schema = ipc.decodeSchemaMessage(this.schemaMessage);
+    } catch (e) {
+      throw new RingFileError(
+        m.path,
+        `corrupt ring: the stored schema is not an Arrow IPC schema message (${
+          (e as Error).message
+        })`,
+      );
+    }
     this.streamId = new DataView(m.file.buffer).getBigUint64(L.H_STREAM_ID, true);
     this.#spanBytes = Math.max(4096, spanBytes);
     const schema = this.schema;
@@ -219,7 +238,15 @@ export class RingFileReader {
       if (r.type !== L.TYPE_ARROW_BATCH) {
         throw new RingFileError(path, `record ${r.seq} has type ${r.type}, not an Arrow batch (1)`);
       }
-      return ipc.decodeBatch(schema, schemaMessage, r.payload);
+      try {
+        return ipc.decodeBatch(schema, schemaMessage, r.payload);
+      } catch (e) {
+        throw new RingFileError(
+          path,
+          `corrupt ring: record ${r.seq} at position ${r.position} is not a valid Arrow record ` +
+            `batch of the ring's schema (${(e as Error).message})`,
+        );
+      }
     };
     const load = (i: number) => Number(Atomics.load(m.h64, i));
     if (startAt === "read_tail") {
@@ -240,8 +267,12 @@ export class RingFileReader {
     const m = this.m;
     const cap = m.capacity;
     for (;;) {
+      const reserve = Number(Atomics.load(m.h64, L.I64_RESERVE_HEAD));
       const oldest = Number(Atomics.load(m.h64, L.I64_OLDEST));
       const head = Number(Atomics.load(m.h64, L.I64_WRITE_HEAD));
+      if (oldest < reserve - cap) {
+        this.#corrupt(`oldest ${oldest} is more than a lap behind reserve_head ${reserve}`);
+      }
       let p = oldest;
       if (cap - (p % cap) < L.RECORD_HEADER_BYTES) p += cap - (p % cap);
       if (p >= head) return [oldest, head === 0 ? 0 : -1];
@@ -280,8 +311,20 @@ export class RingFileReader {
    * for zero-copy views, false once the writer may have started overwriting them.
    */
   intact(record: RingRecord): boolean {
+    if (this.mode !== "copy") this.checkFile();
     return this.mode === "copy" ||
       Number(Atomics.load(this.m.h64, L.I64_RESERVE_HEAD)) - this.m.capacity <= record.position;
+  }
+
+  /**
+   * Throws a {@link RingFileError} when the ring file has become smaller than this reader's
+   * mapping (another program truncated it): touching the missing pages would kill the whole
+   * process with SIGBUS. The reader checks by itself before it reads a span and while it waits;
+   * call this before using zero-copy payloads handed out a while ago.
+   */
+  checkFile(): void {
+    checkSize(this.m, "reader");
+    this.#uncheckedSpans = 0;
   }
 
   /** A snapshot of the header. */
@@ -389,10 +432,12 @@ export class RingFileReader {
   }
 
   #writerClosed(): boolean {
+    checkSize(this.m, "reader");
     return (Atomics.load(this.m.h32, L.I32_FLAGS) & L.FLAG_WRITER_CLOSED) !== 0;
   }
 
   #available(): boolean {
+    this.checkFile();
     return this.#queueIndex < this.#queue.length ||
       Number(Atomics.load(this.m.h64, L.I64_WRITE_HEAD)) > this.pos || this.#writerClosed();
   }
@@ -405,7 +450,14 @@ export class RingFileReader {
   #resync(): void {
     this.#overruns++;
     this.#resynced = true;
-    const oldest = Number(Atomics.load(this.m.h64, L.I64_OLDEST));
+    const m = this.m;
+    const reserve = Number(Atomics.load(m.h64, L.I64_RESERVE_HEAD));
+    const oldest = Number(Atomics.load(m.h64, L.I64_OLDEST));
+    // The writer stores oldest before reserve_head, so this holds for any reserve_head read
+    // first; a header where it does not would make the reader resync for ever.
+    if (oldest < reserve - m.capacity) {
+      this.#corrupt(`oldest ${oldest} is more than a lap behind reserve_head ${reserve}`);
+    }
     if (oldest > this.pos) this.pos = oldest;
   }
 
@@ -422,6 +474,9 @@ export class RingFileReader {
         this.#resync();
         continue;
       }
+      // Before touching the data region: is the file still as large as the mapping? Every span
+      // of 4 KiB or more, every 64 smaller ones.
+      if (head - pos >= 4096 || ++this.#uncheckedSpans >= 64) this.checkFile();
       const offset = pos % cap;
       const lapEnd = pos - offset + cap;
       let spanEnd = Math.min(head, lapEnd);
@@ -616,7 +671,7 @@ export function openRingConsumer(
   path: string,
   options: OpenConsumerOptions = {},
 ): RingFileConsumer {
-  const m = openMapping(path);
+  const m = openMapping(path, true);
   try {
     return new RingFileConsumer(m, options.zeroCopy ?? false, options.spanBytes ?? 256 << 10);
   } catch (e) {
@@ -632,5 +687,45 @@ export function ringStatus(path: string): RingStatus {
     return status(m);
   } finally {
     closeMapping(m);
+  }
+}
+
+/**
+ * A ring file that a previous writer left, claimed by a new writer of this user: its header,
+ * and its lock, held (so that no other daq takes it) until {@link RingFileClaim.release}.
+ */
+export interface RingFileClaim {
+  /** The ring's header when it was claimed. */
+  status: RingStatus;
+  /** Lets the lock go (before creating a new ring at the same path). */
+  release(): void;
+}
+
+/**
+ * Claims the ring file a previous writer left at `path` (to write what it still holds, then
+ * replace it); undefined when there is none. Throws {@link RingFileRefusedError} when it is a
+ * symbolic link, not a regular file, another user's file, or held by a live writer, and
+ * {@link RingFileError} when it is not a valid ring file: such a file is never read as this
+ * run's data.
+ */
+export function claimRingFile(path: string): RingFileClaim | undefined {
+  const fd = claimExisting(path);
+  if (fd === undefined) return undefined;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    libc.closeFile(fd);
+  };
+  try {
+    const m = openMapping(path, true);
+    try {
+      return { status: status(m), release };
+    } finally {
+      closeMapping(m);
+    }
+  } catch (e) {
+    release();
+    throw e;
   }
 }

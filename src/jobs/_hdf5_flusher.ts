@@ -14,6 +14,7 @@ import type * as arrow from "apache-arrow";
 import {
   openRingConsumer,
   type RingFileConsumer,
+  RingFileError,
   type RingRecord,
   ringStatus,
   TYPE_ARROW_BATCH,
@@ -149,6 +150,9 @@ async function flushRing(r: Ring): Promise<void> {
       const w = await ensureWriter();
       const before = w.path;
       const lost = r.lostBefore + r.lostAtOpen + r.lostSeen;
+      // Zero-copy batches are views on the ring file: it must not have shrunk since they were
+      // read (SIGBUS), nor may the HDF5 file get what a truncated ring now holds.
+      r.consumer.checkFile();
       const batches = join ? [concatBatches(group)] : group;
       for (const batch of batches) {
         w.writeBatch(r.source, batch, {
@@ -223,8 +227,8 @@ function fail(error: unknown): void {
 /** Errors that say the HDF5 file or the ring file cannot be used: restarting does not help. */
 function isPermanent(error: unknown): boolean {
   const name = error instanceof Error ? error.name : "";
-  return name === "Hdf5WriteError" || name === "Hdf5SchemaError" || name === "RingFileError" ||
-    name === "NotCapable" || name === "PermissionDenied";
+  return error instanceof RingFileError || name === "Hdf5WriteError" ||
+    name === "Hdf5SchemaError" || name === "NotCapable" || name === "PermissionDenied";
 }
 
 /** Runs `step` in order after the earlier requests; permanent errors are reported, others crash. */

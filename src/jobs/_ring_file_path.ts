@@ -8,6 +8,7 @@
  * are known only when their batches arrive, and Deno grants a folder, not a name pattern.
  */
 import type { JobConfig, SupervisorConfig } from "../config/types.ts";
+import { checkOwnDir } from "../dataplane/mod.ts";
 import { defaultRingPath, safeName } from "../dataplane/path.ts";
 
 /** FNV-1a of `text`, 8 hex digits: keeps apart keys that sanitize to the same file name. */
@@ -115,10 +116,13 @@ export function listRingFiles(dir: string): string[] | undefined {
   return names.sort();
 }
 
-/** Makes folder `dir` (its parent must exist); fine if it is already a folder. */
+/**
+ * Makes folder `dir` (its parent must exist); fine if it is already a folder of this user. A
+ * symbolic link or another user's folder is a `RingFileRefusedError` naming it.
+ */
 export function makeRingFileDir(dir: string): void {
   if (libc().mkdir(cString(dir), 0o755) === 0) return;
   const code = errno();
-  if (code === EEXIST && listRingFiles(dir) !== undefined) return;
+  if (code === EEXIST && checkOwnDir(dir)) return;
   throw new RingFileDirError(`${dir}: cannot make the ring file folder (errno ${code})`);
 }

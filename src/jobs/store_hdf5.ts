@@ -26,16 +26,19 @@
 import type * as arrow from "apache-arrow";
 import { Schema } from "apache-arrow";
 import {
+  claimRingFile,
   createRingFile,
   ENOENT,
   openRingFile,
   type OverrunPolicy,
+  removeRingFile,
+  type RingFileClaim,
   RingFileError,
   type RingFileReader,
+  RingFileRefusedError,
   type RingFileWriter,
   RingFullError,
   type RingStatus,
-  ringStatus,
 } from "../dataplane/mod.ts";
 import { RecordType } from "../transport/payload.ts";
 import { VERSION } from "../version.ts";
@@ -224,16 +227,19 @@ class Flusher {
 }
 
 /**
- * Looks at what is at the ring path before the job replaces it: nothing, or a ring file (maybe
- * with records a previous run did not get to write). Anything else is an error naming the path:
- * the job does not delete a file it did not make.
+ * Looks at what is at the ring path before the job replaces it: nothing, or a ring file of this
+ * user that no live writer holds (maybe with records a previous run did not get to write),
+ * claimed (locked) until released. Anything else is an error naming the path: the job does not
+ * delete a file it did not make, nor take a ring another run is writing, nor read a symbolic
+ * link or another user's file into HDF5.
  */
-function existingRing(path: string): RingStatus | undefined {
+function existingRing(path: string): RingFileClaim | undefined {
   // Through libc, not Deno.statSync: Deno refuses to stat paths under /dev without --allow-all.
   try {
-    return ringStatus(path);
+    return claimRingFile(path);
   } catch (e) {
     if (e instanceof RingFileError && e.errno === ENOENT) return undefined;
+    if (e instanceof RingFileRefusedError) throw new Hdf5StoreError(e.message);
     throw new Hdf5StoreError(
       `${path} exists but is not a usable daq ring file (${(e as Error).message}); ` +
         `remove it or set ring_path to another file`,
@@ -307,18 +313,24 @@ export async function run(ctx: JobContext): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
 
   /** Ring files a previous run left (maybe with records it did not get to write). */
-  const leftovers: { path: string; status: RingStatus }[] = [];
-  if (ringDir === undefined) {
-    const path = ringFilePath(ctx.job, ctx.supervisor);
-    const status = existingRing(path);
-    if (status) leftovers.push({ path, status });
-  } else {
-    makeRingFileDir(ringDir);
-    for (const name of listRingFiles(ringDir) ?? []) {
-      const path = `${ringDir}/${name}`;
-      const status = existingRing(path);
-      if (status) leftovers.push({ path, status });
+  const leftovers: { path: string; claim: RingFileClaim }[] = [];
+  const releaseLeftovers = () => leftovers.forEach((l) => l.claim.release());
+  try {
+    if (ringDir === undefined) {
+      const path = ringFilePath(ctx.job, ctx.supervisor);
+      const claim = existingRing(path);
+      if (claim) leftovers.push({ path, claim });
+    } else {
+      makeRingFileDir(ringDir);
+      for (const name of listRingFiles(ringDir) ?? []) {
+        const path = `${ringDir}/${name}`;
+        const claim = existingRing(path);
+        if (claim) leftovers.push({ path, claim });
+      }
     }
+  } catch (e) {
+    releaseLeftovers();
+    throw e;
   }
 
   const flusher = new Flusher(ctx, {
@@ -342,8 +354,8 @@ export async function run(ctx: JobContext): Promise<void> {
   let lostDrained = 0;
   /** The open ring files, by route key. */
   const rings = new Map<string, KeyRing>();
-  /** Every ring file this run made (removed after a clean end). */
-  const made = new Set<string>();
+  /** Every ring file this run made, with its stream id (removed after a clean end). */
+  const made = new Map<string, bigint>();
   let schemaChanges = 0;
   let blockedMs = 0;
 
@@ -351,7 +363,12 @@ export async function run(ctx: JobContext): Promise<void> {
     let lost = lostDrained;
     let fill = 0;
     for (const ring of rings.values()) {
-      const status = ring.monitor.status();
+      let status: RingStatus;
+      try {
+        status = ring.monitor.status();
+      } catch {
+        continue; // the ring file was truncated: its writer fails the job at its next write
+      }
       lost += status.lostRecords + ring.starts.overwrittenUnread(status);
       fill = Math.max(fill, (status.writeHead - status.readTail) / status.capacityBytes);
     }
@@ -406,8 +423,9 @@ export async function run(ctx: JobContext): Promise<void> {
       capacityBytes,
       policy,
       blockTimeoutMs: BLOCK_SLICE_MS,
+      sizeCheckEvery: 1,
     });
-    made.add(path);
+    made.set(path, writer.streamId);
     const ring: KeyRing = {
       key,
       path,
@@ -450,7 +468,8 @@ export async function run(ctx: JobContext): Promise<void> {
 
   let failure: unknown;
   try {
-    for (const { path, status } of leftovers) {
+    for (const { path, claim } of leftovers) {
+      const status = claim.status;
       if (status.uncommittedBytes > 0) {
         ctx.warn(
           `${path} holds ${status.recordsWritten - status.readTailSeq} records that a ` +
@@ -460,7 +479,8 @@ export async function run(ctx: JobContext): Promise<void> {
         await drainPath(path);
       }
       // Everything in it is in HDF5 now; a key that comes back gets a new ring file.
-      if (perKey) Deno.removeSync(path);
+      claim.release();
+      if (perKey) removeRingFile(path, status.streamId);
     }
     let last: KeyRing | undefined;
     for await (const msg of ctx.receive()) {
@@ -477,6 +497,7 @@ export async function run(ctx: JobContext): Promise<void> {
   } catch (e) {
     failure = e;
   }
+  releaseLeftovers();
   clearInterval(timer);
   try {
     figures();
@@ -492,7 +513,11 @@ export async function run(ctx: JobContext): Promise<void> {
         );
       }
       if (failure === undefined) {
-        for (const path of made) Deno.removeSync(path);
+        for (const [path, streamId] of made) {
+          if (!removeRingFile(path, streamId)) {
+            ctx.warn(`left ${path} in place: it is no longer the ring file this run made`);
+          }
+        }
         if (ringDir !== undefined) removeIfEmpty(ringDir);
       }
     }

@@ -40,3 +40,18 @@ export function row(i: number): { ts: bigint; sine: number; noise: number } {
     noise: ((i * 7919) % 1000) / 1000 - 0.5,
   };
 }
+
+/** Mounts a tmpfs of `size` on `dir` (root only); undefined when that is not possible here. */
+export async function mountTmpfs(
+  dir: string,
+  size: string,
+): Promise<(() => Promise<void>) | undefined> {
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (!mount?.success) return undefined;
+  return async () => {
+    await new Deno.Command("umount", { args: [dir] }).output();
+  };
+}
