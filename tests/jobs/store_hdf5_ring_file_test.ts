@@ -13,7 +13,6 @@ import {
   readH5,
   startLiveRun,
   twoSourceConfig,
-  waitFor,
 } from "./_hdf5_store.ts";
 import { mountTmpfs } from "../dataplane/_helpers.ts";
 
