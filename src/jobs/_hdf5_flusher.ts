@@ -16,7 +16,6 @@ import {
   type RingFileConsumer,
   RingFileError,
   type RingRecord,
-  ringStatus,
   TYPE_ARROW_BATCH,
 } from "../dataplane/mod.ts";
 import { canConcat, concatBatches } from "./_concat_batches.ts";
