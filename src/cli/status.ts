@@ -34,7 +34,8 @@ const COLUMNS = [
 
 /**
  * One line per `remote` job about its peers, from its figures:
- * `link peers: A (alive, 0.3 s ago, 1200 msgs), C (silent, 12.0 s ago, 0 msgs); gaps 0`.
+ * `link peers: A (alive, 0.3 s ago, 1200 msgs), C (silent, 12.0 s ago, 0 msgs); gaps 0`, then
+ * what was received and not taken, once there is any: `; malformed 3; own echoes 12`.
  */
 export function peerLines(s: StatsSnapshot): string[] {
   const lines: string[] = [];
@@ -50,10 +51,16 @@ export function peerLines(s: StatsSnapshot): string[] {
       } s ago, ${figure("msgs")} msgs)`;
     });
     const missed = j.extra.link_missed_at_start ?? 0;
+    // What was received and not taken is shown once there is any.
+    const skips = [
+      ["malformed", j.extra.link_malformed],
+      ["own echoes", j.extra.link_own_echoes],
+      ["seq jumps", j.extra.link_seq_jumps],
+    ].filter(([, n]) => n).map(([what, n]) => `; ${what} ${n}`).join("");
     lines.push(
       `${j.name} peers: ${peers.join(", ") || "none yet"}; gaps ${j.extra.link_gaps ?? 0}${
         missed ? `; missed before the first received ${missed}` : ""
-      }`,
+      }${skips}`,
     );
   }
   return lines;

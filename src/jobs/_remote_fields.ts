@@ -53,6 +53,20 @@ export const REMOTE_FIELDS: TableSpec = {
     type: "string",
     doc: "CURVE: this supervisor's key pair, a file written by `daq keygen --out FILE`",
   },
+  max_message_size: {
+    type: "size",
+    default: "64MiB",
+    min: 1024,
+    doc: "received wire messages larger than this are skipped and counted (link_malformed)",
+  },
+  max_seq_jump: {
+    type: "number",
+    integer: true,
+    positive: true,
+    default: 10_000_000,
+    doc:
+      "a peer's sequence number jumping further ahead than this is not counted as gaps: the stream is taken as restarted (link_seq_jumps)",
+  },
   connect_grace: {
     type: "duration",
     default: "300ms",
@@ -72,6 +86,8 @@ export interface RemoteSettings {
   curveServerKey?: string;
   curveKeysFile?: string;
   connectGraceMs: number;
+  maxMessageBytes: number;
+  maxSeqJump: number;
 }
 
 /** Reads the validated fields of a `remote` job. */
@@ -87,6 +103,8 @@ export function remoteSettings(fields: Record<string, unknown>): RemoteSettings 
     curveServerKey: fields.curve_server_key as string | undefined,
     curveKeysFile: fields.curve_keys_file as string | undefined,
     connectGraceMs: fields.connect_grace as number,
+    maxMessageBytes: fields.max_message_size as number,
+    maxSeqJump: fields.max_seq_jump as number,
   };
 }
 

@@ -14,7 +14,10 @@
  * Figures (stats `extra`): `link_msgs_out`, `link_bytes_out`, `link_hwm_drops`, `on_hwm_drop`
  * (1 when `on_hwm = "drop"`), `link_msgs_in`, `link_bytes_in`, `link_gaps`, `link_duplicates`,
  * `link_late`, `link_restarts` (a peer's publisher restarted), `link_missed_at_start` (what
- * publishers sent before the first payload received from them), `link_skipped` (inputs that are
+ * publishers sent before the first payload received from them), `link_malformed` (received
+ * wire messages and payloads skipped: not to the format, over `max_message_size`, too large for
+ * a ring), `link_own_echoes` (payloads of this supervisor's own id), `link_seq_jumps` (sequence
+ * numbers not trusted, see docs/wire-format.md), `link_skipped` (inputs that are
  * not published: raw bytes, or messages from another link), `peers`, `peers_alive`, and per
  * peer `peer.<id>.alive` (0/1), `peer.<id>.age_ms` (since last heard), `peer.<id>.msgs`
  * (payloads received from it), `peer.<id>.sent` (payloads it reports sent). Rows are counted
@@ -29,7 +32,9 @@ import {
   type PayloadType,
   type Subscriber,
 } from "../remote/mod.ts";
-import { batchRowCount, RecordType } from "../transport/payload.ts";
+import { RecordType } from "../transport/payload.ts";
+import { RecordTooLargeError } from "../transport/ring.ts";
+import { OriginTableError } from "../transport/origins.ts";
 import { hostJob, type JobContext } from "./host.ts";
 import { type RemoteSettings, remoteSettings } from "./_remote_fields.ts";
 import { readCurveKeyFile } from "./_remote_keys.ts";
@@ -56,6 +61,14 @@ export async function run(ctx: JobContext): Promise<void> {
   const s = remoteSettings(ctx.job.fields);
   const origin = ctx.supervisor.id;
   let skipped = 0;
+  let undeliverable = 0;
+  // The first problem of each kind is logged, with what was wrong; all are counted.
+  const logged = new Set<string>();
+  const problem = (kind: string, text: string) => {
+    if (logged.has(kind)) return;
+    logged.add(kind);
+    ctx.warn(`${text}; ${PROBLEM_NOTE[kind] ?? "skipped and counted (link_malformed)"}`);
+  };
   ctx.setFigure("on_hwm_drop", s.onHwm === "drop" ? 1 : 0);
 
   let outbox: Outbox | undefined;
@@ -77,6 +90,9 @@ export async function run(ctx: JobContext): Promise<void> {
     ctx.setFigure("link_late", q.late);
     ctx.setFigure("link_missed_at_start", q.missedAtStart);
     ctx.setFigure("link_restarts", q.restarts);
+    ctx.setFigure("link_malformed", q.malformed + undeliverable);
+    ctx.setFigure("link_own_echoes", q.ownEchoes);
+    ctx.setFigure("link_seq_jumps", q.seqJumps);
     const peers = subscriber.peers();
     const now = Date.now();
     ctx.setFigure("peers", peers.length);
@@ -100,6 +116,9 @@ export async function run(ctx: JobContext): Promise<void> {
         hwm: s.hwm,
         heartbeatIntervalMs: s.heartbeatIntervalMs,
         signal: ctx.signal,
+        maxMessageBytes: s.maxMessageBytes,
+        maxSeqJump: s.maxSeqJump,
+        onProblem: problem,
       });
       ctx.log(`subscribed to ${s.subscribe.join(", ") || "heartbeats"} at ${s.subscribeEndpoints}`);
     }
@@ -123,7 +142,12 @@ export async function run(ctx: JobContext): Promise<void> {
     // the subscriber ended by the abort signal).
     await Promise.all([
       forward(ctx, outbox, linkJobNames(ctx.configJson), skip),
-      subscriber ? inject(ctx, subscriber, new Set(s.subscribe)) : undefined,
+      subscriber
+        ? inject(ctx, subscriber, new Set(s.subscribe), (error) => {
+          undeliverable++;
+          problem(error.name, error.message);
+        })
+        : undefined,
     ]);
   } finally {
     clearInterval(timer);
@@ -158,8 +182,22 @@ async function forward(
   }
 }
 
-/** Sends every subscribed message on the local routes of its topic. */
-async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<string>) {
+/** What the first log line of each kind of problem adds. */
+const PROBLEM_NOTE: Record<string, string> = {
+  own_echo: "skipped and counted (link_own_echoes)",
+  seq_jump: "not counted as gaps: the stream is taken as restarted there (link_seq_jumps)",
+};
+
+/**
+ * Sends every subscribed message on the local routes of its topic; one that no local ring can
+ * take (too large, or from one origin too many) is skipped and handed to `undeliverable`.
+ */
+async function inject(
+  ctx: JobContext,
+  subscriber: Subscriber,
+  topics: Set<string>,
+  undeliverable: (error: Error) => void,
+) {
   for await (const batch of subscriber.batches()) {
     // ZeroMQ subscriptions match prefixes: "sim" also brings "sim2", which is not ours.
     if (!topics.has(batch[0].topic)) continue;
@@ -182,13 +220,20 @@ async function inject(ctx: JobContext, subscriber: Subscriber, topics: Set<strin
       payload = m.body;
       schema = m.schema;
       const arrow = m.type === "arrow";
-      options.rows = arrow ? batchRowCount(payload) : 0;
-      await ctx.send(
-        arrow ? RecordType.arrow : RecordType.msgpack,
-        (schema?.length ?? 0) + payload.length,
-        fill,
-        options,
-      );
+      options.rows = m.rows;
+      try {
+        await ctx.send(
+          arrow ? RecordType.arrow : RecordType.msgpack,
+          (schema?.length ?? 0) + payload.length,
+          fill,
+          options,
+        );
+      } catch (error) {
+        if (!(error instanceof RecordTooLargeError || error instanceof OriginTableError)) {
+          throw error;
+        }
+        undeliverable(error);
+      }
     }
   }
 }

@@ -16,6 +16,11 @@ export class WireFormatError extends Error {
   override name = "WireFormatError";
 }
 
+/** A received wire message is larger than the receiver's limit (`max_message_size`). */
+export class WireSizeError extends WireFormatError {
+  override name = "WireSizeError";
+}
+
 /** Invalid options given to a publisher, subscriber or proxy. */
 export class RemoteOptionsError extends Error {
   override name = "RemoteOptionsError";

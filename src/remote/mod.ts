@@ -11,6 +11,10 @@
  * one wire message at a time; a message's `payload` is always whole, `body` and `schema` give
  * the same bytes without a copy. Subscribers drop their own origin's
  * messages (no echo) and duplicates, count sequence gaps, and track peers from heartbeats.
+ * Everything received is checked before it is handed on: wire messages within a size limit,
+ * Arrow payloads' metadata (lengths, offsets, row counts) and msgpack payloads' structure;
+ * what fails is skipped and counted (`malformed`, `ownEchoes` in `stats()`), and a sequence
+ * number that jumps too far is not trusted (`seqJumps`).
  *
  * ```ts
  * import { openPublisher, openSubscriber, runProxy } from "./mod.ts";
@@ -42,7 +46,12 @@
  * @module
  */
 export { type CurveKeyPair, type CurveOptions, generateKeyPair } from "./curve.ts";
-export { RemoteEndpointError, RemoteOptionsError, WireFormatError } from "./errors.ts";
+export {
+  RemoteEndpointError,
+  RemoteOptionsError,
+  WireFormatError,
+  WireSizeError,
+} from "./errors.ts";
 export {
   type BatchOptions,
   openPublisher,
@@ -52,6 +61,7 @@ export {
   type PublisherStats,
 } from "./publisher.ts";
 export {
+  type IntakeProblem,
   isFromLink,
   openSubscriber,
   type PeerStatus,
@@ -61,14 +71,17 @@ export {
   type SubscriberStats,
 } from "./subscriber.ts";
 export { type ProxyOptions, type ProxyStats, runProxy } from "./proxy.ts";
+export { DEFAULT_MAX_SEQ_JUMP } from "./_sequence.ts";
 export {
   decodeMessage,
+  DEFAULT_MAX_MESSAGE_BYTES,
   encodeMessage,
   encodePackedMessage,
   HEARTBEAT_TOPIC,
   type PayloadType,
   WIRE_VERSION,
   type WireHeader,
+  type WireLimits,
   type WireMessage,
   type WireType,
 } from "./wire.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { Packr } from "msgpackr";
-import { WireFormatError } from "./errors.ts";
+import { WireFormatError, WireSizeError } from "./errors.ts";
 
 /** Version written in every header (`v`). */
 export const WIRE_VERSION = 1;
@@ -107,6 +107,10 @@ const packr = new Packr({
   int64AsType: "auto" as unknown as "bigint",
 });
 const textEncoder = new TextEncoder();
+/** Bytes of an origin id at most (what a supervisor's origin table stores). */
+export const MAX_ORIGIN_BYTES = 124;
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Encodes a header as a msgpack map. */
@@ -142,8 +146,11 @@ export function decodeHeader(bytes: Uint8Array): WireHeader {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail("expected a map");
   const v = raw.v;
   if (v !== WIRE_VERSION) fail(`"v" must be ${WIRE_VERSION}, got ${JSON.stringify(v)}`);
-  if (typeof raw.origin !== "string" || raw.origin === "") {
-    fail(`"origin" must be a non-empty string`);
+  if (
+    typeof raw.origin !== "string" || raw.origin === "" ||
+    textEncoder.encode(raw.origin).length > MAX_ORIGIN_BYTES || CONTROL.test(raw.origin)
+  ) {
+    fail(`"origin" must be 1 to ${MAX_ORIGIN_BYTES} bytes of UTF-8 without control characters`);
   }
   if (typeof raw.type !== "string" || !WIRE_TYPES.has(raw.type)) {
     fail(`"type" must be one of ${[...WIRE_TYPES].join(", ")}; got ${JSON.stringify(raw.type)}`);
@@ -168,6 +175,9 @@ export function decodeHeader(bytes: Uint8Array): WireHeader {
     timestamp_ns: timestampNs,
     count: toSafeInteger(raw.count, "count"),
   };
+  if (header.seq < 1 || header.seq + header.count - 1 > Number.MAX_SAFE_INTEGER) {
+    fail(`"seq" ${header.seq} with ${header.count} payloads leaves 1..2^53-1`);
+  }
   if (isPacked(header.type)) {
     const sizes = raw.sizes;
     if (!Array.isArray(sizes) || sizes.length !== header.count) {
@@ -222,8 +232,32 @@ export function encodePackedMessage(
   return [textEncoder.encode(topic), encodeHeader(shared), schema, frame];
 }
 
-/** Decodes the frames of a wire message; throws WireFormatError if they do not match the spec. */
-export function decodeMessage(frames: readonly Uint8Array[]): WireMessage {
+/** Limits a receiver puts on wire messages. */
+export interface WireLimits {
+  /** Bytes of all frames of one wire message together, at most. */
+  maxMessageBytes: number;
+}
+
+/** Default {@link WireLimits.maxMessageBytes}: 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decodes the frames of a wire message; throws WireFormatError if they do not match the spec,
+ * WireSizeError if they are larger than `limits` allow (checked first, before anything is
+ * decoded).
+ */
+export function decodeMessage(
+  frames: readonly Uint8Array[],
+  limits: WireLimits = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES },
+): WireMessage {
+  let bytes = 0;
+  for (const frame of frames) bytes += frame.byteLength;
+  if (bytes > limits.maxMessageBytes) {
+    throw new WireSizeError(
+      `wire message of ${bytes} bytes in ${frames.length} frames: over the limit of ` +
+        `${limits.maxMessageBytes} bytes (max_message_size)`,
+    );
+  }
   if (frames.length < 2) {
     throw new WireFormatError(
       `wire message: expected at least 2 frames (topic, header), got ${frames.length}`,
@@ -293,6 +327,13 @@ export function decodeHeartbeat(bytes: Uint8Array): HeartbeatPayload {
     throw new WireFormatError(`heartbeat: not valid msgpack (${(error as Error).message})`);
   }
   if (raw === null || typeof raw !== "object") throw new WireFormatError("heartbeat: not a map");
+  const beat = raw as Record<string, unknown>;
+  for (const key of ["interval_ms", "messages_out", "bytes_out", "drops", "started_ms"]) {
+    const value = beat[key];
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) {
+      throw new WireFormatError(`heartbeat: "${key}" must be a number`);
+    }
+  }
   return raw as HeartbeatPayload;
 }
 
