@@ -15,6 +15,7 @@ import {
   type PortMessage,
   type SettingMessage,
   type StartMessage,
+  STOP_FORCED,
   type SupervisorMessage,
 } from "./protocol.ts";
 import { RingReader, RingWriter, waitDoorbell } from "../transport/ring.ts";
@@ -134,7 +135,8 @@ export function hostJob(run: (ctx: JobContext) => Promise<void>): void {
   scope.onmessage = (e: MessageEvent) => {
     const msg = e.data as SupervisorMessage;
     if (msg.kind === "stop") {
-      if (control) Atomics.store(control, CONTROL_STOP, 1);
+      // The supervisor set the word already (to 1, or to STOP_FORCED): never lower it.
+      if (control) Atomics.compareExchange(control, CONTROL_STOP, 0, 1);
       abort.abort();
       return;
     }
@@ -280,6 +282,8 @@ function createContext(
   const histogram = createHistogram();
   let lastBreath = performance.now();
   const stopping = () => Atomics.load(control, CONTROL_STOP) !== 0;
+  // A forced stop: consumers end without draining their rings.
+  const aborting = () => Atomics.load(control, CONTROL_STOP) === STOP_FORCED;
   const paused = () => Atomics.load(control, CONTROL_PAUSED) !== 0;
   let settingHandler: SettingHandler | undefined;
   let settingsWaiting: { msg: SettingMessage; timer: ReturnType<typeof setTimeout> }[] = [];
@@ -449,6 +453,10 @@ function createContext(
     for (;;) {
       // The stop flag first: a record written before the stop was asked for is then seen.
       const stop = stopping();
+      if (aborting()) {
+        releaseInputs();
+        return { value: undefined, done: true };
+      }
       const msg = take(true);
       if (msg) return { value: msg, done: false };
       releaseInputs();
@@ -536,6 +544,7 @@ function createContext(
           // Being asked for the next message means the last one is done with.
           lastReader?.done();
           lastReader = undefined;
+          if (aborting()) return nextMessage();
           if (++taken % CLOCK_EVERY === 0 && performance.now() - lastBreath > 20) {
             return breathe().then(nextMessage);
           }

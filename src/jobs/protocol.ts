@@ -58,8 +58,13 @@ export interface StartMessage {
  * end time before clearing the flag, so a job that sees the flag clear sees the whole window.
  */
 export const CONTROL_BYTES = 24;
-/** Int32 slot of the control block: stop requested. */
+/**
+ * Int32 slot of the control block: stop requested (1: stop, consumers drain their rings
+ * first; {@link STOP_FORCED}: a forced stop).
+ */
 export const CONTROL_STOP = 0;
+/** Value of {@link CONTROL_STOP} in a forced stop: end now, leave the rings, close files. */
+export const STOP_FORCED = 2;
 /** Int32 slot of the control block: paused. */
 export const CONTROL_PAUSED = 1;
 /** BigInt64 slot of the control block: when the last pause began (0: from the start). */

@@ -10,6 +10,7 @@ import {
   type SettingMessage,
   type StartMessage,
   type StatsMessage,
+  STOP_FORCED,
 } from "../jobs/protocol.ts";
 import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
 import {
@@ -19,9 +20,11 @@ import {
   type RingBuffer,
   ringCounters,
   setRingPolicy,
+  unreadRecords,
 } from "../transport/ring.ts";
 import { createHistogram, type LatencyHistogram, mergeHistogram } from "../transport/latency.ts";
 import { createOriginTable } from "../transport/origins.ts";
+import { batchRowCount, RecordType } from "../transport/payload.ts";
 import type { JobState, JobStats, RouteStats, StatsSnapshot } from "./stats.ts";
 
 /** Where the supervisor reports to. */
@@ -70,21 +73,54 @@ export function epochNs(): bigint {
 
 /** How a run ended. */
 export interface RunResult {
-  /** 0: clean stop; 2: a job failed for good. */
-  exitCode: 0 | 2;
-  /** Jobs given up on. */
+  /**
+   * 0: clean stop, everything acquired was stored; 2: a job failed for good; 3: data was lost
+   * otherwise (a forced stop, or records left unread in a consumer's rings).
+   */
+  exitCode: 0 | 2 | 3;
+  /** Jobs given up on (not those a forced stop ended). */
   failed: string[];
   /** Figures at the end. */
   final: StatsSnapshot;
-  /** Whether the stop was forced (data in rings may have been lost). */
+  /** Whether the stop was forced. */
   forced: boolean;
+  /** Per consumer that did not take everything sent to it: what it did not take. */
+  unstored: Unstored[];
 }
+
+/** What one consumer (a store, processor or link) did not take of what was sent to it. */
+export interface Unstored {
+  job: string;
+  /** Records left unread in its input rings. */
+  msgs: number;
+  /** Rows in those records (Arrow records; other records have none). */
+  rows: number;
+  /** Payload bytes of those records. */
+  bytes: number;
+  /** Records its producers could not write into its rings once a forced stop began. */
+  droppedAtForce: number;
+  /**
+   * Whether a forced stop terminated it before it closed its files: what it had taken but not
+   * written is lost too, and its last file may end in a partial row.
+   */
+  terminated: boolean;
+}
+
+/**
+ * How long a forced stop waits for jobs to stop without draining their rings (stores close
+ * their files) before it terminates them.
+ */
+export const FORCE_GRACE_MS = 5000;
 
 /** A running acquisition: its jobs, their rings and their health. */
 export interface Supervisor {
   /** Stops cleanly: sources first, rings drained, stores closed. */
   stop(reason?: string): Promise<RunResult>;
-  /** Terminates every job now; unread ring contents are counted as lost. */
+  /**
+   * Forces a stop: every job stops now without draining its rings, stores close their files,
+   * and what was left is counted ({@link RunResult.unstored}); jobs still running after
+   * {@link FORCE_GRACE_MS} (or at a second call) are terminated.
+   */
   force(): void;
   /** Resolves when the run has ended, however it ended. */
   done: Promise<RunResult>;
@@ -227,6 +263,11 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
 
   let stopping = false;
   let forced = false;
+  /** Jobs a forced stop ended (terminated, or crashed while stopping): not "failed for good". */
+  const endedByForce = new Set<string>();
+  const terminated = new Set<string>();
+  /** Drops of each ring when the forced stop began. */
+  const dropsAtForce = new Map<Route, number>();
   let resolveDone!: (r: RunResult) => void;
   const done = new Promise<RunResult>((r) => (resolveDone = r));
   let ended = false;
@@ -350,7 +391,13 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     const ranMs = performance.now() - rt.startedAt;
     if (ranMs >= sup.restartResetMs) rt.consecutive = 0;
     rt.consecutive++;
-    if (forced) return;
+    if (forced) {
+      rt.state = "failed";
+      endedByForce.add(rt.job.name);
+      log("warn", rt.job.name, `crashed while force-stopping: ${error}`);
+      progress();
+      return;
+    }
     if (rt.stopAsked && rt.job.inputs.length === 0) {
       rt.state = "finished";
       log("warn", rt.job.name, `crashed while stopping: ${error}`);
@@ -404,6 +451,10 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   /** Moves the stop along: asks each job whose producers are all over to stop. */
   const progress = () => {
     if (ended) return;
+    if (forced) {
+      if ([...jobs.values()].every(isOver)) finish();
+      return;
+    }
     if (!stopping) {
       if (sources.length > 0 && sources.every(isOver)) void stop("every source has finished");
       return;
@@ -487,46 +538,113 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
 
   const ticker = setInterval(() => options.onStats?.(snapshot()), sup.statsIntervalMs);
   let stopTimer: ReturnType<typeof setTimeout> | undefined;
+  let forceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const drops = (ring: RingBuffer) => {
+    const c = ringCounters(ring);
+    return c.droppedNewest + c.droppedOldest;
+  };
+
+  /** What each consumer did not take: its rings' unread records, counted once all ended. */
+  const unstoredInputs = (): Unstored[] => {
+    const out: Unstored[] = [];
+    for (const rt of jobs.values()) {
+      if (!consumes(rt.job.role)) continue;
+      const u: Unstored = {
+        job: rt.job.name,
+        msgs: 0,
+        rows: 0,
+        bytes: 0,
+        droppedAtForce: 0,
+        terminated: terminated.has(rt.job.name),
+      };
+      for (const r of routes) {
+        if (r.to !== rt.job.name || !r.ring) continue;
+        for (const rec of unreadRecords(r.ring)) {
+          u.msgs++;
+          u.bytes += rec.payload.length;
+          if ((rec.type & 0xffff) === RecordType.arrow) u.rows += batchRowCount(rec.payload);
+        }
+        if (forced) u.droppedAtForce += drops(r.ring) - (dropsAtForce.get(r) ?? 0);
+      }
+      if (u.msgs || u.droppedAtForce || u.terminated) out.push(u);
+    }
+    return out;
+  };
 
   const finish = () => {
     if (ended) return;
     ended = true;
     clearInterval(ticker);
     clearTimeout(stopTimer);
+    clearTimeout(forceTimer);
     for (const rt of jobs.values()) {
       clearTimeout(rt.restartTimer);
       if (rt.worker) retire(rt);
     }
     const final = snapshot();
     options.onStats?.(final);
-    const failed = [...jobs.values()].filter((rt) => rt.state === "failed").map((rt) =>
-      rt.job.name
-    );
-    resolveDone({ exitCode: failed.length ? 2 : 0, failed, final, forced });
+    const failed = [...jobs.values()].filter((rt) =>
+      rt.state === "failed" && !endedByForce.has(rt.job.name)
+    ).map((rt) => rt.job.name);
+    const unstored = unstoredInputs();
+    const exitCode = failed.length ? 2 : unstored.length ? 3 : 0;
+    resolveDone({ exitCode, failed, final, forced, unstored });
+  };
+
+  /** Ends every job still running now, as a forced stop's last resort. */
+  const terminateAll = () => {
+    if (ended) return;
+    for (const rt of jobs.values()) {
+      if (isOver(rt)) continue;
+      const wasRunning = rt.worker !== undefined;
+      retire(rt);
+      rt.state = "failed";
+      rt.lastError = "terminated by a forced stop";
+      endedByForce.add(rt.job.name);
+      if (wasRunning && consumes(rt.job.role)) terminated.add(rt.job.name);
+      log("warn", rt.job.name, "terminated by the forced stop");
+    }
+    finish();
   };
 
   const force = () => {
     if (ended) return;
+    if (forced) {
+      terminateAll();
+      return;
+    }
     forced = true;
+    stopping = true;
+    clearTimeout(stopTimer);
+    log(
+      "warn",
+      undefined,
+      "forced stop: jobs stop now without draining their rings, stores close their files; " +
+        "what is left is counted",
+    );
     for (const r of routes) {
       if (!r.ring) continue;
-      const c = ringCounters(r.ring);
-      if (c.usedBytes > 0) {
-        log(
-          "warn",
-          undefined,
-          `forced stop: ${c.usedBytes} unread bytes left in ring ${r.from} -> ${r.to}`,
-        );
-      }
+      dropsAtForce.set(r, drops(r.ring));
+      // A producer waiting for space in a ring nobody drains any more must not wait forever.
+      setRingPolicy(r.ring, "drop-newest");
     }
     for (const rt of jobs.values()) {
-      if (!isOver(rt)) {
-        retire(rt);
+      clearTimeout(rt.restartTimer);
+      if (isOver(rt)) continue;
+      rt.stopAsked = true;
+      if (!rt.worker) {
+        // Waiting to be restarted: it stays down.
         rt.state = "failed";
-        rt.lastError = "terminated by a forced stop";
+        endedByForce.add(rt.job.name);
+        continue;
       }
+      rt.state = "stopping";
+      Atomics.store(new Int32Array(rt.control), CONTROL_STOP, STOP_FORCED);
+      rt.worker.postMessage({ kind: "stop" });
     }
-    finish();
+    forceTimer = setTimeout(terminateAll, FORCE_GRACE_MS);
+    progress();
   };
 
   const stop = (reason = "stop requested"): Promise<RunResult> => {

@@ -379,6 +379,37 @@ export interface RingRecord {
   payload: Uint8Array;
 }
 
+/**
+ * The records of `ring` that no reader was done with, oldest first, without taking them: what
+ * a stop that could not wait for the consumer leaves behind. Only for a ring whose producer and
+ * consumer have both ended (the payloads are views on the ring).
+ */
+export function* unreadRecords(ring: RingBuffer): Generator<RingRecord> {
+  const i32 = new Int32Array(ring.sab, 0, CONTROL_BYTES / 4);
+  const f64 = new Float64Array(ring.sab, 0, CONTROL_BYTES / 8);
+  const capacity = i32[CAPACITY];
+  const mask = capacity - 1;
+  const u32 = new Uint32Array(ring.sab, CONTROL_BYTES, capacity / 4);
+  const d64 = new Float64Array(ring.sab, CONTROL_BYTES, capacity / 8);
+  const u8 = new Uint8Array(ring.sab, CONTROL_BYTES, capacity);
+  const lastDone = f64[F_LAST_SEQ];
+  const head = Atomics.load(i32, HEAD) >>> 0;
+  for (let tail = Atomics.load(i32, TAIL) >>> 0; tail !== head;) {
+    const off = tail & mask;
+    const type = u32[(off >> 2) + 1];
+    if (type === PAD) {
+      tail = (tail + capacity - off) >>> 0;
+      continue;
+    }
+    const length = u32[off >> 2];
+    const seq = d64[(off >> 3) + 1];
+    const sentMs = d64[(off >> 3) + 2];
+    const start = off + RECORD_HEADER_BYTES;
+    if (seq > lastDone) yield { type, seq, sentMs, payload: u8.subarray(start, start + length) };
+    tail = (tail + RECORD_HEADER_BYTES + ((length + 7) & ~7)) >>> 0;
+  }
+}
+
 /** The consumer side of a ring. Not thread-safe: one reader per ring. */
 export class RingReader {
   readonly #i32: Int32Array;
