@@ -143,3 +143,35 @@ Deno.test("udp socket: a host that is not IPv4, a port in use", () => {
     a.close();
   }
 });
+
+Deno.test("udp socket: the kernel's drops for the socket are read from /proc/net/udp", async () => {
+  const socket = openUdpSocket({
+    host: "127.0.0.1",
+    port: 0,
+    receiveBuffer: 4096,
+    maxDatagram: 1100,
+    batch: 4,
+    waitMs: 10,
+  });
+  try {
+    assert.equal(socket.kernelDrops(), 0);
+    // Nobody reads: a small buffer overflows at once.
+    const out = await new Deno.Command(PYTHON, {
+      args: [
+        simPath("sim_udp.py"),
+        "--port",
+        String(socket.port),
+        "--packets",
+        "200",
+        "--count",
+        "500",
+      ],
+      stdout: "piped",
+    }).output();
+    assert.equal(JSON.parse(new TextDecoder().decode(out.stdout)).sent, 200);
+    const drops = socket.kernelDrops()!;
+    assert.ok(drops > 100 && drops <= 200, `kernel drops ${drops}`);
+  } finally {
+    socket.close();
+  }
+});

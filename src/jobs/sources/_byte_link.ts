@@ -1,9 +1,11 @@
 /**
  * A byte stream to an instrument: a TCP connection or a serial line. Reads never block a stop:
  * closing the link ends a pending read at once (TCP), or within 100 ms (serial: the line is
- * set up so that a read returns after 0.1 s without data).
+ * set up so that a read returns after 0.1 s without data). Serial lines are opened and set up
+ * through libc (termios), since Deno asks for --allow-all to open a character device.
  */
 import type { InstrumentAddress } from "../../instruments/mod.ts";
+import { errno, errnoText, lib, O } from "./_libc.ts";
 
 /** An open link. */
 export interface ByteLink {
@@ -20,30 +22,6 @@ export class LinkError extends Error {
   override name = "LinkError";
 }
 
-/** The command that sets a serial line up for {@link openLink}: raw, no echo, 0.1 s reads. */
-export function sttyArgs(address: Extract<InstrumentAddress, { scheme: "serial" }>): string[] {
-  const parity = address.parity === "none"
-    ? ["-parenb"]
-    : address.parity === "even"
-    ? ["parenb", "-parodd"]
-    : ["parenb", "parodd"];
-  return [
-    "-F",
-    address.path,
-    "raw",
-    "-echo",
-    "clocal",
-    String(address.baud),
-    `cs${address.dataBits}`,
-    ...parity,
-    address.stopBits === 2 ? "cstopb" : "-cstopb",
-    "min",
-    "0",
-    "time",
-    "1",
-  ];
-}
-
 /**
  * Opens a TCP connection or a serial line, giving up after `timeoutMs` or when `signal` is
  * aborted. Throws {@link LinkError} naming the address and the cause.
@@ -53,7 +31,7 @@ export async function openLink(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<ByteLink> {
-  if (address.scheme === "serial") return await openSerial(address, signal);
+  if (address.scheme === "serial") return openSerial(address);
   if (address.scheme !== "tcp") throw new LinkError(`${address.scheme} is not a stream link`);
   const where = `tcp://${address.host}:${address.port}`;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,59 +76,139 @@ export async function openLink(
   };
 }
 
-async function openSerial(
+/** Linux termios speed constants (B*) by baud rate. */
+const SPEEDS: Record<number, number> = {
+  50: 1,
+  75: 2,
+  110: 3,
+  134: 4,
+  150: 5,
+  200: 6,
+  300: 7,
+  600: 8,
+  1200: 9,
+  1800: 10,
+  2400: 11,
+  4800: 12,
+  9600: 13,
+  19200: 14,
+  38400: 15,
+  57600: 0o10001,
+  115200: 0o10002,
+  230400: 0o10003,
+  460800: 0o10004,
+  500000: 0o10005,
+  576000: 0o10006,
+  921600: 0o10007,
+  1000000: 0o10010,
+  1152000: 0o10011,
+  1500000: 0o10012,
+  2000000: 0o10013,
+  2500000: 0o10014,
+  3000000: 0o10015,
+  3500000: 0o10016,
+  4000000: 0o10017,
+};
+// struct termios (glibc, x86_64): c_iflag, c_oflag, c_cflag, c_lflag (u32 each), c_line,
+// c_cc[32], 3 bytes padding, c_ispeed, c_ospeed: 60 bytes.
+const TERMIOS_BYTES = 60;
+const C_CFLAG = 8;
+const C_CC = 17;
+const VTIME = 5;
+const VMIN = 6;
+const CSIZE = 0o60;
+const CSTOPB = 0o100;
+const CREAD = 0o200;
+const PARENB = 0o400;
+const PARODD = 0o1000;
+const CLOCAL = 0o4000;
+const TCSANOW = 0;
+const TCIOFLUSH = 2;
+
+/**
+ * The termios settings of a serial line opened by {@link openLink}: raw (no echo, no line
+ * editing, no translation), the address's speed, data bits, parity and stop bits, the modem
+ * lines ignored (CLOCAL), and reads that return after 0.1 s without data (VMIN 0, VTIME 1).
+ */
+export function serialTermios(
+  current: Uint8Array,
   address: Extract<InstrumentAddress, { scheme: "serial" }>,
-  signal: AbortSignal,
-): Promise<ByteLink> {
+): Uint8Array {
+  const c = lib();
+  const t = current.slice();
+  c.cfmakeraw(t);
+  const view = new DataView(t.buffer);
+  let cflag = view.getUint32(C_CFLAG, true);
+  cflag &= ~(CSIZE | CSTOPB | PARENB | PARODD);
+  cflag |= [0, 0o20, 0o40, 0o60][address.dataBits - 5] | CREAD | CLOCAL;
+  if (address.stopBits === 2) cflag |= CSTOPB;
+  if (address.parity !== "none") cflag |= PARENB | (address.parity === "odd" ? PARODD : 0);
+  view.setUint32(C_CFLAG, cflag, true);
+  t[C_CC + VMIN] = 0;
+  t[C_CC + VTIME] = 1;
+  c.cfsetispeed(t, SPEEDS[address.baud]);
+  c.cfsetospeed(t, SPEEDS[address.baud]);
+  return t;
+}
+
+function openSerial(address: Extract<InstrumentAddress, { scheme: "serial" }>): ByteLink {
   const where = `serial://${address.path}`;
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("stty", { args: sttyArgs(address), stderr: "piped", signal })
-      .output();
-  } catch (e) {
-    throw new LinkError(`${where}: cannot run stty: ${(e as Error).message}`);
+  const c = lib();
+  const fd = c.open(
+    new TextEncoder().encode(address.path + "\0"),
+    O.RDWR | O.NOCTTY | O.CLOEXEC,
+    0,
+  );
+  if (fd < 0) throw new LinkError(`${where}: ${errnoText(errno())}`);
+  const termios = new Uint8Array(TERMIOS_BYTES);
+  if (c.tcgetattr(fd, termios) !== 0) {
+    const why = errnoText(errno());
+    c.close(fd);
+    throw new LinkError(`${where}: ${why}`);
   }
-  if (out.code !== 0) {
-    const why = new TextDecoder().decode(out.stderr).trim().replace(/^stty: /, "");
-    throw new LinkError(`${where}: ${why || `stty exited ${out.code}`}`);
+  if (c.tcsetattr(fd, TCSANOW, serialTermios(termios, address)) !== 0) {
+    const why = errnoText(errno());
+    c.close(fd);
+    throw new LinkError(`${where}: cannot set the line up: ${why}`);
   }
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(address.path, { read: true, write: true });
-  } catch (e) {
-    throw new LinkError(`${where}: ${(e as Error).message}`);
-  }
+  c.tcflush(fd, TCIOFLUSH);
   let closed = false;
-  let reading: Promise<number | null> | undefined;
-  const closeFile = () => {
-    try {
-      file.close();
-    } catch {
-      // already closed
-    }
-  };
+  let reading: Promise<number | bigint> | undefined;
+  // One buffer the kernel reads into (a pointer must stay valid while the call waits).
+  const inbox = new Uint8Array(4096);
+  const inboxPtr = Deno.UnsafePointer.of(inbox);
   return {
     async read(buffer) {
       if (closed) return null;
-      // VMIN 0 / VTIME 1: a read with nothing to give returns 0 bytes after 0.1 s, which
-      // Deno reports as null. The line has no end of file: that is "nothing yet".
-      reading = file.read(buffer);
-      const n = await reading.finally(() => reading = undefined);
+      // VMIN 0 / VTIME 1: returns 0 bytes after 0.1 s without data (the line has no end).
+      reading = c.read_wait(fd, inboxPtr, BigInt(Math.min(buffer.length, inbox.length)));
+      const n = Number(await reading);
+      reading = undefined;
       if (closed) {
-        closeFile();
+        c.close(fd);
         return null;
       }
-      return n ?? 0;
+      if (n < 0) throw new LinkError(`${where}: read failed`);
+      buffer.set(inbox.subarray(0, n));
+      return n;
     },
-    async write(bytes) {
+    write(bytes) {
+      if (closed) return Promise.reject(new LinkError(`${where}: closed`));
       let at = 0;
-      while (at < bytes.length) at += await file.write(bytes.subarray(at));
+      while (at < bytes.length) {
+        const n = Number(c.write(fd, bytes.subarray(at), BigInt(bytes.length - at)));
+        if (n < 0) {
+          return Promise.reject(new LinkError(`${where}: write failed: ${errnoText(errno())}`));
+        }
+        at += n;
+      }
+      return Promise.resolve();
     },
     close() {
       if (closed) return;
       closed = true;
-      // A read in flight ends within 0.1 s and closes the file then.
-      if (!reading) closeFile();
+      // A read in flight returns within 0.1 s and closes the file then.
+      if (!reading) c.close(fd);
     },
   };
 }

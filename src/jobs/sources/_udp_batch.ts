@@ -57,12 +57,21 @@ export function udpSchema(
 export function udpRecordBatch(schema: Schema, batch: UdpBatch): RecordBatch {
   const length = batch.rows;
   const children = [
-    makeData({ type: schema.fields[0].type, length, nullCount: 0, data: batch.timestampNs } as never),
+    makeData(
+      { type: schema.fields[0].type, length, nullCount: 0, data: batch.timestampNs } as never,
+    ),
     ...batch.columns.map((c, i) => {
       const type = schema.fields[i + 1].type;
       if (c.count === 1) return makeData({ type, length, nullCount: 0, data: c.values } as never);
       const list = type as FixedSizeList;
-      const child = makeData({ type: list.children[0].type, length: length * c.count, nullCount: 0, data: c.values } as never);
+      const child = makeData(
+        {
+          type: list.children[0].type,
+          length: length * c.count,
+          nullCount: 0,
+          data: c.values,
+        } as never,
+      );
       return makeData({ type: list, length, nullCount: 0, child } as never);
     }),
   ];

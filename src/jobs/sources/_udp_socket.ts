@@ -10,33 +10,7 @@
  * buffer.)
  */
 
-const SYMBOLS = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
-  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
-  recvmmsg_now: {
-    name: "recvmmsg",
-    parameters: ["i32", "pointer", "u32", "i32", "pointer"],
-    result: "i32",
-  },
-  recvmmsg_wait: {
-    name: "recvmmsg",
-    parameters: ["i32", "pointer", "u32", "i32", "pointer"],
-    result: "i32",
-    nonblocking: true,
-  },
-} as const;
-
-type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
-let libc: Libc | undefined;
-function lib(): Libc {
-  libc ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-  return libc;
-}
+import { errno, errnoText, lib, readSmallFile } from "./_libc.ts";
 
 /** The library the socket is read through, for the job's `ffi` permission. */
 export const UDP_LIBRARY = "libc.so.6";
@@ -56,11 +30,6 @@ const MSG_DONTWAIT = 0x40;
 const MSG_WAITFORONE = 0x10000;
 const MMSGHDR_BYTES = 64;
 const IOVEC_BYTES = 16;
-
-function errno(): number {
-  const p = lib().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
 
 /** Why a UDP socket could not be opened. */
 export class UdpSocketError extends Error {
@@ -104,7 +73,7 @@ export interface UdpSocket {
   /** Waits up to `waitMs` for datagrams and takes what is there, up to `batch`. */
   receive(): Promise<Datagrams>;
   /** The kernel's receive drops for this socket (`/proc/net/udp`), or undefined if unknown. */
-  kernelDrops(): Promise<number | undefined>;
+  kernelDrops(): number | undefined;
   close(): void;
   /** The memory the kernel writes through pointers (held so it is not collected). */
   readonly keepAlive: unknown;
@@ -144,14 +113,7 @@ export function openUdpSocket(options: UdpSocketOptions): UdpSocket {
     new DataView(sa.buffer).setUint16(2, options.port, false);
     sa.set(address, 4);
     if (c.bind(fd, sa, 16) !== 0) {
-      const e = errno();
-      const why = e === 98
-        ? "address in use"
-        : e === 99
-        ? "address not on this host"
-        : e === 13
-        ? "permission denied"
-        : `errno ${e}`;
+      const why = errnoText(errno());
       throw new UdpSocketError(`cannot listen on udp://${options.host}:${options.port}: ${why}`);
     }
     const length = new Uint32Array([16]);
@@ -232,13 +194,10 @@ function makeSocket(
       }
       return { count: n, buffer, slotBytes: slot, lengths, timestamps };
     },
-    async kernelDrops() {
-      let text: string;
-      try {
-        text = await Deno.readTextFile("/proc/net/udp");
-      } catch {
-        return undefined;
-      }
+    kernelDrops() {
+      // Through libc: Deno asks for --allow-all to read files under /proc.
+      const text = readSmallFile("/proc/net/udp");
+      if (text === undefined) return undefined;
       for (const line of text.split("\n")) {
         const fields = line.trim().split(/\s+/);
         // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops

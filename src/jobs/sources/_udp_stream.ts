@@ -80,13 +80,13 @@ export async function runUdpStream(
     kernel_drops: 0,
   };
   const seenLengths = new Set<number>();
-  const initialDrops = (await socket.kernelDrops()) ?? 0;
+  const initialDrops = socket.kernelDrops() ?? 0;
   let firstRowAt = 0;
   let lastStats = performance.now();
   report.figure("receive_buffer", socket.receiveBuffer);
 
-  const publish = async () => {
-    const d = await socket.kernelDrops();
+  const publish = () => {
+    const d = socket.kernelDrops();
     if (d !== undefined) counts.kernel_drops = d - initialDrops;
     if (tracker) {
       const s = tracker.counts();
@@ -150,11 +150,11 @@ export async function runUdpStream(
     }
     if (now - lastStats >= options.statsIntervalMs) {
       lastStats = now;
-      await publish();
+      publish();
       await report.breathe();
     }
   }
   await flush();
-  await publish();
+  publish();
   return counts;
 }
