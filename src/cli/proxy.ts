@@ -1,5 +1,10 @@
 /** `daq proxy`: the ZeroMQ proxy between the `remote` jobs of several supervisors. */
-import { RemoteEndpointError, runProxy } from "../remote/mod.ts";
+import {
+  listensBeyondLoopback,
+  openEndpointWarning,
+  RemoteEndpointError,
+  runProxy,
+} from "../remote/mod.ts";
 import type { ProxyStats } from "../remote/mod.ts";
 import { CurveKeyFileError, readCurveKeyFile } from "../jobs/remote.ts";
 import { isZ85Key } from "../remote/_z85.ts";
@@ -14,8 +19,9 @@ Runs the proxy that links supervisors: their remote jobs publish to the XSUB sid
 MB/s and subscribers; stop with Ctrl-C or SIGTERM.
 
 Options:
-  --xsub ENDPOINT       where publishers connect (default tcp://*:5556)
-  --xpub ENDPOINT       where subscribers connect (default tcp://*:5557)
+  --xsub ENDPOINT       where publishers connect (default tcp://127.0.0.1:5556; other
+                        hosts reach tcp://*:5556, with CURVE unless the network is trusted)
+  --xpub ENDPOINT       where subscribers connect (default tcp://127.0.0.1:5557)
   --stats-json FILE     write stats as NDJSON, one line per second
   --quiet               no live stats, only errors
   --curve-keys FILE     CURVE: the proxy's key pair (daq keygen --out FILE); clients then
@@ -45,8 +51,8 @@ export function proxyLine(s: ProxyStats): string {
 /** Runs `daq proxy` with `args`; resolves to the exit code. */
 export async function proxyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("proxy", args, {
-    xsub: { type: "string", default: "tcp://*:5556" },
-    xpub: { type: "string", default: "tcp://*:5557" },
+    xsub: { type: "string", default: "tcp://127.0.0.1:5556" },
+    xpub: { type: "string", default: "tcp://127.0.0.1:5557" },
     "stats-json": { type: "string" },
     quiet: { type: "boolean" },
     "curve-keys": { type: "string" },
@@ -111,6 +117,11 @@ export async function proxyCommand(args: string[]): Promise<number> {
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
   const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+  if (!curve) {
+    for (const endpoint of [values.xsub, values.xpub].filter(listensBeyondLoopback)) {
+      write(`daq proxy: warning: ${openEndpointWarning(endpoint, "--curve-keys")}\n`);
+    }
+  }
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);

@@ -28,6 +28,8 @@
  */
 import {
   type CurveOptions,
+  listensBeyondLoopback,
+  openEndpointWarning,
   openSubscriber,
   type PayloadType,
   type Subscriber,
@@ -134,6 +136,9 @@ export async function run(ctx: JobContext): Promise<void> {
         connectGraceMs: s.connectGraceMs,
       });
       ctx.log(`publishing ${ctx.job.inputs.join(", ") || "heartbeats"} at ${outbox.endpoint}`);
+      if (s.publishBind && !s.curveKeysFile && listensBeyondLoopback(s.publishEndpoint)) {
+        ctx.warn(openEndpointWarning(s.publishEndpoint, "curve_keys_file"));
+      }
     }
     const skip = (problem: string) => {
       if (skipped++ === 0) ctx.warn(`${problem}; skipped and counted (link_skipped)`);

@@ -28,6 +28,27 @@ export function checkEndpoint(endpoint: string): void {
   );
 }
 
+/**
+ * True when binding `endpoint` listens where other hosts can reach it: a tcp:// address other
+ * than localhost, 127.x.x.x, ::1 or the loopback interface `lo` (so `*`, `0.0.0.0`, a public
+ * address or another interface). ipc:// and inproc:// stay on this host.
+ */
+export function listensBeyondLoopback(endpoint: string): boolean {
+  const match = TCP.exec(endpoint);
+  if (!match) return false;
+  const host = match[1].toLowerCase();
+  return !(host === "localhost" || host === "lo" || host === "[::1]" || /^127\./.test(host));
+}
+
+/**
+ * The warning for `endpoint` bound beyond loopback without CURVE; `setting` names what turns
+ * CURVE on.
+ */
+export function openEndpointWarning(endpoint: string, setting: string): string {
+  return `${endpoint} listens beyond loopback without CURVE (${setting}): anyone who ` +
+    `can reach it can publish and subscribe, and read every message`;
+}
+
 function reasonOf(error: unknown): string {
   const code = (error as { code?: string } | null)?.code;
   if (code === "EADDRINUSE") return "address already in use (is another process bound to it?)";

@@ -72,6 +72,7 @@ export {
 } from "./subscriber.ts";
 export { type ProxyOptions, type ProxyStats, runProxy } from "./proxy.ts";
 export { DEFAULT_MAX_SEQ_JUMP } from "./_sequence.ts";
+export { listensBeyondLoopback, openEndpointWarning } from "./_endpoint.ts";
 export {
   decodeMessage,
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -17,8 +17,8 @@ import { runProxy } from "./proxy.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    xsub: { type: "string", default: "tcp://*:5556" },
-    xpub: { type: "string", default: "tcp://*:5557" },
+    xsub: { type: "string", default: "tcp://127.0.0.1:5556" },
+    xpub: { type: "string", default: "tcp://127.0.0.1:5557" },
     "stats-interval-ms": { type: "string", default: "1000" },
     engine: { type: "string", default: "loop" },
     "on-hwm": { type: "string", default: "block" },

@@ -140,3 +140,42 @@ Deno.test("daq keygen: a key file for curve_keys_file and --curve-keys, never ov
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("daq proxy: listening beyond loopback without CURVE warns at start; loopback or CURVE does not", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = async (xsub: string, xpub: string, extra: string[] = []) => {
+    const stats = `${dir}/s-${freePort()}.ndjson`;
+    const child = spawnDaq([
+      ...["proxy", "--xsub", xsub, "--xpub", xpub, "--stats-json", stats, "--quiet", ...extra],
+    ]);
+    const stderr = new Response(child.stderr).text();
+    await waitForFile(stats, 1);
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
+    await child.stdout.cancel();
+    return await stderr;
+  };
+  try {
+    const open = `tcp://*:${freePort()}`;
+    const warned = await run(open, `tcp://127.0.0.1:${freePort()}`);
+    assert.match(
+      warned,
+      new RegExp(
+        `daq proxy: warning: tcp://\\*:\\d+ listens beyond loopback without CURVE \\(--curve-keys\\)`,
+      ),
+    );
+    assert.equal(warned.match(/warning/g)?.length, 1, "only the endpoint beyond loopback");
+    assert.doesNotMatch(
+      await run(`tcp://127.0.0.1:${freePort()}`, `tcp://localhost:${freePort()}`),
+      /warning/,
+    );
+    const keys = `${dir}/proxy.keys`;
+    assert.equal((await runDaq(["keygen", "--out", keys])).code, 0);
+    assert.doesNotMatch(
+      await run(`tcp://*:${freePort()}`, `tcp://0.0.0.0:${freePort()}`, ["--curve-keys", keys]),
+      /warning/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { peerLines } from "../../src/cli/status.ts";
 import { batchFields, signalPayload, withInt64 } from "../arrow/_payloads.ts";
+import { runDaq } from "../_daq.ts";
+import { freePort } from "../remote/_helpers.ts";
 import { csvOf, jobOf, startDaq, startProxy, statsOf, until } from "./_remote_run.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -188,6 +190,38 @@ Deno.test("remote: a frame over the default 64 MiB limit is skipped; the link go
     assert.match(end.stderr, /wire message of 67108\d+ bytes .* over the limit of 67108864 bytes/);
   } finally {
     await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote: a link binding beyond loopback without CURVE warns at start; on loopback it does not", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = async (endpoint: string) => {
+    await Deno.writeTextFile(
+      `${dir}/bind.toml`,
+      `
+[supervisor]
+id = "A"
+
+[[jobs]]
+type = "remote"
+name = "uplink"
+publish_endpoint = "${endpoint}"
+publish_bind = true
+on_hwm = "drop"
+`,
+    );
+    const result = await runDaq(["run", `${dir}/bind.toml`, "--duration", "1s"]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stderr;
+  };
+  try {
+    assert.match(
+      await run(`tcp://*:${freePort()}`),
+      /warn: \[uplink\] tcp:\/\/\*:\d+ listens beyond loopback without CURVE \(curve_keys_file\)/,
+    );
+    assert.doesNotMatch(await run(`tcp://127.0.0.1:${freePort()}`), /beyond loopback/);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
