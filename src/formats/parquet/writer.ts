@@ -53,6 +53,8 @@ export interface ParquetWriter {
   write(batch: arrow.RecordBatch): void;
   /** Writes what is buffered as a row group (if any) and fdatasyncs the file. */
   flush(): Promise<void>;
+  /** Makes the row groups written so far durable (fdatasync), leaving the buffer as it is. */
+  sync(): Promise<void>;
   /** Writes the last row group and the footer, and closes the file. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -385,6 +387,9 @@ export function openParquetWriter(
       if (closed) return;
       writeRowGroup();
       await file.syncData();
+    },
+    async sync() {
+      if (!closed) await file.syncData();
     },
     async close() {
       if (closed) return;
