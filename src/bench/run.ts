@@ -65,6 +65,8 @@ export interface BenchOptions {
   durationMs: number;
   warmupMs: number;
   stores: string[];
+  /** TOML `key = value` lines added to every store's job (e.g. `compression = "lz4"`). */
+  storeOptions?: string[];
   transport: TransportKind;
   /** Messages per second per client; undefined: as fast as possible. */
   rate?: number;
@@ -343,6 +345,7 @@ function benchConfig(o: BenchOptions): string {
       `ring_size = ${o.ringBytes}`,
       `transport = "${o.transport}"`,
       spec.fields,
+      ...(o.storeOptions ?? []),
       ``,
     );
   }

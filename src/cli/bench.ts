@@ -33,6 +33,8 @@ Options:
   --store NAME         store to feed; repeat for several (default memory): ${
   Object.keys(BENCH_STORES).join(", ")
 }
+  --store-option K=V   a config key for every store, as TOML (e.g. compression="lz4"); repeat
+                       for several
   --transport T        ring (default) or postmessage
   --rate N             messages/s per client (default: as fast as possible)
   --policy P           block (default), drop-newest or drop-oldest
@@ -67,6 +69,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     duration: { type: "string" },
     warmup: { type: "string" },
     store: { type: "string", multiple: true },
+    "store-option": { type: "string", multiple: true },
     transport: { type: "string" },
     rate: { type: "string" },
     policy: { type: "string" },
@@ -90,6 +93,12 @@ export async function benchCommand(args: string[]): Promise<number> {
     }
   }
   if (new Set(stores).size !== stores.length) throw new UsageError("--store: each store once");
+  const storeOptions = values["store-option"] ?? [];
+  for (const option of storeOptions) {
+    if (!/^[a-z_][a-z0-9_]*\s*=\s*\S/.test(option)) {
+      throw new UsageError(`--store-option: expected KEY=VALUE (VALUE in TOML), got "${option}"`);
+    }
+  }
   const transport = values.transport ?? "ring";
   if (transport !== "ring" && transport !== "postmessage") {
     throw new UsageError(`--transport: expected ring or postmessage, got "${transport}"`);
@@ -183,6 +192,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     durationMs,
     warmupMs,
     stores,
+    storeOptions,
     transport: transport as TransportKind,
     rate,
     dataDir,

@@ -113,6 +113,7 @@ Deno.test("daq bench: nonsense options give a usage error and exit 1", async () 
       [["--payload-bytes", "lots"], /--payload-bytes: expected a positive size/],
       [["--transport", "carrier-pigeon"], /--transport: expected ring or postmessage/],
       [["--clients", "0"], /--clients: expected a positive integer/],
+      [["--store-option", "compression"], /--store-option: expected KEY=VALUE/],
     ] as const
   ) {
     const r = await runDaq(["bench", ...args]);
@@ -195,6 +196,53 @@ Deno.test("daq bench: a store that fails makes the bench exit 2", async () => {
       report.stores.map((s: { name: string; state: string }) => [s.name, s.state]),
       [["csv", "failed"], ["memory", "finished"]],
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("daq bench: --store-option sets a key of every store (ROOT files written with lz4)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runDaq([
+      "bench",
+      "--payload-rows",
+      "1000",
+      "--duration",
+      "1s",
+      "--warmup",
+      "200ms",
+      "--rate",
+      "100",
+      "--store",
+      "root",
+      "--store-option",
+      'compression="lz4"',
+      "--store-option",
+      "basket_bytes = 65536",
+      "--data-dir",
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^lossless: yes$/m);
+    const files = [...Deno.readDirSync(`${dir}/store-root`)].filter((e) =>
+      e.name.endsWith(".root")
+    );
+    assert.ok(files.length > 0);
+    const bytes = Deno.readFileSync(`${dir}/store-root/${files[0].name}`);
+    // fCompress in the file header (offset 33 in the small header): LZ4 at the default level 4.
+    assert.equal(new DataView(bytes.buffer).getInt32(33), 404);
+    const bad = await runDaq([
+      "bench",
+      "--store",
+      "root",
+      "--store-option",
+      "colour=1",
+      "--duration",
+      "1s",
+    ]);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /colour/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
