@@ -110,11 +110,14 @@ Deno.test("program runner: rows as printed, bad lines counted once per kind, std
         "50",
         "--bad-every",
         "7",
+        "--interval",
+        "0.003",
       ],
       format,
       columns: [{ name: "temp", type: "float64" }, { name: "count", type: "int64" }],
       batchRows: 16,
-      batchIntervalMs: 50,
+      // Shorter than the program's pace: batch timers fire between lines (a read must not be lost).
+      batchIntervalMs: 2,
       maxLineBytes: 1024,
     }, {
       batch(t, [temp, count]) {

@@ -103,14 +103,17 @@ export async function runProgram(
   const dec = new TextDecoder();
   const reader = child.stdout.getReader();
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  // One read in flight at a time: a batch timer that fires first must not lose its chunk.
+  let pendingRead: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
   try {
     for (;;) {
+      pendingRead ??= reader.read();
       // A batch waits for more lines at most batch_interval.
       const wait = rows > 0 ? Math.max(0, firstAt + o.batchIntervalMs - performance.now()) : -1;
       let read: ReadableStreamReadResult<Uint8Array> | "flush";
       if (wait >= 0) {
         read = await Promise.race([
-          reader.read(),
+          pendingRead,
           new Promise<"flush">((r) => flushTimer = setTimeout(() => r("flush"), wait)),
         ]);
         clearTimeout(flushTimer);
@@ -119,8 +122,9 @@ export async function runProgram(
           continue;
         }
       } else {
-        read = await reader.read();
+        read = await pendingRead;
       }
+      pendingRead = undefined;
       if (read.done) break;
       const nowNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
       framer.push(read.value);

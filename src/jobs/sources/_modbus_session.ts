@@ -107,6 +107,7 @@ export async function runModbusSession(
     everConnected = true;
     const framer = new ModbusFramer();
     const buffer = new Uint8Array(1024);
+    let pendingRead: Promise<number | null> | undefined;
     const current = link;
     const request = async (plan: ReadPlan) => {
       const id = transaction = (transaction + 1) & 0xffff;
@@ -123,13 +124,16 @@ export async function runModbusSession(
         }
         const left = deadline - performance.now();
         if (left <= 0) throw new RequestTimeout(`no response within ${o.timeoutMs} ms`);
+        // One read in flight per link: a read that outlives a timer is awaited again.
+        pendingRead ??= current.read(buffer);
         let timer: ReturnType<typeof setTimeout> | undefined;
         const n = await Promise.race([
-          current.read(buffer),
+          pendingRead,
           new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), left)),
         ]).finally(() => clearTimeout(timer));
         if (signal.aborted) throw new LinkError("stopped");
         if (n === "timeout") continue;
+        pendingRead = undefined;
         if (n === null) throw new LinkError("the server closed the connection");
         framer.push(buffer.subarray(0, n));
       }

@@ -105,6 +105,7 @@ export class ScpiSession {
   #link: ByteLink | undefined;
   #framer: LineFramer;
   #readBuffer = new Uint8Array(4096);
+  #pendingRead: Promise<number | null> | undefined;
   readonly #decoder: TextDecoder;
   #connected = false;
 
@@ -189,6 +190,7 @@ export class ScpiSession {
       everConnected = true;
       this.#framer.reset();
       this.#readBuffer = new Uint8Array(4096);
+      this.#pendingRead = undefined;
       try {
         await this.#start();
         this.#connected = true;
@@ -360,13 +362,16 @@ export class ScpiSession {
       }
       const left = deadline - performance.now();
       if (left <= 0) throw new QueryTimeout(`no reply to ${text} within ${this.#o.timeoutMs} ms`);
+      // One read in flight per link: a read that outlives a timer is awaited again next time.
+      this.#pendingRead ??= link.read(this.#readBuffer);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const n = await Promise.race([
-        link.read(this.#readBuffer),
+        this.#pendingRead,
         new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), left)),
       ]).finally(() => clearTimeout(timer));
       if (this.#signal.aborted) throw new LinkError("stopped");
       if (n === "timeout") continue;
+      this.#pendingRead = undefined;
       if (n === null) throw new LinkError("the instrument closed the connection");
       this.#framer.push(this.#readBuffer.subarray(0, n));
     }
