@@ -110,7 +110,7 @@ export interface IntakeStats extends SequenceCounters {
   bytesIn: number;
   /** Wire messages received (heartbeats included). */
   wireMessagesIn: number;
-  /** Heartbeats received. */
+  /** Heartbeats received (its own included). */
   heartbeatsIn: number;
   /** Payloads dropped because they carried the subscriber's own origin (heartbeats aside). */
   ownEchoes: number;
@@ -197,7 +197,8 @@ export function createIntake(options: IntakeOptions): Intake {
     if (header.origin === origin) {
       // Its own heartbeats come back to any supervisor that publishes and subscribes through
       // one proxy: expected, not counted. Its own data coming back are worth a look.
-      if (header.type !== "heartbeat") {
+      if (header.type === "heartbeat") stats.heartbeatsIn++;
+      else {
         problem(
           "own_echo",
           `${header.count} payloads on "${topic}" carry this supervisor's own id "${origin}" ` +

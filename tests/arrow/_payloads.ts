@@ -1,8 +1,8 @@
 // Arrow payloads for the validator tests: valid ones of many types, and where the fields
 // that a forger edits sit in them.
 import * as arrow from "apache-arrow";
-import { batchFromColumns, encodeBatch } from "../../src/transport/payload.ts";
-import { schemaMessageLength } from "../../src/arrow/ipc.ts";
+import { batchFromColumns, decodeBatch, encodeBatch } from "../../src/transport/payload.ts";
+import { fixedByteWidth, schemaMessageLength } from "../../src/arrow/ipc.ts";
 
 /** The ring record form of a batch of `rows` rows: timestamp_ns (int64) and v (float64). */
 export function signalPayload(rows: number, first = 0): Uint8Array {
@@ -106,4 +106,46 @@ export function withInt32(bytes: Uint8Array, at: number, value: number): Uint8Ar
   const copy = bytes.slice();
   new DataView(copy.buffer).setInt32(at, value, true);
   return copy;
+}
+
+/** Throws if `data` (and its children) do not hold `data.length` values. */
+function checkData(data: arrow.Data, what: string): void {
+  const need = (ok: boolean, problem: string) => {
+    if (!ok) throw new Error(`${what}: ${problem}`);
+  };
+  const n = data.length;
+  if (data.nullCount > 0) need((data.nullBitmap?.byteLength ?? 0) >= Math.ceil(n / 8), "bitmap");
+  const width = fixedByteWidth(data.type);
+  if (width > 0) need((data.values as ArrayBufferView).byteLength >= n * width, "values");
+  if (width === 0) need((data.values as Uint8Array).byteLength >= Math.ceil(n / 8), "bits");
+  if (arrow.DataType.isUtf8(data.type) && n > 0) {
+    need(data.valueOffsets.length >= n + 1, "offsets");
+    need(Number(data.valueOffsets[n]) <= data.values.length, "data");
+  }
+  data.children.forEach((child, i) => checkData(child, `${what}.${i}`));
+}
+
+/**
+ * Throws unless `bytes` decode, with apache-arrow and with the ring decoder, to one batch of
+ * `rows` rows whose every column holds that many values (buffers long enough, values readable).
+ */
+export function assertDecodes(bytes: Uint8Array, rows: number): void {
+  const table = arrow.tableFromIPC(bytes);
+  if (table.batches.length !== 1) throw new Error(`${table.batches.length} batches`);
+  if (table.numRows !== rows) {
+    throw new Error(`apache-arrow reads ${table.numRows} rows, not ${rows}`);
+  }
+  const batch = table.batches[0];
+  for (let c = 0; c < batch.numCols; c++) {
+    const data = batch.data.children[c];
+    if (data.length !== rows) throw new Error(`column ${c}: ${data.length} values`);
+    checkData(data, `column ${c}`);
+    for (const _ of batch.getChildAt(c)!) { /* every value readable */ }
+  }
+  const ours = decodeBatch(bytes);
+  if (ours.numRows !== rows) throw new Error(`decodeBatch reads ${ours.numRows} rows`);
+  for (let c = 0; c < ours.numCols; c++) {
+    checkData(ours.data.children[c], `decodeBatch column ${c}`);
+    for (const _ of ours.getChildAt(c)!) { /* every value readable */ }
+  }
 }
