@@ -92,13 +92,27 @@ export async function tailCommand(args: string[]): Promise<number> {
     );
     window = { records: 0, bytes: 0, at: now };
   };
-  const timer = values.rates ? setInterval(rates, 1000) : undefined;
+  /** A ring that became unreadable (truncated, corrupt) while the rates timer looked at it. */
+  let failure: RingFileError | undefined;
+  const timer = values.rates
+    ? setInterval(() => {
+      try {
+        rates();
+      } catch (e) {
+        if (!(e instanceof RingFileError)) throw e;
+        failure = e;
+        stop.abort();
+      }
+    }, 1000)
+    : undefined;
   try {
     while (!stop.signal.aborted && seen < count) {
       const rec = reader.next();
       if (rec === null) {
         if (reader.done) break;
-        await Promise.race([reader.waitForData(200), interrupted]);
+        const waited = reader.waitForData(200);
+        waited.catch(() => {}); // a failure after Ctrl-C won the race has nobody to report to
+        await Promise.race([waited, interrupted]);
         continue;
       }
       seen++;
@@ -109,10 +123,15 @@ export async function tailCommand(args: string[]): Promise<number> {
         print(`seq=${rec.seq} ${firstValues(rec)}${lost}`);
       }
     }
+    if (failure) throw failure;
     if (reader.done) console.error("the writer closed the ring");
+    if (values.rates) rates();
+  } catch (e) {
+    if (!(e instanceof RingFileError)) throw e;
+    console.error(`error: daq tail: ${e.message}`);
+    return 1;
   } finally {
     clearInterval(timer);
-    if (values.rates) rates();
     Deno.removeSignalListener("SIGINT", onInterrupt);
     reader.close();
   }

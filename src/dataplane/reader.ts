@@ -11,6 +11,7 @@
  */
 import type * as arrow from "apache-arrow";
 import * as ipc from "../arrow/ipc.ts";
+import { validateArrowBatch, validateArrowSchema } from "../arrow/validate.ts";
 import * as libc from "./_libc.ts";
 import * as L from "./_layout.ts";
 import {
@@ -179,6 +180,30 @@ function status(m: RingMapping): RingStatus {
   };
 }
 
+/**
+ * Checks that a batch's body buffers follow one another without overlapping (as every Arrow
+ * writer lays them out): a forged offset must not make one column's values read another's.
+ */
+function checkBuffersApart(payload: Uint8Array): void {
+  let end = 0;
+  for (const b of ipc.readBatchLayout(payload).buffers) {
+    if (b.length === 0) continue;
+    if (b.offset < end) {
+      throw new Error(`body buffer at ${b.offset} overlaps the one before it (ends at ${end})`);
+    }
+    end = b.offset + b.length;
+  }
+}
+
+/** `pos` read from the header as `what`: a record boundary (a multiple of 8) or corrupt. */
+function checkPosition(reader: RingFileReader, pos: number, what: string): number {
+  if (Number.isSafeInteger(pos) && pos >= 0 && pos % L.RECORD_ALIGN === 0) return pos;
+  throw new RingFileError(
+    reader.path,
+    `corrupt ring: ${what} ${pos} is not a record boundary (a multiple of 8)`,
+  );
+}
+
 /** Follows a ring file from its own cursor. Never moves read_tail. */
 export class RingFileReader {
   /** Path of the ring file. */
@@ -219,7 +244,9 @@ export class RingFileReader {
     this.m = m;
     checkSize(m, "reader");
     this.schemaMessage = m.schemaMessage.slice();
+    let schemaCheck: ReturnType<typeof validateArrowSchema>;
     try {
+      schemaCheck = validateArrowSchema(this.schemaMessage);
       this.schema = ipc.decodeSchemaMessage(this.schemaMessage);
     } catch (e) {
       throw new RingFileError(
@@ -239,6 +266,10 @@ export class RingFileReader {
         throw new RingFileError(path, `record ${r.seq} has type ${r.type}, not an Arrow batch (1)`);
       }
       try {
+        // Lengths, offsets and row counts within the payload before anything decodes it: a
+        // forged record must not become rows read from the bytes next to it.
+        validateArrowBatch(schemaCheck, r.payload);
+        checkBuffersApart(r.payload);
         return ipc.decodeBatch(schema, schemaMessage, r.payload);
       } catch (e) {
         throw new RingFileError(
@@ -260,6 +291,7 @@ export class RingFileReader {
       // what it lost (it still counts the overrun).
       this.nextSeq = this.pos === 0 ? 0 : -1;
     }
+    checkPosition(this, this.pos, startAt);
   }
 
   /** The oldest record's position and sequence number, read consistently. */
@@ -458,7 +490,7 @@ export class RingFileReader {
     if (oldest < reserve - m.capacity) {
       this.#corrupt(`oldest ${oldest} is more than a lap behind reserve_head ${reserve}`);
     }
-    if (oldest > this.pos) this.pos = oldest;
+    if (oldest > this.pos) this.pos = checkPosition(this, oldest, "oldest");
   }
 
   /** Reads the next span of records into the queue; false when there is nothing new. */
@@ -491,14 +523,19 @@ export class RingFileReader {
           this.#resync();
           continue;
         }
-        const problem = this.#parse(bytes, pos, spanEnd);
+        const problem = this.#parse(bytes, pos, spanEnd, spanEnd === head);
         if (problem) this.#corrupt(problem);
         return true;
       }
       // Views: parse the live bytes, then check that none of them was being overwritten.
       const queued = this.#queue.length;
       const before = [this.nextSeq, this.#lost, this.#resynced] as const;
-      const problem = this.#parse(m.data.subarray(offset, offset + (spanEnd - pos)), pos, spanEnd);
+      const problem = this.#parse(
+        m.data.subarray(offset, offset + (spanEnd - pos)),
+        pos,
+        spanEnd,
+        spanEnd === head,
+      );
       if (checked && this.#overrun(pos)) {
         this.#queue.length = queued;
         [this.nextSeq, this.#lost, this.#resynced] = before;
@@ -530,8 +567,14 @@ export class RingFileReader {
   /**
    * Parses the records in `bytes` (the ring from position `start` to `spanEnd`) into the queue
    * and moves `pos` past them; returns a description of the first inconsistency, if any.
+   * `atHead`: the span ends at write_head, which a writer only ever puts after a whole record.
    */
-  #parse(bytes: Uint8Array, start: number, spanEnd: number): string | undefined {
+  #parse(
+    bytes: Uint8Array,
+    start: number,
+    spanEnd: number,
+    atHead: boolean,
+  ): string | undefined {
     const cap = this.m.capacity;
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
     let p = start;
@@ -545,7 +588,10 @@ export class RingFileReader {
         p += rest;
         continue;
       }
-      if (spanEnd - p < L.RECORD_HEADER_BYTES) break;
+      if (spanEnd - p < L.RECORD_HEADER_BYTES) {
+        if (atHead) problem = `write_head ${spanEnd} lies inside the record header at ${p}`;
+        break;
+      }
       const o = p - start;
       const i = o >>> 2;
       const length = words[i];
@@ -554,7 +600,10 @@ export class RingFileReader {
         problem = `at position ${p}: a ${total}-byte record crosses the end of the ring`;
         break;
       }
-      if (p + total > spanEnd) break;
+      if (p + total > spanEnd) {
+        if (atHead) problem = `write_head ${spanEnd} lies inside the ${total}-byte record at ${p}`;
+        break;
+      }
       const position = words[i + 6] + words[i + 7] * TWO_32;
       if (position !== p) {
         problem = `at position ${p}: record header says position ${position}`;

@@ -26,6 +26,7 @@ the mapping: check ``ring.intact(rec)`` after using them (the writer may lap you
 import argparse
 import mmap
 import os
+import stat
 import struct
 import sys
 import time
@@ -174,7 +175,17 @@ def parse_schema(message: bytes) -> List[Column]:
 
 
 def decode_batch(columns: List[Column], payload) -> Dict[str, np.ndarray]:
-    """Numpy arrays (views on `payload`) for the columns of one IPC RecordBatch message."""
+    """Numpy arrays (views on `payload`) for the columns of one IPC RecordBatch message.
+
+    Raises RingFormatError when the message is malformed: lengths or offsets outside the
+    payload, buffers that overlap or hold fewer bytes than the rows claimed."""
+    try:
+        return _decode_batch(columns, payload)
+    except (struct.error, ValueError, IndexError, OverflowError) as e:
+        raise RingFormatError(f"malformed Arrow record batch: {e}") from None
+
+
+def _decode_batch(columns: List[Column], payload) -> Dict[str, np.ndarray]:
     buf = memoryview(payload)
     cont, meta_len = struct.unpack_from("<Ii", buf, 0)
     msg = _message(buf)
@@ -193,10 +204,28 @@ def decode_batch(columns: List[Column], payload) -> Dict[str, np.ndarray]:
         raise RingFormatError(f"record batch has {n_nodes} nodes and {n_bufs} buffers for "
                               f"{len(columns)} fixed-width columns")
     body = 8 + meta_len
+    body_len = msg.scalar(3, "q", 0)
+    if meta_len <= 0 or body + body_len > len(buf) or body_len < 0:
+        raise RingFormatError(f"record batch body of {body_len} bytes after {meta_len} bytes "
+                              f"of metadata does not fit its {len(buf)}-byte record")
+    end = 0
+    for off, blen in bufs:
+        if blen == 0:
+            continue
+        if off < end or blen < 0 or off + blen > body_len:
+            raise RingFormatError(f"record batch buffer at {off} ({blen} bytes) overlaps "
+                                  f"another or lies outside the {body_len}-byte body")
+        end = off + blen
     out: Dict[str, np.ndarray] = {}
     for i, col in enumerate(columns):
         length, null_count = nodes[i]
         v_off, v_len = bufs[2 * i + 1]
+        need = (length + 7) // 8 if col.dtype is None else length * np.dtype(col.dtype).itemsize
+        if length != rows or length < 0 or need > v_len or not 0 <= null_count <= length:
+            raise RingFormatError(f"column {col.name!r}: {length} values ({null_count} null) "
+                                  f"in a {rows}-row batch with {v_len} bytes of values")
+        if null_count > 0 and bufs[2 * i][1] < (length + 7) // 8:
+            raise RingFormatError(f"column {col.name!r}: validity bitmap too short")
         start = body + v_off
         if col.dtype is None:  # bit-packed bool
             bits = np.frombuffer(buf, np.uint8, (length + 7) // 8, start)
@@ -233,9 +262,12 @@ class RingReader:
     def __init__(self, path: str, start: str = "latest", copy: bool = True,
                  span_bytes: int = 1 << 20):
         self.path = path
-        self._fd = os.open(path, os.O_RDONLY)
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
-            size = os.fstat(self._fd).st_size
+            st = os.fstat(self._fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise RingFormatError(f"{path}: is not a regular file")
+            size = st.st_size
             if size < HEADER_BYTES:
                 raise RingFormatError(f"{path}: file is {size} bytes, smaller than the "
                                       f"{HEADER_BYTES}-byte ring header")
@@ -252,7 +284,11 @@ class RingReader:
         if version != FORMAT_VERSION:
             self.close()
             raise RingFormatError(f"{path}: format version {version}, expected {FORMAT_VERSION}")
+        if capacity <= 0 or capacity % 8:
+            self.close()
+            raise RingFormatError(f"{path}: capacity {capacity} is not a positive multiple of 8")
         self.capacity = capacity
+        self._size = size
         self.data_offset = struct.unpack_from("<I", self._mm, 96)[0]
         expected = -(-(HEADER_BYTES + schema_len) // 64) * 64
         if self.data_offset != expected or size != self.data_offset + capacity:
@@ -261,7 +297,11 @@ class RingReader:
                                   f"{self.data_offset}, expected {expected + capacity} bytes "
                                   f"with data offset {expected}")
         self.schema_message = bytes(self._mm[HEADER_BYTES:HEADER_BYTES + schema_len])
-        self.columns = parse_schema(self.schema_message)
+        try:
+            self.columns = parse_schema(self.schema_message)
+        except (struct.error, ValueError, IndexError, OverflowError) as e:
+            self.close()
+            raise RingFormatError(f"{path}: the stored schema is malformed: {e}") from None
         self.stream_id = struct.unpack_from("<Q", self._mm, 80)[0]
         self.policy = "block" if struct.unpack_from("<I", self._mm, 100)[0] == 1 else "overwrite"
         self._data = memoryview(self._mm)[self.data_offset:self.data_offset + capacity]
@@ -273,6 +313,10 @@ class RingReader:
             self.pos = int(self._h64[_READ_TAIL])
         else:
             self.pos = int(self._h64[_WRITE_HEAD])
+        if self.pos % 8:
+            self.close()
+            raise RingFormatError(f"{path}: corrupt ring: {start} {self.pos} is not a record "
+                                  f"boundary (a multiple of 8)")
         self._next_seq = int(self._h64[_READ_TAIL_SEQ]) if start == "read_tail" else -1
         self._resynced = False
         self.lost_records = 0
@@ -315,12 +359,28 @@ class RingReader:
     def _resync(self) -> None:
         self.overruns += 1
         self._resynced = True
-        self.pos = max(self.pos, self._load(_OLDEST))
+        reserve = self._load(_RESERVE_HEAD)
+        oldest = self._load(_OLDEST)
+        # The writer stores oldest before reserve_head: a header where oldest is more than a lap
+        # behind would make the reader resync for ever.
+        if oldest < reserve - self.capacity or oldest % 8:
+            raise RingFormatError(f"{self.path}: corrupt ring: oldest {oldest} with reserve_head "
+                                  f"{reserve}")
+        self.pos = max(self.pos, oldest)
+
+    def _check_size(self) -> None:
+        """A file truncated under the mapping kills the process with SIGBUS when a page past
+        its new end is touched: look at its size first."""
+        size = os.fstat(self._fd).st_size
+        if size < self._size:
+            raise RingFormatError(f"{self.path}: the ring file shrank to {size} bytes under this "
+                                  f"reader, expected {self._size}: another program truncated it")
 
     def poll(self) -> List[Record]:
         """The records available right now (possibly none). Never blocks."""
         cap = self.capacity
         while True:
+            self._check_size()
             pos = self.pos
             head = self._load(_WRITE_HEAD)
             if head <= pos:
@@ -341,10 +401,11 @@ class RingReader:
                 if self._overrun(pos):
                     self._resync()
                     continue
-                records, problem = self._parse(span, pos, span_end)
+                records, problem = self._parse(span, pos, span_end, span_end == head)
             else:
                 saved = (self._next_seq, self.lost_records, self._resynced)
-                records, problem = self._parse(self._data[off:off + span_end - pos], pos, span_end)
+                records, problem = self._parse(self._data[off:off + span_end - pos], pos, span_end,
+                                               span_end == head)
                 if self._overrun(pos):
                     self._next_seq, self.lost_records, self._resynced = saved
                     self.pos = pos
@@ -354,7 +415,8 @@ class RingReader:
                 raise RingFormatError(f"{self.path}: corrupt ring: {problem}")
             return records
 
-    def _parse(self, span: memoryview, start: int, span_end: int):
+    def _parse(self, span: memoryview, start: int, span_end: int, at_head: bool):
+        # at_head: the span ends at write_head, which a writer only puts after a whole record.
         cap = self.capacity
         out: List[Record] = []
         p = start
@@ -365,6 +427,8 @@ class RingReader:
                 p += rest
                 continue
             if span_end - p < RECORD_HEADER_BYTES:
+                if at_head:
+                    problem = f"write_head {span_end} lies inside the record header at {p}"
                 break
             o = p - start
             length, rtype, _flags, seq, ts, position = struct.unpack_from("<IHHQqQ", span, o)
@@ -373,6 +437,8 @@ class RingReader:
                 problem = f"at position {p}: a {total}-byte record crosses the end of the ring"
                 break
             if p + total > span_end:
+                if at_head:
+                    problem = f"write_head {span_end} lies inside the {total}-byte record at {p}"
                 break
             if position != p:
                 problem = f"at position {p}: record header says position {position}"
@@ -388,7 +454,12 @@ class RingReader:
                 self._next_seq = seq + 1
                 self._resynced = False
                 payload = span[o + RECORD_HEADER_BYTES:o + RECORD_HEADER_BYTES + length]
-                cols = decode_batch(self.columns, payload) if rtype == TYPE_ARROW_BATCH else None
+                try:
+                    cols = (decode_batch(self.columns, payload) if rtype == TYPE_ARROW_BATCH
+                            else None)
+                except RingFormatError as e:
+                    problem = f"at position {p}: record {seq}: {e}"
+                    break
                 out.append(Record(seq, rtype, ts, p, p + total, gap, payload, cols))
             p += total
         self.pos = p
@@ -405,6 +476,7 @@ class RingReader:
                 idle_since = time.monotonic()
                 yield from records
                 continue
+            self._check_size()
             if self.writer_closed and self.write_head <= self.pos:
                 return
             if timeout is not None and time.monotonic() - idle_since > timeout:
@@ -475,6 +547,9 @@ def _main(argv: List[str]) -> int:
                     t_last, c_last, b_last = now, count, nbytes
         except KeyboardInterrupt:
             pass
+        except RingFormatError as e:
+            print(f"daq_ring: {e}", file=sys.stderr)
+            return 1
         print(f"done: {count} records, {nbytes} payload bytes, lost {ring.lost_records} "
               f"in {ring.overruns} overruns")
     return 0
