@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseDuration } from "../src/config/units.ts";
-import { DAQ_ARGS } from "../tests/_daq.ts";
+import { DAQ_ARGS, FIRST_RUN } from "../tests/_daq.ts";
 import type { StatsSnapshot } from "../src/supervisor/stats.ts";
 
 const { values, positionals } = parseArgs({
@@ -50,8 +50,8 @@ const e = [...stats].reverse().find((s) => s.elapsedS <= stopAt)!;
 const final = stats.at(-1)!;
 const dt = e.elapsedS - w.elapsedS;
 let fileBytes = 0;
-for await (const f of Deno.readDir(`${dir}/data/${store}`)) {
-  if (f.isFile) fileBytes += (await Deno.stat(`${dir}/data/${store}/${f.name}`)).size;
+for await (const f of Deno.readDir(`${dir}/data/${FIRST_RUN}/${store}`)) {
+  if (f.isFile) fileBytes += (await Deno.stat(`${dir}/data/${FIRST_RUN}/${store}/${f.name}`)).size;
 }
 const f = job(final);
 console.log(

@@ -43,6 +43,9 @@ export function spawnDaq(args: string[], options: { cwd?: string } = {}): Deno.C
   }).spawn();
 }
 
+/** The folder of the first run in a data dir: what a single `daq run` writes under. */
+export const FIRST_RUN = "run000001";
+
 /** `run DIR/lab.toml --data-dir DIR/data --stats-json DIR/stats.ndjson`: the usual test run. */
 export function runLabArgs(dir: string): string[] {
   return [

@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   check: { summary: "validate a config and print its jobs and routes", run: checkCommand },
   bench: { summary: "stress-test the pipeline: MB/s, msgs/s, latency, loss", run: benchCommand },
   tail: { summary: "follow a ring file of a live acquisition", run: tailCommand },
+  verify: {
+    summary: "re-hash a run's files and compare them with its manifest",
+    run: async (args) => (await import("./verify.ts")).verifyCommand(args),
+  },
   serve: {
     summary: "run as a service with an HTTP API: numbered runs, control, metrics",
     run: async (args) => (await import("./serve.ts")).serveCommand(args),

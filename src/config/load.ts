@@ -21,6 +21,7 @@ import type {
 import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
 import { DEFAULT_RUN_DIR, parseRunNaming } from "../runs/naming.ts";
 import { RunNamingError } from "../runs/errors.ts";
+import { resolveSequence } from "./sequence.ts";
 
 /** Options that override what the config files say. */
 export interface LoadOptions {
@@ -94,7 +95,7 @@ const COMMON_JOB_FIELDS: TableSpec = {
   },
 };
 
-const TOP_KEYS = ["supervisor", "jobs"];
+const TOP_KEYS = ["supervisor", "jobs", "sequence"];
 
 /**
  * Loads and validates a config: one TOML file, a folder whose `*.toml` files are read together,
@@ -188,6 +189,7 @@ export function parseConfigFiles(
 ): DaqConfig {
   let supervisorSource: { file: string; text: string; table: Record<string, unknown> } | undefined;
   const jobs: JobConfig[] = [];
+  let sequenceSource: { file: string; text: string; steps: unknown[] } | undefined;
   if (options.dataDir !== undefined) {
     const problem = folderProblem(options.dataDir);
     if (problem) throw new ConfigError({ file: "--data-dir" }, problem);
@@ -213,6 +215,15 @@ export function parseConfigFiles(
         fail(site(file, text, ""), "supervisor", `already defined in ${supervisorSource.file}`);
       }
       supervisorSource = { file, text, table: doc.supervisor };
+    }
+    if (doc.sequence !== undefined) {
+      if (!Array.isArray(doc.sequence)) {
+        fail(site(file, text, ""), "sequence", "expected [[sequence]] tables");
+      }
+      if (sequenceSource) {
+        fail(site(file, text, ""), "sequence", `already given in ${sequenceSource.file}`);
+      }
+      sequenceSource = { file, text, steps: doc.sequence };
     }
     if (doc.jobs !== undefined) {
       if (!Array.isArray(doc.jobs)) fail(site(file, text, ""), "jobs", "expected [[jobs]] tables");
@@ -254,7 +265,14 @@ export function parseConfigFiles(
   }
   const routes = resolveRoutes(jobs, files);
   checkInputSchemas(jobs, routes, files);
-  return { supervisor, jobs, routes, files: files.map((f) => f.file) };
+  const sequence = sequenceSource
+    ? resolveSequence(
+      sequenceSource.steps,
+      site(sequenceSource.file, sequenceSource.text, ""),
+      jobs.map((j) => j.name),
+    )
+    : undefined;
+  return { supervisor, jobs, routes, files: files.map((f) => f.file), sequence };
 }
 
 function parseTomlText(file: string, text: string): Record<string, unknown> {

@@ -70,6 +70,23 @@ export interface RouteConfig {
   ringBytes: number;
 }
 
+/** The value of a setting sent to a job (an instrument's output voltage, say). */
+export type SettingValue = number | boolean | string;
+
+/** One `[[sequence]]` step, resolved: runs made one after another. */
+export interface SequenceStep {
+  /** Comment of its runs, placeholders not yet filled. */
+  comment: string;
+  /** Each run lasts this long, ms... */
+  durationMs?: number;
+  /** ...or until its sources produced this many rows. */
+  stopAfterRows?: number;
+  /** Runs of this step. */
+  repeat: number;
+  /** Settings sent before each of its runs: job, then setting name, then value. */
+  set: Record<string, Record<string, SettingValue>>;
+}
+
 /** A whole validated config. */
 export interface DaqConfig {
   supervisor: SupervisorConfig;
@@ -77,4 +94,6 @@ export interface DaqConfig {
   routes: RouteConfig[];
   /** The TOML files it was loaded from (`<default>` for the embedded default). */
   files: string[];
+  /** The `[[sequence]]` steps, when the config lists runs to make. */
+  sequence?: SequenceStep[];
 }

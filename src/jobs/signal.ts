@@ -2,6 +2,7 @@
  * `signal`: a simulated instrument. Named channels (sine, noise, square, pulses) sampled at
  * `rate_hz`, sent in batches of `batch_rows` with a `timestamp_ns` column. Values depend only
  * on the sample index and the seed, so tests can recompute them with {@link signalValue}.
+ * Takes settings `<channel>.offset` and `<channel>.amplitude` (see {@link applySignalSetting}).
  */
 import { batchFromColumns, type ColumnData } from "../transport/payload.ts";
 import { hostJob, type JobContext } from "./host.ts";
@@ -73,13 +74,35 @@ export function signalColumns(
   return cols;
 }
 
+/**
+ * Applies a setting to the channels, as an instrument would: `<channel>.offset` or
+ * `<channel>.amplitude`, a finite number within 1e9. Throws, naming the problem, to refuse.
+ */
+export function applySignalSetting(channels: ChannelSpec[], name: string, value: unknown): void {
+  const m = /^(.+)\.(offset|amplitude)$/.exec(name);
+  const channel = m ? channels.find((c) => c.name === m[1]) : undefined;
+  if (!m || !channel) {
+    throw new Error(
+      `unknown setting "${name}"; settings: ${
+        channels.map((c) => `${c.name}.offset, ${c.name}.amplitude`).join(", ")
+      }`,
+    );
+  }
+  if (typeof value !== "number" || !Number.isFinite(value) || Math.abs(value) > 1e9) {
+    throw new Error(`${name}: expected a number within ±1e9, got ${JSON.stringify(value)}`);
+  }
+  channel[m[2] as "offset" | "amplitude"] = value;
+}
+
 /** Runs the `signal` job: sends batches on schedule until stopped or `max_batches`. */
 export async function run(ctx: JobContext): Promise<void> {
   const f = ctx.job.fields;
   const rateHz = f.rate_hz as number;
   const rows = f.batch_rows as number;
   const seed = f.seed as number;
-  const channels = f.channels as ChannelSpec[];
+  const channels = (f.channels as ChannelSpec[]).map((c) => ({ ...c }));
+  ctx.setIdentity(`daq signal simulator, seed ${seed}, ${rateHz} Hz`);
+  ctx.onSetting((name, value) => applySignalSetting(channels, name, value));
   const maxBatches = f.max_batches as number | undefined;
   const crashAfter = f.crash_after as number | undefined;
   const startMs = Date.now();

@@ -119,6 +119,18 @@ export interface RunManifest {
   files: ManifestFile[];
   jobs: Record<string, ManifestJob>;
   routes: ManifestRoute[];
+  /**
+   * What consumers did not store (records left in their rings, dropped at a forced stop, or
+   * taken by a job terminated before it closed its files); empty when everything was stored.
+   */
+  unstored: {
+    job: string;
+    msgs: number;
+    rows: number;
+    bytes: number;
+    droppedAtForce: number;
+    terminated: boolean;
+  }[];
   /** Last update of this file. */
   updated: Instant;
 }

@@ -34,3 +34,11 @@ export { hashFile } from "./files.ts";
 export { listRunDirs } from "./numbers.ts";
 export { type Run, type RunOptions, type RunSetting, startRun } from "./run.ts";
 export { type FileMismatch, type VerifyResult, verifyRun } from "./verify.ts";
+export {
+  runSequence,
+  type SequenceOptions,
+  type SequenceResult,
+  sourceRows,
+  stepComment,
+  stepSettings,
+} from "./sequence.ts";

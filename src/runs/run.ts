@@ -8,6 +8,7 @@ import {
   startSupervisor,
   type Supervisor,
   type SupervisorOptions,
+  type Unstored,
 } from "../supervisor/mod.ts";
 import type { StatsSnapshot } from "../supervisor/stats.ts";
 import { VERSION } from "../version.ts";
@@ -46,6 +47,8 @@ export interface RunOptions extends Omit<SupervisorOptions, "startPaused" | "onF
   manifestEveryMs?: number;
   /** Called with each run's number and folder once made (before the settings). */
   onCreated?(number: number, dir: string): void;
+  /** The comment from the run's number (overrides `comment`; sequences fill `{run}`). */
+  commentOf?(number: number): string;
 }
 
 /** A run under way. */
@@ -94,6 +97,7 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
     return made;
   });
   options.onCreated?.(number, dir);
+  const comment = options.commentOf?.(number) ?? options.comment ?? "";
   const runConfig: DaqConfig = { ...config, supervisor: { ...config.supervisor, dataDir: dir } };
   const settings: ManifestSetting[] = [];
   const pauses: RunManifest["pauses"] = [];
@@ -104,6 +108,7 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
   let wishedStatus: RunStatus = "success";
   let last: StatsSnapshot | undefined;
   let files: ManifestFile[] = [];
+  let unstored: Unstored[] = [];
 
   const manifest = (): RunManifest => ({
     format: "daq-run-manifest",
@@ -111,7 +116,7 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
     run: number,
     status,
     reason,
-    comment: options.comment ?? "",
+    comment,
     created: instantOf(created),
     start: startNs === undefined ? undefined : instantOf(startNs),
     stop: stopNs === undefined ? undefined : instantOf(stopNs),
@@ -132,6 +137,7 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
     files: files.length ? files : reportedFiles(),
     jobs: last ? jobsOf(last) : {},
     routes: last ? routesOf(last) : [],
+    unstored,
     updated: instantOf(epochNs()),
   });
 
@@ -180,12 +186,19 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
     stopNs ??= epochNs();
     last = result.final;
     if (pauses.length && pauses.at(-1)!.stop === undefined) pauses.at(-1)!.stop = instantOf(stopNs);
-    if (result.exitCode !== 0) {
+    unstored = result.unstored;
+    const lost = result.unstored.length
+      ? `; not stored: ${result.unstored.map((u) => `${u.job} ${u.msgs} msgs`).join(", ")}`
+      : "";
+    if (result.failed.length) {
       status = "fail";
-      reason = `failed for good: ${result.failed.join(", ")}${reason ? `; ${reason}` : ""}`;
+      reason = `failed for good: ${result.failed.join(", ")}${lost}${reason ? `; ${reason}` : ""}`;
     } else if (result.forced) {
       status = "abort";
-      reason = `forced stop: data left in rings was lost${reason ? `; ${reason}` : ""}`;
+      reason = `forced stop${lost}${reason ? `; ${reason}` : ""}`;
+    } else if (result.exitCode !== 0) {
+      status = "fail";
+      reason = `data lost${lost}${reason ? `; ${reason}` : ""}`;
     } else status = status === "fail" ? "fail" : wishedStatus;
     try {
       files = await hashRunFiles(dir, reportedFiles());

@@ -3,7 +3,7 @@
 // process left behind. (`npx deno task daq run` did not pass SIGTERM on: the real Deno process
 // was orphaned and went on acquiring.)
 import assert from "node:assert/strict";
-import { readStats } from "../_daq.ts";
+import { FIRST_RUN, readStats } from "../_daq.ts";
 
 const LAUNCHER = new URL("../../daq", import.meta.url).pathname;
 
@@ -39,7 +39,7 @@ Deno.test("./daq run stops cleanly on SIGTERM: complete CSV, every row stored, n
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
-    const csv = `${dir}/data/csv/csv_001.csv`;
+    const csv = `${dir}/data/${FIRST_RUN}/csv/csv_001.csv`;
     const deadline = Date.now() + 30_000;
     for (;;) {
       const size = await Deno.stat(csv).then((s) => s.size, () => 0);

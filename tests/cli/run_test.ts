@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readStats, runDaq, runLabArgs, signalJob, spawnDaq } from "../_daq.ts";
+import { FIRST_RUN, readStats, runDaq, runLabArgs, signalJob, spawnDaq } from "../_daq.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 
 const CHANNELS: ChannelSpec[] = [
@@ -58,7 +58,7 @@ Deno.test("daq run: a deterministic source lands in CSV with exactly the values 
     await Deno.writeTextFile(`${dir}/lab.toml`, config("max_batches = 20"));
     const r = await runDaq([...runLabArgs(dir)]);
     assert.equal(r.code, 0, r.stderr);
-    const { header, rows, comments } = await csvRows(`${dir}/data/csv`);
+    const { header, rows, comments } = await csvRows(`${dir}/data/${FIRST_RUN}/csv`);
     assert.deepEqual(header, ["timestamp_ns", "sine", "noise", "square", "pulses"]);
     assert.equal(rows.length, 20 * 500);
     const t0 = BigInt(rows[0][0]);
@@ -104,7 +104,7 @@ Deno.test("daq run: SIGINT stops cleanly and every row sent reaches the stores",
     const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
     const sim = last.jobs.find((j) => j.name === "sim")!;
     assert.ok(sim.rows > 0);
-    const { rows } = await csvRows(`${dir}/data/csv`);
+    const { rows } = await csvRows(`${dir}/data/${FIRST_RUN}/csv`);
     assert.equal(rows.length, sim.rows);
     assert.equal(last.jobs.find((j) => j.name === "mem")!.rows, sim.rows);
   } finally {

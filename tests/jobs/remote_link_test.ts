@@ -1,7 +1,7 @@
 // End to end: `daq run` A (signal -> remote) -> `daq proxy` -> `daq run` B (remote -> store.csv),
 // all real processes on 127.0.0.1.
 import assert from "node:assert/strict";
-import { runDaq, signalJob, spawnDaq } from "../_daq.ts";
+import { FIRST_RUN, runDaq, signalJob, spawnDaq } from "../_daq.ts";
 import { freePort } from "../remote/_helpers.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import type { StatsSnapshot } from "../../src/supervisor/stats.ts";
@@ -219,8 +219,8 @@ ring_path = "${dir}/h5.ring"
     assert.equal(bEnd.code, 0, bEnd.stderr);
     assert.equal((await local).code, 0);
 
-    const remote = await csvOf(`${dir}/B/csv`);
-    const here = await csvOf(`${dir}/L/csv`);
+    const remote = await csvOf(`${dir}/B/${FIRST_RUN}/csv`);
+    const here = await csvOf(`${dir}/L/${FIRST_RUN}/csv`);
     assert.equal(remote.header, "timestamp_ns,sine,noise");
     assert.equal(remote.header, here.header);
     assert.equal(remote.rows.length, rows);
@@ -251,7 +251,7 @@ ring_path = "${dir}/h5.ring"
     // What the link injected reaches the stores marked with its origin supervisor, and the
     // HDF5 file says where its rows came from.
     assert.equal(jobOf(bLast, "csv")!.extra["origin.A.msgs"], signal.batches);
-    const [h5] = h5Files(`${dir}/B/h5`);
+    const [h5] = h5Files(`${dir}/B/${FIRST_RUN}/h5`);
     const file = await readH5(h5);
     assert.equal(file.groupAttrs.sim.origin, "A");
     assert.equal(file.data["sim/sine"].length, rows);
@@ -325,7 +325,7 @@ Deno.test("remote: the proxy killed and restarted mid-run; both sides reconnect,
     console.log(`   gaps counted at B: ${down.extra.link_gaps} of ${signal.batches} batches`);
 
     // What arrived is in order and exactly what A generated, rows of lost batches aside.
-    const { rows } = await csvOf(`${dir}/B/csv`);
+    const { rows } = await csvOf(`${dir}/B/${FIRST_RUN}/csv`);
     assert.equal(rows.length, down.extra.link_msgs_in * signal.rows);
     const t0 = BigInt(rows[0][0]);
     const stepNs = BigInt(1e9 / signal.rateHz);
@@ -419,7 +419,7 @@ ${curve("A")}
     const good = jobOf((await statsOf(`${dir}/B.ndjson`)).at(-1), "downlink")!.extra;
     assert.equal(good.link_msgs_in, signal.batches);
     assert.equal(good["peer.A.msgs"], signal.batches);
-    const csvText = await Deno.readTextFile(`${dir}/B/csv/csv_001.csv`);
+    const csvText = await Deno.readTextFile(`${dir}/B/${FIRST_RUN}/csv/csv_001.csv`);
     assert.ok(csvText.includes(`${dir}/B.keys`), "the key file is recorded by path");
     assert.ok(!csvText.includes(keys.B.secretKey), "never the secret key itself");
   } finally {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
 import { createRingFile } from "../../src/dataplane/mod.ts";
-import { readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
+import { FIRST_RUN, readStats, runDaq, runLabArgs, spawnDaq } from "../_daq.ts";
 import { signalValue } from "../../src/jobs/signal.ts";
 import {
   assertSignalValues,
@@ -50,7 +50,7 @@ for (const layout of ["append", "batches"] as const) {
         hdf5Config({ id, source: "max_batches = 30", store: `layout = "${layout}"` }),
       );
       assert.equal(r.code, 0, r.stderr);
-      const files = h5Files(`${dir}/data/h5`);
+      const files = h5Files(`${dir}/data/${FIRST_RUN}/h5`);
       assert.equal(files.length, 1, r.stderr);
       const file = await readH5(files[0]);
       assert.equal(assertSignalValues(columnsOf(file)), 30 * 500);
@@ -110,7 +110,7 @@ for (const layout of ["append", "batches"] as const) {
       const r = await runConfig(dir, twoSourceConfig({ id, maxBatches: batches, store }));
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /schema of .* changed/);
-      const files = h5Files(`${dir}/data/h5`);
+      const files = h5Files(`${dir}/data/${FIRST_RUN}/h5`);
       assert.equal(files.length, 1, files.join(", "));
       const file = await readH5(files[0]);
       assert.equal(file.attrs.complete, 1);
@@ -155,7 +155,7 @@ Deno.test("store.hdf5: SIGINT mid-run closes the file whole, with every row the 
     await Deno.writeTextFile(`${dir}/lab.toml`, hdf5Config({ id }));
     const child = spawnDaq([...runLabArgs(dir)]);
     await waitFor(
-      () => h5Files(`${dir}/data/h5`).length > 0,
+      () => h5Files(`${dir}/data/${FIRST_RUN}/h5`).length > 0,
       15000,
       "the HDF5 file",
     ).catch(() => {});
@@ -167,7 +167,7 @@ Deno.test("store.hdf5: SIGINT mid-run closes the file whole, with every row the 
     const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
     const sent = last.jobs.find((j) => j.name === "sim")!.rows;
     assert.ok(sent > 0);
-    const files = h5Files(`${dir}/data/h5`);
+    const files = h5Files(`${dir}/data/${FIRST_RUN}/h5`);
     assert.equal(files.length, 1);
     const file = await readH5(files[0]);
     assert.equal(file.attrs.complete, 1);
@@ -184,8 +184,12 @@ Deno.test("store.hdf5: an h5py SWMR reader sees rows grow while daq run writes",
     );
     const child = spawnDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`, "--quiet"]);
     try {
-      await waitFor(() => h5Files(`${dir}/data/h5`).length > 0, 15000, "the HDF5 file");
-      const path = h5Files(`${dir}/data/h5`)[0];
+      await waitFor(
+        () => h5Files(`${dir}/data/${FIRST_RUN}/h5`).length > 0,
+        15000,
+        "the HDF5 file",
+      );
+      const path = h5Files(`${dir}/data/${FIRST_RUN}/h5`)[0];
       const script = `
 import sys, time, h5py
 counts = []
@@ -233,7 +237,7 @@ Deno.test("store.hdf5: overwrite with a slow flusher loses records, counted in s
       }).replace("batch_rows = 500\n", ""),
     );
     assert.equal(r.code, 0, r.stderr);
-    const file = await readH5(h5Files(`${dir}/data/h5`)[0]);
+    const file = await readH5(h5Files(`${dir}/data/${FIRST_RUN}/h5`)[0]);
     assert.equal(file.attrs.complete, 1);
     const lost = JSON.parse(file.attrs.lost_records as string).sim;
     assert.ok(lost > 0, `records lost: ${lost}`);
@@ -273,7 +277,7 @@ Deno.test("store.hdf5: a crashed flusher is restarted and no row is lost", async
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /flusher crashed: .*crash_flusher_after = 5000.*restart 1/);
-    const files = h5Files(`${dir}/data/h5`);
+    const files = h5Files(`${dir}/data/${FIRST_RUN}/h5`);
     assert.equal(files.length, 2, files.join(", "));
     // The second file starts where read_tail was; the first was never closed (complete = 0).
     const second = await readH5(files[1]);
@@ -310,7 +314,7 @@ Deno.test("store.hdf5: a key prefix gets a ring file per key; a crashed flusher 
     for (const key of ["sim", SECOND.name]) {
       assert.ok(r.stderr.includes(`ring file /dev/shm/daq-${id}-h5.rings/${key}.ring`), r.stderr);
     }
-    const files = h5Files(`${dir}/data/h5`);
+    const files = h5Files(`${dir}/data/${FIRST_RUN}/h5`);
     assert.equal(files.length, 2, files.join(", "));
     // Rows of each key in the file the crashed flusher left (never closed, complete = 0).
     const script = `
@@ -381,7 +385,7 @@ Deno.test("store.hdf5: records a previous run left in a per-key ring file are wr
     const r = await runConfig(dir, twoSourceConfig({ id, maxBatches: 20 }));
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stderr.includes(`${rings}/old.ring holds 3 records`), r.stderr);
-    const file = await readH5(h5Files(`${dir}/data/h5`)[0]);
+    const file = await readH5(h5Files(`${dir}/data/${FIRST_RUN}/h5`)[0]);
     assert.equal(file.attrs.complete, 1);
     assert.deepEqual(file.data["old/x"], Array.from({ length: 300 }, (_, i) => i / 4));
     assert.deepEqual(file.data["old/timestamp_ns"], Array.from({ length: 300 }, (_, i) => `${i}`));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
-import { readStats, runDaq, runLabArgs, signalJob, spawnDaq } from "../_daq.ts";
+import { FIRST_RUN, readStats, runDaq, runLabArgs, signalJob, spawnDaq } from "../_daq.ts";
 import { readTreeWithJsroot } from "../formats/root/_jsroot_read.ts";
 import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
 import { parseConfigFiles } from "../../src/config/load.ts";
@@ -107,7 +107,7 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
     const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
     const sizes: Record<string, number> = {};
     for (const [name] of stores) {
-      const files = rootFiles(`${dir}/data/${name}`);
+      const files = rootFiles(`${dir}/data/${FIRST_RUN}/${name}`);
       assert.deepEqual(
         files.map((f) =>
           f.split("/").pop()
@@ -136,14 +136,16 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
     }
     // fCompress = algorithm * 100 + level: zstd 5 by default, zlib 6, lz4 4, none 0.
     const codes = Object.fromEntries(
-      stores.map(([name]) => [name, fileCompress(rootFiles(`${dir}/data/${name}`)[0])]),
+      stores.map((
+        [name],
+      ) => [name, fileCompress(rootFiles(`${dir}/data/${FIRST_RUN}/${name}`)[0])]),
     );
     assert.deepEqual(codes, { default: 505, none: 0, zlib: 106, lz4: 404 });
     for (const name of ["default", "zlib", "lz4"]) {
       assert.ok(sizes[name] < sizes.none * 0.9, `${name} ${sizes[name]} vs none ${sizes.none}`);
     }
     // One file, one tree per route key.
-    const [both] = rootFiles(`${dir}/data/both`);
+    const [both] = rootFiles(`${dir}/data/${FIRST_RUN}/both`);
     const sim = await readTreeWithJsroot(both, "sim");
     assert.equal(sim.entries, 10_000);
     assertSignalRows(sim.columns, 0, 100_000, "both/sim");
@@ -189,7 +191,7 @@ Deno.test("store.root: flushed trees are readable mid-run; SIGINT leaves every r
       ),
     );
     const child = spawnDaq([...runLabArgs(dir), "--quiet"]);
-    const path = `${dir}/data/root/root_001.root`;
+    const path = `${dir}/data/${FIRST_RUN}/root/root_001.root`;
     const seen: number[] = [];
     let t0: bigint | undefined;
     for (const waitMs of [1500, 800]) {
@@ -206,7 +208,7 @@ Deno.test("store.root: flushed trees are readable mid-run; SIGINT leaves every r
     const last = (await readStats(`${dir}/stats.ndjson`)).at(-1)!;
     const sent = last.jobs.find((j) => j.name === "sim")!.rows;
     const root = last.jobs.find((j) => j.name === "root")!;
-    assert.deepEqual(rootFiles(`${dir}/data/root`), [path]);
+    assert.deepEqual(rootFiles(`${dir}/data/${FIRST_RUN}/root`), [path]);
     const { entries, columns } = await readTreeWithJsroot(path, "sim");
     assert.ok(sent > seen[1]);
     assert.equal(entries, sent);
