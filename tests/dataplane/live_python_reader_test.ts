@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { signalValue } from "../../src/jobs/signal.ts";
 import { CHANNELS, h5Files, PYTHON, readH5, SEED, startLiveRun } from "../jobs/_hdf5_store.ts";
+import { FIRST_RUN } from "../_daq.ts";
 
 const RATE = 20000;
 const TOOLS = new URL("../../tools/python", import.meta.url).pathname;
@@ -49,7 +50,7 @@ print(json.dumps({"records": out, "lost": ring.lost_records}))
     // The reader took nothing from the store: the HDF5 file has every row from the start.
     stopped = await run.stop();
     assert.equal(stopped.code, 0, stopped.stderr);
-    const file = await readH5(h5Files(`${dir}/data/h5`)[0]);
+    const file = await readH5(h5Files(`${dir}/data/${FIRST_RUN}/h5`)[0]);
     assert.equal(file.attrs.complete, 1);
     assert.ok((file.data["sim/sine"] as number[]).length >= 30 * 500);
     assert.equal((file.data["sim/sine"] as number[])[0], signalValue(CHANNELS[0], 0, RATE, SEED));
