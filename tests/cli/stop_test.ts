@@ -3,7 +3,7 @@
 // store closes its files, the summary says exactly what each store did not write, and the exit
 // code says whether data was lost (3) or not (0).
 import assert from "node:assert/strict";
-import { spawnDaq } from "../_daq.ts";
+import { FIRST_RUN, spawnDaq } from "../_daq.ts";
 import { readTreeWithJsroot } from "../formats/root/_jsroot_read.ts";
 
 const BATCH = 5000;
@@ -72,7 +72,7 @@ for (const gap of [10, 50, "after the clean stop began"] as const) {
       const child = spawnDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`]);
       const err = collect(child.stderr);
       const stdout = new Response(child.stdout).text();
-      const csv = `${dir}/data/csv/csv_001.csv`;
+      const csv = `${dir}/data/${FIRST_RUN}/csv/csv_001.csv`;
       const deadline = Date.now() + 30_000;
       while (await Deno.stat(csv).then((s) => s.size < 1e6, () => true)) {
         assert.ok(Date.now() < deadline, "the CSV never filled");
@@ -120,7 +120,7 @@ for (const gap of [10, 50, "after the clean stop began"] as const) {
         stores.csv.rows,
         "CSV rows = rows the summary says csv stored",
       );
-      const root = await readTreeWithJsroot(`${dir}/data/root/root_001.root`, "sim");
+      const root = await readTreeWithJsroot(`${dir}/data/${FIRST_RUN}/root/root_001.root`, "sim");
       assert.equal(
         root.entries,
         stores.root.rows,

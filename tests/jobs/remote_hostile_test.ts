@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { peerLines } from "../../src/cli/status.ts";
 import { batchFields, signalPayload, withInt64 } from "../arrow/_payloads.ts";
-import { runDaq } from "../_daq.ts";
+import { FIRST_RUN, runDaq } from "../_daq.ts";
 import { freePort } from "../remote/_helpers.ts";
 import { csvOf, jobOf, startDaq, startProxy, statsOf, until } from "./_remote_run.ts";
 
@@ -130,7 +130,7 @@ Deno.test("remote: forged and malformed messages are skipped and counted; the va
     const end = await b.stop();
     assert.equal(end.code, 0, end.stderr);
 
-    const { header, rows } = await csvOf(`${dir}/B/csv`);
+    const { header, rows } = await csvOf(`${dir}/B/${FIRST_RUN}/csv`);
     assert.equal(header, "timestamp_ns,v");
     assert.deepEqual(rows.map((r) => Number(r[0]) / 1000), expected);
     assert.deepEqual(rows.map((r) => Number(r[1])), expected.map((i) => i / 4));

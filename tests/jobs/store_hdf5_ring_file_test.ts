@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
 import { createRingFile } from "../../src/dataplane/mod.ts";
-import { runDaq, runLabArgs } from "../_daq.ts";
+import { FIRST_RUN, runDaq, runLabArgs } from "../_daq.ts";
 import {
   assertSignalValues,
   columnsOf,
@@ -115,7 +115,11 @@ Deno.test("store.hdf5: a second run with the same supervisor id refuses the live
         ),
         second.stderr,
       );
-      assert.equal(await storedRows(`${dir}/second/data/h5`), 0, "the second run stored nothing");
+      assert.equal(
+        await storedRows(`${dir}/second/data/${FIRST_RUN}/h5`),
+        0,
+        "the second run stored nothing",
+      );
       assert.ok((await Deno.stat(first.ring)).isFile, "the first run's ring is still there");
     } finally {
       const { code, stderr } = await first.stop();
@@ -123,7 +127,7 @@ Deno.test("store.hdf5: a second run with the same supervisor id refuses the live
     }
     // The first run's file holds its own rows once each, in order (no takeover, no duplicates),
     // and its stop removed its own ring.
-    const files = h5Files(`${dir}/data/h5`);
+    const files = h5Files(`${dir}/data/${FIRST_RUN}/h5`);
     assert.equal(files.length, 1);
     const file = await readH5(files[0]);
     assert.equal(file.attrs.complete, 1);
@@ -160,7 +164,7 @@ Deno.test("store.hdf5: a ring file planted by another user is refused, never sto
       r.stderr,
     );
     assert.doesNotMatch(r.stderr, /previous run did not write/);
-    for (const f of h5Files(`${dir}/data/h5`)) {
+    for (const f of h5Files(`${dir}/data/${FIRST_RUN}/h5`)) {
       const file = await readH5(f);
       assert.ok(!JSON.stringify(file.data).includes("666"), `${f} holds the planted rows`);
     }
