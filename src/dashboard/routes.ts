@@ -97,9 +97,6 @@ export function liveRequestOf(
   };
 }
 
-/** Sequence numbers of live updates, one counter per server process: never reused. */
-let liveSeq = 0;
-
 const KEYS: ServeRoute = {
   method: "GET",
   path: "/api/live/keys",
@@ -114,15 +111,16 @@ const LIVE: ServeRoute = {
   handle: ({ service, url, request }) => {
     const live = liveOf(service);
     const asked = liveRequestOf(url);
-    const resumed = Number(request.headers.get("last-event-id"));
-    if (Number.isSafeInteger(resumed) && resumed > liveSeq) liveSeq = resumed;
+    // A browser that reconnects says where it was; its numbers go on from there.
+    const resumed = Number(request.headers.get("last-event-id") ?? 0);
+    let seq = Number.isSafeInteger(resumed) && resumed > 0 ? resumed : 0;
     const encoder = new TextEncoder();
     let timer: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         const send = () => {
           const update = live.update(asked);
-          const seq = ++liveSeq;
+          seq++;
           const data = update ? { seq, ...update } : { seq, key: asked.key, gone: true };
           try {
             controller.enqueue(encoder.encode(`id: ${seq}\ndata: ${JSON.stringify(data)}\n\n`));

@@ -3,27 +3,9 @@
 // live plot with drawn pixels, Stop, the run listed as success; without the token the
 // buttons are disabled and POSTs are refused.
 import assert from "node:assert/strict";
-import { type Browser, launch, type Page } from "puppeteer-core";
+import type { Page } from "puppeteer-core";
+import { launchChromium } from "./_chromium.ts";
 import { serveConfig, startServe } from "../serve/_serve.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-
-/** Headless Chromium as root, with nothing reaching for the network. */
-export function launchChromium(): Promise<Browser> {
-  return launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
 
 /**
  * Waits until `expression` (JavaScript run in the page) is truthy and returns its value, or
@@ -127,7 +109,8 @@ Deno.test({
         "run 1 in the runs list",
         `(() => {
           const row = document.querySelector('#runs tr[data-run="1"]');
-          return row ? [...row.querySelectorAll("td")].map((td) => td.textContent) : null;
+          const cells = row ? [...row.querySelectorAll("td")].map((td) => td.textContent) : null;
+          return cells && cells[1] !== "running" ? cells : null;
         })()`,
       );
       assert.equal(run[1], "success");
@@ -142,13 +125,22 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "dashboard without the token: buttons disabled, POSTs from the page refused, nothing starts",
+  name: "dashboard without the token: buttons disabled, POSTs refused; a crashing job stands out",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
     const dir = await Deno.makeTempDir();
-    await Deno.writeTextFile(`${dir}/lab.toml`, CONFIG);
+    await Deno.writeTextFile(
+      `${dir}/lab.toml`,
+      `${CONFIG}
+[[jobs]]
+type = "signal"
+name = "flaky"
+rate_hz = 1000
+batch_rows = 100
+crash_after = 2
+`,
+    );
     const srv = await startServe(dir);
     const browser = await launchChromium();
     try {
@@ -169,6 +161,21 @@ Deno.test({
       const state = await (await fetch(`${srv.url}/api/status`)).json();
       assert.equal(state.state, "idle");
       assert.deepEqual(await (await fetch(`${srv.url}/api/runs`)).json(), []);
+      // A run started elsewhere shows; a job that keeps crashing stands out.
+      assert.equal((await srv.post("/api/runs", { comment: "with a flaky job" })).status, 201);
+      await until(page, "the run", `${text("#state")} === "running"`);
+      const trouble = await until(
+        page,
+        "the crashing job marked",
+        `(() => {
+          const row = [...document.querySelectorAll("#jobs tbody tr")]
+            .find((tr) => tr.firstChild.textContent === "flaky");
+          return row && row.className.startsWith("trouble-") ? row.className : null;
+        })()`,
+      );
+      assert.match(trouble, /^trouble-(warn|bad)$/);
+      assert.equal(await page.evaluate(disabled("#btn-stop")), true, "still read-only");
+      assert.equal((await srv.post("/api/runs/current/stop")).status, 200);
     } finally {
       await browser.close();
       assert.equal(await srv.stop(), 0);

@@ -227,8 +227,8 @@ function renderJobs(s) {
       [fmtCount(j.drops), "n"],
       [fmtCount(j.gaps), "n"],
       [fmtCount(j.restarts), "n"],
-      [fmt(j.latencyP50Ms, 2), "n"],
-      [fmt(j.latencyP99Ms, 2), "n"],
+      [j.msgsIn ? fmt(j.latencyP50Ms, 2) : "", "n"],
+      [j.msgsIn ? fmt(j.latencyP99Ms, 2) : "", "n"],
       [note],
     ];
     for (const [text, cls] of cells) tr.append(el("td", cls ? { class: cls } : {}, text));
