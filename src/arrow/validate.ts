@@ -18,8 +18,6 @@ const CONTINUATION = 0xffffffff;
 const HEADER_SCHEMA = 1;
 const HEADER_RECORD_BATCH = 3;
 const HEADER_NAMES = ["none", "Schema", "DictionaryBatch", "RecordBatch", "Tensor", "SparseTensor"];
-/** MetadataVersion V4 and V5 (the IPC format since Arrow 0.15 and 1.0). */
-const VERSIONS = new Set([3, 4]);
 /** Fields a schema may have, nested ones included: bounds the work on a forged one. */
 const MAX_FIELDS = 10_000;
 /** How deep fields may nest. */
@@ -75,32 +73,39 @@ interface MessageFrame {
   next: number;
 }
 
+/** Rethrows `error`, an ArrowPayloadError, with `where` in front of what it says. */
+function within(where: string, error: unknown): never {
+  if (!(error instanceof ArrowPayloadError)) throw error;
+  throw new ArrowPayloadError(
+    error.message.replace(/^Arrow payload: /, `Arrow payload: ${where}: `),
+  );
+}
+
 /** The message at `at`, or undefined for the end-of-stream marker; throws if malformed. */
 function messageAt(view: DataView, at: number, index: number): MessageFrame | undefined {
-  const what = `message ${index} (at byte ${at})`;
-  if (at + 8 > view.byteLength) fail(`${what}: ${view.byteLength - at} bytes, not a message`);
-  if (view.getUint32(at, true) !== CONTINUATION) {
-    fail(`${what}: no continuation marker (0xFFFFFFFF)`);
+  try {
+    if (at + 8 > view.byteLength) fail(`${view.byteLength - at} bytes, not a message`);
+    if (view.getUint32(at, true) !== CONTINUATION) fail("no continuation marker (0xFFFFFFFF)");
+    const metaLength = view.getInt32(at + 4, true);
+    if (metaLength === 0) return undefined;
+    if (metaLength < 0 || at + 8 + metaLength > view.byteLength) {
+      fail(`metadata length ${metaLength} beyond the ${view.byteLength - at - 8} bytes left`);
+    }
+    const reader = new FlatbufferReader(view, at + 8, at + 8 + metaLength);
+    const message = reader.root("metadata");
+    const version = reader.int16(message, 0, 0, "version");
+    if (version !== 3 && version !== 4) fail(`metadata version ${version} (V4 or V5 expected)`);
+    const headerType = reader.uint8(message, 1, 0, "header type");
+    const bodyLength = reader.count(message, 3, 0, "bodyLength");
+    const bodyStart = at + 8 + metaLength;
+    if (bodyLength > view.byteLength - bodyStart) {
+      fail(`bodyLength ${bodyLength} beyond the ${view.byteLength - bodyStart} bytes left`);
+    }
+    checkKeyValues(reader, message, 4, "custom_metadata");
+    return { reader, message, headerType, bodyStart, bodyLength, next: bodyStart + bodyLength };
+  } catch (error) {
+    within(`message ${index} (at byte ${at})`, error);
   }
-  const metaLength = view.getInt32(at + 4, true);
-  if (metaLength === 0) return undefined;
-  if (metaLength < 0 || at + 8 + metaLength > view.byteLength) {
-    fail(
-      `${what}: metadata length ${metaLength} beyond the ${view.byteLength - at - 8} bytes left`,
-    );
-  }
-  const reader = new FlatbufferReader(view, at + 8, at + 8 + metaLength);
-  const message = reader.root(`${what} metadata`);
-  const version = reader.int16(message, 0, 0, "version");
-  if (!VERSIONS.has(version)) fail(`${what}: metadata version ${version} (V4 or V5 expected)`);
-  const headerType = reader.uint8(message, 1, 0, "header type");
-  const bodyLength = reader.count(message, 3, 0, `${what} bodyLength`);
-  const bodyStart = at + 8 + metaLength;
-  if (bodyLength > view.byteLength - bodyStart) {
-    fail(`${what}: bodyLength ${bodyLength} beyond the ${view.byteLength - bodyStart} bytes left`);
-  }
-  checkKeyValues(reader, message, 4, `${what} custom_metadata`);
-  return { reader, message, headerType, bodyStart, bodyLength, next: bodyStart + bodyLength };
 }
 
 function checkKeyValues(reader: FlatbufferReader, table: number, index: number, what: string) {
@@ -247,11 +252,20 @@ function fieldLayout(
 
 const textDecoder = new TextDecoder();
 
+let lastSchema: ArrowSchemaCheck | undefined;
+
 /**
  * Checks an Arrow IPC schema message (continuation marker, length, flatbuffer, no body) and
  * returns what its record batches must hold; throws ArrowPayloadError naming what is wrong.
+ * The last schema that passed is remembered by its bytes: a run of payloads with one schema
+ * has it checked once.
  */
 export function validateArrowSchema(message: Uint8Array): ArrowSchemaCheck {
+  if (lastSchema && sameBytes(lastSchema.message, message)) return lastSchema;
+  return lastSchema = checkSchema(message);
+}
+
+function checkSchema(message: Uint8Array): ArrowSchemaCheck {
   const view = viewOf(message);
   const frame = messageAt(view, 0, 0);
   if (!frame) fail("the stream ends before its schema");
@@ -292,10 +306,19 @@ export function validateArrowSchema(message: Uint8Array): ArrowSchemaCheck {
   };
 }
 
-/** Reading position in a batch's field nodes and buffers while its columns are checked. */
+/**
+ * Reading position in a batch's field nodes and buffers while its columns are checked; the
+ * last node and buffer read are in its fields (no object per read).
+ */
 class BatchCursor {
   node = 0;
   buffer = 0;
+  /** Length and null count of the last node read. */
+  length = 0;
+  nullCount = 0;
+  /** Offset (in the body) and length of the last buffer read. */
+  offset = 0;
+  bytes = 0;
   constructor(
     readonly reader: FlatbufferReader,
     readonly view: DataView,
@@ -305,95 +328,107 @@ class BatchCursor {
     readonly bodyLength: number,
   ) {}
 
-  nextNode(what: string): { length: number; nullCount: number } {
-    if (this.node >= this.nodes.length) fail(`${what}: the batch has too few field nodes`);
+  nextNode(): void {
+    if (this.node >= this.nodes.length) fail("the batch has too few field nodes");
     const at = this.nodes.at + 16 * this.node++;
-    return {
-      length: this.reader.countAt(at, `${what} length`),
-      nullCount: this.reader.countAt(at + 8, `${what} null count`),
-    };
+    this.length = this.reader.countAt(at, "length");
+    this.nullCount = this.reader.countAt(at + 8, "null count");
   }
 
-  /** The next buffer, checked to lie within the body; its offset is relative to the body. */
-  nextBuffer(what: string): { offset: number; length: number } {
-    if (this.buffer >= this.buffers.length) fail(`${what}: the batch has too few buffers`);
+  /** Reads the next buffer, checked to lie within the body. */
+  nextBuffer(): void {
+    if (this.buffer >= this.buffers.length) fail("the batch has too few buffers");
     const at = this.buffers.at + 16 * this.buffer++;
-    const offset = this.reader.countAt(at, `${what} buffer offset`);
-    const length = this.reader.countAt(at + 8, `${what} buffer length`);
+    const offset = this.reader.countAt(at, "buffer offset");
+    const length = this.reader.countAt(at + 8, "buffer length");
     if (offset + length > this.bodyLength) {
-      fail(`${what}: buffer at ${offset} of ${length} bytes beyond the body of ${this.bodyLength}`);
+      fail(`buffer at ${offset} of ${length} bytes beyond the body of ${this.bodyLength}`);
     }
-    if (length > 0 && offset % 8 !== 0) fail(`${what}: buffer offset ${offset} is not 8-aligned`);
-    return { offset, length };
+    if (length > 0 && offset % 8 !== 0) fail(`buffer offset ${offset} is not 8-aligned`);
+    this.offset = offset;
+    this.bytes = length;
   }
 
-  /** Offset `i` of an offsets buffer (in bounds: checked by the caller). */
-  offsetAt(buffer: { offset: number }, bytes: 4 | 8, i: number, what: string): number {
-    const at = this.bodyStart + buffer.offset + i * bytes;
-    if (bytes === 4) return this.view.getInt32(at, true);
+  /** Offset `i` of the offsets buffer read last (in bounds: checked by the caller). */
+  offsetAt(width: 4 | 8, i: number): number {
+    const at = this.bodyStart + this.offset + i * width;
+    if (width === 4) return this.view.getInt32(at, true);
     const high = this.view.getInt32(at + 4, true);
-    if (high < 0 || high >= 0x200000) fail(`${what}: offset ${i} is outside 0..2^53-1`);
+    if (high < 0 || high >= 0x200000) fail(`offset ${i} is outside 0..2^53-1`);
     return this.view.getUint32(at, true) + high * 4294967296;
+  }
+}
+
+/** Throws unless the buffer read last holds `bytes` bytes of `what` for `length` values. */
+function needs(cursor: BatchCursor, bytes: number, what: string, length: number): void {
+  if (cursor.bytes < bytes) {
+    fail(`${cursor.bytes} bytes of ${what} for ${length} values (${bytes} needed)`);
   }
 }
 
 /**
  * Checks one column: its node against the rows it must hold (exactly `rows` at the top, at
- * least `rows` below), its buffers against the node's length, then its children.
+ * least `rows` below), its buffers against the node's length, then its children. Problems
+ * name the column relative to it (`items: ...`, `child 1: ...`).
  */
-function checkColumn(
-  cursor: BatchCursor,
-  layout: FieldLayout,
-  rows: number,
-  exact: boolean,
-  what: string,
-): void {
-  const node = cursor.nextNode(what);
-  const { length, nullCount } = node;
+function checkColumn(cursor: BatchCursor, layout: FieldLayout, rows: number, exact: boolean) {
+  cursor.nextNode();
+  const { length, nullCount } = cursor;
   if (exact ? length !== rows : length < rows) {
-    fail(`${what}: ${length} values for a batch of ${rows} rows`);
+    fail(`${length} values for a batch of ${rows} rows`);
   }
-  if (nullCount > length) fail(`${what}: ${nullCount} nulls in ${length} values`);
+  if (nullCount > length) fail(`${nullCount} nulls in ${length} values`);
   if (layout.kind === "null") return;
-  const validity = cursor.nextBuffer(`${what} validity`);
-  if (nullCount > 0 && validity.length < Math.ceil(length / 8)) {
-    fail(`${what}: validity bitmap of ${validity.length} bytes for ${length} values`);
+  cursor.nextBuffer();
+  if (nullCount > 0 && cursor.bytes < Math.ceil(length / 8)) {
+    fail(`validity bitmap of ${cursor.bytes} bytes for ${length} values`);
   }
-  const needs = (buffer: { length: number }, bytes: number, of: string) => {
-    if (buffer.length < bytes) {
-      fail(`${what}: ${buffer.length} bytes of ${of} for ${length} values (${bytes} needed)`);
-    }
-  };
   switch (layout.kind) {
-    case "bool":
-      needs(cursor.nextBuffer(`${what} values`), Math.ceil(length / 8), "values");
-      return;
     case "fixed":
-      needs(cursor.nextBuffer(`${what} values`), length * layout.width, "values");
+      cursor.nextBuffer();
+      needs(cursor, length * layout.width, "values", length);
+      return;
+    case "bool":
+      cursor.nextBuffer();
+      needs(cursor, Math.ceil(length / 8), "values", length);
       return;
     case "variable":
     case "list": {
-      const offsets = cursor.nextBuffer(`${what} offsets`);
+      cursor.nextBuffer();
       let last = 0;
       if (length > 0) {
-        needs(offsets, (length + 1) * layout.offsetBytes, "offsets");
-        const first = cursor.offsetAt(offsets, layout.offsetBytes, 0, what);
-        last = cursor.offsetAt(offsets, layout.offsetBytes, length, what);
-        if (first < 0 || last < first) fail(`${what}: offsets run from ${first} to ${last}`);
+        needs(cursor, (length + 1) * layout.offsetBytes, "offsets", length);
+        const first = cursor.offsetAt(layout.offsetBytes, 0);
+        last = cursor.offsetAt(layout.offsetBytes, length);
+        if (first < 0 || last < first) fail(`offsets run from ${first} to ${last}`);
       }
       if (layout.kind === "variable") {
-        const data = cursor.nextBuffer(`${what} data`);
-        if (last > data.length) fail(`${what}: offsets reach ${last}, data holds ${data.length}`);
-      } else checkColumn(cursor, layout.child, last, false, `${what} items`);
+        cursor.nextBuffer();
+        if (last > cursor.bytes) fail(`offsets reach ${last}, data holds ${cursor.bytes}`);
+      } else {
+        try {
+          checkColumn(cursor, layout.child, last, false);
+        } catch (error) {
+          within("items", error);
+        }
+      }
       return;
     }
     case "fixed_list":
-      checkColumn(cursor, layout.child, length * layout.size, false, `${what} items`);
+      try {
+        checkColumn(cursor, layout.child, length * layout.size, false);
+      } catch (error) {
+        within("items", error);
+      }
       return;
     case "struct":
-      layout.children.forEach((child, i) =>
-        checkColumn(cursor, child, length, false, `${what} child ${i}`)
-      );
+      for (let i = 0; i < layout.children.length; i++) {
+        try {
+          checkColumn(cursor, layout.children[i], length, false);
+        } catch (error) {
+          within(`child ${i}`, error);
+        }
+      }
       return;
   }
 }
@@ -415,27 +450,36 @@ export function validateArrowBatch(schema: ArrowSchemaCheck, bytes: Uint8Array):
     );
   }
   const { reader } = frame;
-  const batch = reader.tableField(frame.message, 2, "record batch");
-  if (batch === 0) fail("message 1 has no record batch");
-  const rows = reader.count(batch, 0, 0, "record batch length");
-  const nodes = reader.vectorField(batch, 1, 16, "record batch nodes") ?? { at: 0, length: 0 };
-  const buffers = reader.vectorField(batch, 2, 16, "record batch buffers") ??
-    { at: 0, length: 0 };
-  if (reader.tableField(batch, 3, "record batch compression") !== 0) {
-    fail("compressed record batch bodies are not supported on this path");
+  let cursor: BatchCursor;
+  let rows: number;
+  try {
+    const batch = reader.tableField(frame.message, 2, "record batch");
+    if (batch === 0) fail("no record batch");
+    rows = reader.count(batch, 0, 0, "record batch length");
+    const nodes = reader.vectorField(batch, 1, 16, "record batch nodes") ?? NO_VECTOR;
+    const buffers = reader.vectorField(batch, 2, 16, "record batch buffers") ?? NO_VECTOR;
+    if (reader.field(batch, 3, 4, "compression") !== 0) {
+      fail("compressed record batch bodies are not supported on this path");
+    }
+    if ((reader.vectorField(batch, 4, 8, "variadic buffer counts")?.length ?? 0) > 0) {
+      fail("variadic buffers (view types) are not supported on this path");
+    }
+    if (nodes.length !== schema.nodeCount || buffers.length !== schema.bufferCount) {
+      fail(
+        `record batch has ${nodes.length} field nodes and ${buffers.length} buffers; ` +
+          `its schema needs ${schema.nodeCount} and ${schema.bufferCount}`,
+      );
+    }
+    cursor = new BatchCursor(reader, view, nodes, buffers, frame.bodyStart, frame.bodyLength);
+  } catch (error) {
+    within("message 1", error);
   }
-  if ((reader.vectorField(batch, 4, 8, "variadic buffer counts")?.length ?? 0) > 0) {
-    fail("variadic buffers (view types) are not supported on this path");
-  }
-  if (nodes.length !== schema.nodeCount || buffers.length !== schema.bufferCount) {
-    fail(
-      `record batch has ${nodes.length} field nodes and ${buffers.length} buffers; ` +
-        `its schema needs ${schema.nodeCount} and ${schema.bufferCount}`,
-    );
-  }
-  const cursor = new BatchCursor(reader, view, nodes, buffers, frame.bodyStart, frame.bodyLength);
   for (let i = 0; i < schema.fields.length; i++) {
-    checkColumn(cursor, schema.fields[i], rows, true, `column ${i} ("${schema.names[i]}")`);
+    try {
+      checkColumn(cursor, schema.fields[i], rows, true);
+    } catch (error) {
+      within(`column ${i} ("${schema.names[i]}")`, error);
+    }
   }
   const end = frame.next;
   if (end === bytes.byteLength) return rows;
@@ -447,11 +491,16 @@ export function validateArrowBatch(schema: ArrowSchemaCheck, bytes: Uint8Array):
   );
 }
 
-let lastSchema: ArrowSchemaCheck | undefined;
+const NO_VECTOR = { at: 0, length: 0 };
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  const n = a.byteLength;
+  if (n !== b.byteLength) return false;
+  const x = viewOf(a);
+  const y = viewOf(b);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (x.getInt32(i) !== y.getInt32(i)) return false;
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -469,8 +518,7 @@ function schemaLengthOf(bytes: Uint8Array): number {
 
 /**
  * Checks a whole Arrow payload: schema message, one record batch, optionally the end marker.
- * Returns its row count; throws ArrowPayloadError naming what is wrong. The last schema seen is
- * remembered (by its bytes), so a run of payloads with one schema checks it once.
+ * Returns its row count; throws ArrowPayloadError naming what is wrong.
  *
  * ```ts
  * import * as arrow from "apache-arrow";
@@ -481,11 +529,6 @@ function schemaLengthOf(bytes: Uint8Array): number {
  */
 export function validateArrowPayload(bytes: Uint8Array): ArrowPayloadCheck {
   const schemaLength = schemaLengthOf(bytes);
-  const message = bytes.subarray(0, schemaLength);
-  let schema = lastSchema;
-  if (!schema || !sameBytes(schema.message, message)) {
-    schema = validateArrowSchema(message);
-    lastSchema = schema;
-  }
+  const schema = validateArrowSchema(bytes.subarray(0, schemaLength));
   return { rows: validateArrowBatch(schema, bytes.subarray(schemaLength)), schemaLength };
 }

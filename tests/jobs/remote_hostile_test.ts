@@ -46,8 +46,8 @@ async function forge(dir: string, xsub: number, messages: Forged[]): Promise<voi
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
 }
 
-/** B: a link taking "sim" from the proxy into a CSV store, `extra` lines in the link's table. */
-function receiverConfig(xpub: number, extra = ""): string {
+/** B: a link taking "sim" from the proxy into a CSV store; `extra` lines in each job's table. */
+function receiverConfig(xpub: number, extra = { link: "", csv: "" }): string {
   return `
 [supervisor]
 id = "B"
@@ -60,13 +60,14 @@ name = "downlink"
 subscribe_endpoints = ["tcp://127.0.0.1:${xpub}"]
 subscribe = ["sim"]
 heartbeat_interval = "100ms"
-${extra}
+${extra.link}
 
 [[jobs]]
 type = "store.csv"
 name = "csv"
 inputs = ["sim"]
 date_in_name = false
+${extra.csv}
 `;
 }
 
@@ -74,7 +75,7 @@ date_in_name = false
 async function startReceiver(
   dir: string,
   proxy: Awaited<ReturnType<typeof startProxy>>,
-  extra = "",
+  extra?: { link: string; csv: string },
 ) {
   await Deno.writeTextFile(`${dir}/b.toml`, receiverConfig(proxy.ports.xpub, extra));
   const b = startDaq([
@@ -88,7 +89,10 @@ Deno.test("remote: forged and malformed messages are skipped and counted; the va
   const dir = await Deno.makeTempDir();
   const proxy = await startProxy(dir);
   try {
-    const b = await startReceiver(dir, proxy, 'max_message_size = "1MiB"');
+    const b = await startReceiver(dir, proxy, {
+      link: 'max_message_size = "1MiB"',
+      csv: 'ring_size = "64KiB"',
+    });
     const good = (first: number) => signalPayload(100, first);
     const f = batchFields(good(0));
     const metaLength = new DataView(good(0).buffer).getInt32(f.metaLength, true);
@@ -115,12 +119,15 @@ Deno.test("remote: forged and malformed messages are skipped and counted; the va
       message(9, good(200)),
       message(10, good(300)),
       message(11, good(400)),
+      // Well formed, but larger than the CSV store's ring can ever hold (it crashed the link).
+      message(12, signalPayload(5000, 600)),
+      message(13, good(500)),
     ];
     await forge(dir, proxy.ports.xsub, messages);
     const expected = [
       ...Array.from({ length: 200 }, (_, i) => i),
       5000,
-      ...Array.from({ length: 300 }, (_, i) => 200 + i),
+      ...Array.from({ length: 400 }, (_, i) => 200 + i),
     ];
     await until(
       "B's CSV store to take the valid rows",
@@ -139,16 +146,16 @@ Deno.test("remote: forged and malformed messages are skipped and counted; the va
     const down = jobOf(last, "downlink")!;
     assert.equal(down.restarts, 0, "the link never crashed");
     assert.equal(down.state, "finished");
-    assert.equal(down.extra.link_malformed, 7);
+    assert.equal(down.extra.link_malformed, 8);
     assert.equal(down.extra.link_own_echoes, 1);
     assert.equal(down.extra.link_seq_jumps, 2, "the jump ahead and the return");
     assert.equal(down.extra.link_gaps, 1, "seq 6, dropped undecoded");
     assert.equal(down.extra.link_duplicates, 0);
-    assert.equal(down.extra.link_msgs_in, 6);
+    assert.equal(down.extra.link_msgs_in, 8, "the one too large for the ring included");
     assert.equal(jobOf(last, "csv")!.restarts, 0);
     assert.match(
       peerLines(last).join("\n"),
-      /^downlink peers: F \(.*\); gaps 1; malformed 7; own echoes 1; seq jumps 2$/,
+      /^downlink peers: F \(.*\); gaps 1; malformed 8; own echoes 1; seq jumps 2$/,
     );
     // The first of each kind is logged, saying what was wrong; not every one.
     const warnings = end.stderr.split("\n").filter((l) => l.includes("downlink"));
@@ -160,6 +167,7 @@ Deno.test("remote: forged and malformed messages are skipped and counted; the va
     once(/msgpack payload: a container of 4294967295 values/);
     once(/carry this supervisor's own id "B".*link_own_echoes/);
     once(/sequence number 9007199254740990 after 8.*link_seq_jumps/);
+    once(/record of \d+ bytes does not fit a ring of \d+ bytes .*raise ring_size.*link_malformed/);
     assert.equal(warnings.filter((l) => /Arrow payload/.test(l)).length, 1, "one line per kind");
   } finally {
     await proxy.stop();
