@@ -16,7 +16,7 @@ import Blosc from "numcodecs/blosc";
 import LZ4 from "numcodecs/lz4";
 import Zstd from "numcodecs/zstd";
 import { lz4CompressBlock } from "../src/formats/root/_lz4.ts";
-import { signalColumns } from "../src/jobs/signal.ts";
+import { signalColumns } from "../src/jobs/sources/signal.ts";
 
 const rows = Number(Deno.args[0] ?? 2_000_000);
 const chunkRows = Number(Deno.args[1] ?? 65_536);

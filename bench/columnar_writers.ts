@@ -13,7 +13,7 @@ import * as arrow from "apache-arrow";
 import { openArrowFileWriter } from "../src/formats/arrow_ipc/mod.ts";
 import { openParquetWriter } from "../src/formats/parquet/mod.ts";
 import { batchFromColumns } from "../src/transport/payload.ts";
-import { signalColumns } from "../src/jobs/signal.ts";
+import { signalColumns } from "../src/jobs/sources/signal.ts";
 
 const rows = Number(Deno.args[0] ?? 2_000_000);
 const dir = Deno.args[1] ?? await Deno.makeTempDir({ prefix: "daq_columnar_bench_" });

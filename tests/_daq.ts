@@ -1,5 +1,5 @@
 // Runs the `daq` command line as a real subprocess, with the permissions `deno task daq` gives.
-import type { ChannelSpec } from "../src/jobs/signal.ts";
+import type { ChannelSpec } from "../src/jobs/sources/signal.ts";
 export const DAQ_ARGS = [
   "run",
   "--no-prompt",

@@ -15,6 +15,7 @@
  *
  * @module
  */
+export * from "./bits.ts";
 export * from "./ipc.ts";
 export { ArrowPayloadError } from "./errors.ts";
 export {

@@ -2,7 +2,7 @@ import os from "node:os";
 import process from "node:process";
 import { parseConfigFiles } from "../config/load.ts";
 import type { OverflowPolicy, TransportKind } from "../config/types.ts";
-import { JOB_TYPES } from "../jobs/registry.ts";
+import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
 import { batchFromColumns, encodeBatch } from "../transport/payload.ts";
 import { createHistogram, histogramQuantile, mergeHistogram } from "../transport/latency.ts";
 import { startSupervisor } from "../supervisor/supervisor.ts";
@@ -19,7 +19,9 @@ export const BENCH_STORES: Record<string, { type: string; fields: string; readsD
 
 /** Store names usable here: those whose job type exists in this build. */
 export function availableBenchStores(): string[] {
-  return Object.entries(BENCH_STORES).filter(([, s]) => s.type in JOB_TYPES).map(([n]) => n);
+  return Object.entries(BENCH_STORES).filter(([, s]) => s.type in BUILTIN_JOB_TYPES).map(([n]) =>
+    n
+  );
 }
 
 /** Bytes of one ring record's header (transport/ring.ts). */
@@ -146,7 +148,10 @@ export interface BenchReport {
 /** Runs the real pipeline (supervisor, Workers, rings, stores) under synthetic load. */
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const toml = benchConfig(o);
-  const config = parseConfigFiles([{ file: "<bench>", text: toml }], { dataDir: o.dataDir });
+  const config = parseConfigFiles([{ file: "<bench>", text: toml }], {
+    jobTypes: BUILTIN_JOB_TYPES,
+    dataDir: o.dataDir,
+  });
   const storeNames = o.stores.map((s) => `store-${s}`);
   const snaps: { t: number; s: StatsSnapshot }[] = [];
   let phase: BenchLive["phase"] = "warmup";

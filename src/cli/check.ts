@@ -1,7 +1,7 @@
 /** `daq check`: validates a config and prints its jobs and routes. */
 import { loadConfig } from "../config/load.ts";
 import { formatBytes } from "../config/units.ts";
-import { JOB_TYPES } from "../jobs/registry.ts";
+import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
 import { parseCommandArgs, UsageError } from "./_args.ts";
 
 /** Usage text of `daq check`. */
@@ -20,7 +20,7 @@ export async function checkCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("daq check takes exactly one CONFIG");
-  const config = await loadConfig(positionals[0]);
+  const config = await loadConfig(positionals[0], { jobTypes: BUILTIN_JOB_TYPES });
   const s = config.supervisor;
   console.log(`config OK: ${config.files.join(", ")}`);
   console.log(
@@ -28,8 +28,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   );
   console.log("jobs:");
   for (const j of config.jobs) {
-    const perms = JOB_TYPES[j.type].permissions(j, s);
-    const granted = Object.entries(perms).filter(([, v]) => v !== false).map(([k, v]) =>
+    const granted = Object.entries(j.permissions).filter(([, v]) => v !== false).map(([k, v]) =>
       Array.isArray(v) ? `${k}=${v.join(":")}` : k
     );
     console.log(

@@ -1,6 +1,5 @@
 /** `daq keygen`: a CURVE key pair for `remote` jobs and `daq proxy`. */
-import { generateKeyPair } from "../remote/mod.ts";
-import { curveKeyFileText } from "../jobs/remote.ts";
+import { curveKeyFileText, generateKeyPair } from "../remote/mod.ts";
 import { parseCommandArgs, UsageError } from "./_args.ts";
 
 /** Usage text of `daq keygen`. */

@@ -1,12 +1,13 @@
 /** `daq proxy`: the ZeroMQ proxy between the `remote` jobs of several supervisors. */
 import {
+  CurveKeyFileError,
   listensBeyondLoopback,
   openEndpointWarning,
+  readCurveKeyFile,
   RemoteEndpointError,
   runProxy,
 } from "../remote/mod.ts";
 import type { ProxyStats } from "../remote/mod.ts";
-import { CurveKeyFileError, readCurveKeyFile } from "../jobs/remote.ts";
 import { isZ85Key } from "../remote/_z85.ts";
 import { parseCommandArgs, UsageError } from "./_args.ts";
 import { formatMBps } from "./status.ts";

@@ -1,5 +1,6 @@
 /** `daq run`: runs an acquisition until Ctrl-C, SIGTERM or `--duration`. */
 import { loadConfig } from "../config/load.ts";
+import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
 import {
   MANIFEST_FILE,
   parseRunNaming,
@@ -71,7 +72,10 @@ export async function runCommand(args: string[]): Promise<number> {
     throw new UsageError(`daq run takes one CONFIG, got ${positionals.length}`);
   }
   const durationMs = durationOption("duration", values.duration);
-  const config = await loadConfig(positionals[0], { dataDir: values["data-dir"] });
+  const config = await loadConfig(positionals[0], {
+    jobTypes: BUILTIN_JOB_TYPES,
+    dataDir: values["data-dir"],
+  });
 
   const display = new StatusDisplay({
     tty: Deno.stderr.isTerminal(),

@@ -1,5 +1,6 @@
 /** `daq serve`: the acquisition as a service with an HTTP API, idle between runs. */
 import { loadConfig } from "../config/load.ts";
+import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
 import {
   createService,
   loadOrCreateToken,
@@ -50,7 +51,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (positionals.length > 1) {
     throw new UsageError(`daq serve takes one CONFIG, got ${positionals.length}`);
   }
-  const config = await loadConfig(positionals[0], { dataDir: values["data-dir"] });
+  const config = await loadConfig(positionals[0], {
+    jobTypes: BUILTIN_JOB_TYPES,
+    dataDir: values["data-dir"],
+  });
   const display = new StatusDisplay({ tty: false, quiet: values.quiet ?? false });
   let listen: { hostname: string; port: number };
   let token: { token: string; created: boolean };

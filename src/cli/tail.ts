@@ -2,10 +2,10 @@
 import {
   ENOENT,
   openRingFile,
+  RING_FILE_ARROW_BATCH,
   RingFileError,
   type RingFileReader,
-  type RingRecord,
-  TYPE_ARROW_BATCH,
+  type RingFileRecord,
 } from "../dataplane/mod.ts";
 import { parseCommandArgs, UsageError } from "./_args.ts";
 
@@ -26,8 +26,8 @@ Options:
   --count N      stop after N records
   -h, --help     this help`;
 
-function firstValues(rec: RingRecord): string {
-  if (rec.type !== TYPE_ARROW_BATCH) return `${rec.payload.length} raw bytes`;
+function firstValues(rec: RingFileRecord): string {
+  if (rec.type !== RING_FILE_ARROW_BATCH) return `${rec.payload.length} raw bytes`;
   const batch = rec.batch;
   const parts = [`rows=${batch.numRows}`];
   for (const field of batch.schema.fields) {

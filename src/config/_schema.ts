@@ -25,8 +25,12 @@ export type FieldSpec =
     | { type: "boolean"; default?: boolean }
     | { type: "duration"; default?: string; allowZero?: boolean }
     | { type: "size"; default?: string; min?: number; max?: number }
-    | { type: "strings"; default?: string[]; format?: "name" | "pattern" }
-    | { type: "tables"; fields: Record<string, FieldSpec>; default?: Record<string, unknown>[] }
+    | { type: "strings"; default?: readonly string[]; format?: "name" | "pattern" }
+    | {
+      type: "tables";
+      fields: Record<string, FieldSpec>;
+      default?: readonly Record<string, unknown>[];
+    }
   );
 
 /**

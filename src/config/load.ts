@@ -10,21 +10,25 @@ import {
   type ValidationSite,
 } from "./_schema.ts";
 import { ConfigError } from "./errors.ts";
-import type {
-  DaqConfig,
-  JobConfig,
-  OverflowPolicy,
-  RouteConfig,
-  SupervisorConfig,
-  TransportKind,
+import {
+  consumes,
+  type DaqConfig,
+  type JobConfig,
+  type JobTypes,
+  type OverflowPolicy,
+  produces,
+  type RouteConfig,
+  type SupervisorConfig,
+  type TransportKind,
 } from "./types.ts";
-import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
 import { DEFAULT_RUN_DIR, parseRunNaming } from "../runs/naming.ts";
 import { RunNamingError } from "../runs/errors.ts";
 import { resolveSequence } from "./sequence.ts";
 
-/** Options that override what the config files say. */
+/** What the loader is given: the job types it knows, and what overrides the config files. */
 export interface LoadOptions {
+  /** The job types a config may name, by `type` key (the built-ins: `src/jobs/catalogue.ts`). */
+  jobTypes: JobTypes;
   /** Replaces `[supervisor] data_dir`. */
   dataDir?: string;
 }
@@ -72,7 +76,6 @@ const SUPERVISOR_FIELDS: TableSpec = {
 };
 
 const COMMON_JOB_FIELDS: TableSpec = {
-  type: { type: "string", required: true, choices: Object.keys(JOB_TYPES) },
   name: { type: "string", format: "name", required: true },
   route: {
     type: "string",
@@ -104,11 +107,17 @@ const TOP_KEYS = ["supervisor", "jobs", "sequence"];
  * @example
  * ```ts
  * import { loadConfig } from "./load.ts";
- * const config = await loadConfig();
+ * import type { JobTypes } from "./types.ts";
+ * // The caller hands the job types over (the built-ins: BUILTIN_JOB_TYPES, src/jobs/catalogue.ts).
+ * const jobTypes: JobTypes = {}; // e.g. { signal: ..., "store.csv": ... }
+ * const config = await loadConfig("config/default.toml", { jobTypes });
  * console.log(config.jobs.map((j) => j.name));
  * ```
  */
-export async function loadConfig(path?: string, options: LoadOptions = {}): Promise<DaqConfig> {
+export async function loadConfig(
+  path: string | undefined,
+  options: LoadOptions,
+): Promise<DaqConfig> {
   const files: { file: string; text: string }[] = [];
   if (path === undefined) {
     files.push({ file: "<default>", text: await Deno.readTextFile(DEFAULT_CONFIG_URL) });
@@ -185,7 +194,7 @@ async function readConfigText(file: string): Promise<string> {
 /** Validates config texts already read (one entry per TOML file); throws {@link ConfigError}. */
 export function parseConfigFiles(
   files: { file: string; text: string }[],
-  options: LoadOptions = {},
+  options: LoadOptions,
 ): DaqConfig {
   let supervisorSource: { file: string; text: string; table: Record<string, unknown> } | undefined;
   const jobs: JobConfig[] = [];
@@ -233,7 +242,7 @@ export function parseConfigFiles(
       doc.jobs.forEach((raw, i) => {
         const at = site(file, text, `jobs[${i}]`);
         if (!isTable(raw)) fail(site(file, text, ""), `jobs[${i}]`, "expected a table");
-        jobs.push(resolveJob(raw, at, file));
+        jobs.push(resolveJob(raw, at, file, options.jobTypes));
       });
     }
   }
@@ -263,8 +272,11 @@ export function parseConfigFiles(
   if (jobs.length === 0) {
     throw new ConfigError({ file: files.map((f) => f.file).join(", ") }, "no [[jobs]] defined");
   }
+  for (const job of jobs) {
+    job.permissions = options.jobTypes[job.type].permissions(job, supervisor);
+  }
   const routes = resolveRoutes(jobs, files);
-  checkInputSchemas(jobs, routes, files);
+  checkInputSchemas(jobs, routes, files, options.jobTypes);
   const sequence = sequenceSource
     ? resolveSequence(
       sequenceSource.steps,
@@ -296,10 +308,18 @@ function isTable(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: string): JobConfig {
-  validateTable({ type: raw.type }, { type: COMMON_JOB_FIELDS.type }, at);
-  const type = JOB_TYPES[raw.type as string];
-  const common = validateTable(raw, { ...COMMON_JOB_FIELDS, ...type.fields }, at);
+function resolveJob(
+  raw: Record<string, unknown>,
+  at: ValidationSite,
+  file: string,
+  jobTypes: JobTypes,
+): JobConfig {
+  const typeField: TableSpec = {
+    type: { type: "string", required: true, choices: Object.keys(jobTypes) },
+  };
+  validateTable({ type: raw.type }, typeField, at);
+  const type = jobTypes[raw.type as string];
+  const common = validateTable(raw, { ...typeField, ...COMMON_JOB_FIELDS, ...type.fields }, at);
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(type.fields)) if (common[k] !== undefined) fields[k] = common[k];
   const name = common.name as string;
@@ -349,6 +369,9 @@ function resolveJob(raw: Record<string, unknown>, at: ValidationSite, file: stri
     ringBytes: common.ring_size as number,
     fields,
     file,
+    module: type.module,
+    // Set once the supervisor table is resolved (stores grant their folder under data_dir).
+    permissions: {},
   };
 }
 
@@ -423,13 +446,14 @@ function checkInputSchemas(
   jobs: JobConfig[],
   routes: RouteConfig[],
   files: { file: string; text: string }[],
+  jobTypes: JobTypes,
 ): void {
   for (const job of jobs) {
     const inputs = routes.filter((r) => r.to === job.name).map((r) => {
       const from = jobs.find((j) => j.name === r.from)!;
-      return { key: r.key, from: r.from, schema: JOB_TYPES[from.type].schema?.(from) };
+      return { key: r.key, from: r.from, schema: jobTypes[from.type].schema?.(from) };
     });
-    const problem = JOB_TYPES[job.type].checkInputs?.(job, inputs);
+    const problem = jobTypes[job.type].checkInputs?.(job, inputs);
     if (problem === undefined) continue;
     const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
     const text = files.find((f) => f.file === job.file)?.text ?? "";

@@ -3,8 +3,10 @@
  * and the key path: `lab.toml:12: jobs[2].rate_hz: expected a positive number, got "fast"`.
  *
  * ```ts
- * import { loadConfig } from "./mod.ts";
- * const config = await loadConfig("config/default.toml");
+ * import { type JobTypes, loadConfig } from "./mod.ts";
+ * // The job types are handed in: the built-ins are BUILTIN_JOB_TYPES (src/jobs/catalogue.ts).
+ * declare const jobTypes: JobTypes;
+ * const config = await loadConfig("config/default.toml", { jobTypes });
  * for (const r of config.routes) console.log(`${r.from} -> ${r.to} (${r.key})`);
  * ```
  *

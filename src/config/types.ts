@@ -1,4 +1,8 @@
 /** The resolved config: what `daq run` starts, after validation and defaults. */
+import type { Schema } from "apache-arrow";
+import type { TableSpec } from "./_schema.ts";
+
+export type { FieldSpec, TableSpec } from "./_schema.ts";
 
 /** What a route does when the consumer's ring is full. */
 export type OverflowPolicy = "block" | "drop-newest" | "drop-oldest";
@@ -58,6 +62,86 @@ export interface JobConfig {
   fields: Record<string, unknown>;
   /** The file this job was defined in. */
   file: string;
+  /** The module of the job type, run in the job's Worker. */
+  module: string;
+  /** The Deno permissions of the job's Worker. */
+  permissions: Deno.PermissionOptionsObject;
+}
+
+/** One route into a consumer, with the schema its producer declares (if it does). */
+export interface InputSchema {
+  /** Route key. */
+  key: string;
+  /** Producer job. */
+  from: string;
+  /** The columns the producer declares, or undefined when it does not. */
+  schema: Schema | undefined;
+}
+
+/**
+ * A job type as the config loader sees it: its fields, role, module and what it checks.
+ * Built from a job definition by `src/job` (`jobType`); the loader is handed them by name.
+ */
+export interface JobType {
+  /** How jobs of this type take part in the data flow. */
+  role: JobRole;
+  /** One line for `daq check`, `daq jobs` and the docs. */
+  summary: string;
+  /** The type's own config keys. */
+  fields: TableSpec;
+  /** Module run inside the job's Worker (its default export is the job). */
+  module: string;
+  /** The route keys a job sends, from its fields; default `[route]` for producers. */
+  sends?(fields: Record<string, unknown>): string[];
+  /** The Deno permissions of the job's Worker. */
+  permissions(job: JobConfig, supervisor: SupervisorConfig): Deno.PermissionOptionsObject;
+  /** For producers that know their columns from their config: the schema of what they send. */
+  schema?(job: JobConfig): Schema | undefined;
+  /** For consumers: what is wrong with the columns their inputs send (naming it), if anything. */
+  checkInputs?(job: JobConfig, inputs: InputSchema[]): string | undefined;
+  /** What the field specs cannot express; returns the key at fault and the problem. */
+  check?(fields: Record<string, unknown>): { key: string; problem: string } | undefined;
+}
+
+/** Job types by their `type` key. */
+export type JobTypes = Readonly<Record<string, JobType>>;
+
+/**
+ * `config` with its data folder moved to `dataDir` (e.g. a numbered run's folder): the grants
+ * of every job under the old folder move with it, as they were computed from it.
+ */
+export function withDataDir(config: DaqConfig, dataDir: string): DaqConfig {
+  const old = config.supervisor.dataDir.replace(/\/+$/, "");
+  const move = (grant: Deno.PermissionOptionsObject["read"]) =>
+    Array.isArray(grant)
+      ? grant.map((p) =>
+        typeof p === "string" && (p === old || p.startsWith(`${old}/`))
+          ? `${dataDir}${p.slice(old.length)}`
+          : p
+      )
+      : grant;
+  return {
+    ...config,
+    supervisor: { ...config.supervisor, dataDir },
+    jobs: config.jobs.map((job) => ({
+      ...job,
+      permissions: {
+        ...job.permissions,
+        read: move(job.permissions.read),
+        write: move(job.permissions.write),
+      },
+    })),
+  };
+}
+
+/** Whether jobs of this role send messages on a route. */
+export function produces(role: JobRole): boolean {
+  return role === "source" || role === "processor" || role === "link";
+}
+
+/** Whether jobs of this role take messages from rings. */
+export function consumes(role: JobRole): boolean {
+  return role === "processor" || role === "store" || role === "link";
 }
 
 /** One route: messages with `key` from `from` go into the ring of `to`. */

@@ -15,9 +15,10 @@
  *
  * ```ts
  * import { loadConfig } from "../config/mod.ts";
+ * import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
  * import { createService, SERVE_ROUTES, startHttpServer } from "../serve/mod.ts";
  * import { DASHBOARD_ROUTES } from "./mod.ts";
- * const service = createService(await loadConfig());
+ * const service = createService(await loadConfig(undefined, { jobTypes: BUILTIN_JOB_TYPES }));
  * const http = await startHttpServer({
  *   hostname: "127.0.0.1", port: 0, token: "a-token-of-16-chars+", service,
  *   routes: [...SERVE_ROUTES, ...DASHBOARD_ROUTES],

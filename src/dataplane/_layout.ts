@@ -68,10 +68,10 @@ export const R_SEQ = 8; // u64
 export const R_TIMESTAMP = 16; // i64 ns since the epoch
 export const R_POSITION = 24; // u64 absolute position of this record
 
-/** Record types. */
-export const TYPE_PADDING = 0;
-export const TYPE_ARROW_BATCH = 1;
-export const TYPE_RAW_BYTES = 2;
+/** Record types of the ring file (its own numbering, not the transport rings' `RecordType`). */
+export const RING_FILE_PADDING = 0;
+export const RING_FILE_ARROW_BATCH = 1;
+export const RING_FILE_RAW_BYTES = 2;
 
 /** Rounds `n` up to a multiple of `a` (a power of two). */
 export function alignUp(n: number, a: number): number {

@@ -43,7 +43,7 @@ export {
   openRingFile,
   RingFileConsumer,
   RingFileReader,
-  RingRecord,
+  RingFileRecord,
   ringStatus,
 } from "./reader.ts";
 export type {
@@ -63,4 +63,4 @@ export {
 } from "./errors.ts";
 export { checkOwnDir, removeRingFile } from "./_mapping.ts";
 export { defaultRingPath } from "./path.ts";
-export { TYPE_ARROW_BATCH, TYPE_PADDING, TYPE_RAW_BYTES } from "./_layout.ts";
+export { RING_FILE_ARROW_BATCH, RING_FILE_PADDING, RING_FILE_RAW_BYTES } from "./_layout.ts";

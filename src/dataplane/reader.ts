@@ -28,7 +28,7 @@ const TWO_32 = 4294967296;
 const ARENA_BYTES = 1 << 20;
 
 /** One record read from the ring. */
-export class RingRecord {
+export class RingFileRecord {
   /** Sequence number: 0 for the first record the writer wrote, then +1 per record. */
   readonly seq: number;
   /** Record type: 1 Arrow record batch, 2 raw bytes, others user-defined. */
@@ -45,7 +45,7 @@ export class RingRecord {
   readonly lostTotal: number;
   #tsLow: number;
   #tsHigh: number;
-  #decode: (r: RingRecord) => arrow.RecordBatch;
+  #decode: (r: RingFileRecord) => arrow.RecordBatch;
   #batch: arrow.RecordBatch | undefined;
 
   /** @internal Built by readers. */
@@ -59,7 +59,7 @@ export class RingRecord {
     end: number,
     lostBefore: number,
     lostTotal: number,
-    decode: (r: RingRecord) => arrow.RecordBatch,
+    decode: (r: RingFileRecord) => arrow.RecordBatch,
   ) {
     this.seq = seq;
     this.type = type;
@@ -225,7 +225,7 @@ export class RingFileReader {
    * `protected`: views without checks (consumer of a block ring). */
   protected mode: "copy" | "views" | "protected";
   #spanBytes: number;
-  #queue: RingRecord[] = [];
+  #queue: RingFileRecord[] = [];
   #queueIndex = 0;
   #arena = new Uint8Array(0);
   #arenaUsed = 0;
@@ -233,7 +233,7 @@ export class RingFileReader {
   #overruns = 0;
   #resynced = false;
   #closed = false;
-  #decode: (r: RingRecord) => arrow.RecordBatch;
+  #decode: (r: RingFileRecord) => arrow.RecordBatch;
   /** Small spans read since the file's size was last checked. */
   #uncheckedSpans = 0;
 
@@ -262,7 +262,7 @@ export class RingFileReader {
     const schemaMessage = this.schemaMessage;
     const path = this.path;
     this.#decode = (r) => {
-      if (r.type !== L.TYPE_ARROW_BATCH) {
+      if (r.type !== L.RING_FILE_ARROW_BATCH) {
         throw new RingFileError(path, `record ${r.seq} has type ${r.type}, not an Arrow batch (1)`);
       }
       try {
@@ -342,7 +342,7 @@ export class RingFileReader {
    * Whether `record`'s bytes are still as they were when it was read: always true for copies;
    * for zero-copy views, false once the writer may have started overwriting them.
    */
-  intact(record: RingRecord): boolean {
+  intact(record: RingFileRecord): boolean {
     if (this.mode !== "copy") this.checkFile();
     return this.mode === "copy" ||
       Number(Atomics.load(this.m.h64, L.I64_RESERVE_HEAD)) - this.m.capacity <= record.position;
@@ -365,7 +365,7 @@ export class RingFileReader {
   }
 
   /** The next record, or null when none is available right now. Never blocks. */
-  next(): RingRecord | null {
+  next(): RingFileRecord | null {
     while (this.#queueIndex >= this.#queue.length) {
       this.#queue = [];
       this.#queueIndex = 0;
@@ -431,7 +431,7 @@ export class RingFileReader {
    */
   async *records(
     options: { signal?: AbortSignal; wait?: WaitOptions } = {},
-  ): AsyncGenerator<RingRecord> {
+  ): AsyncGenerator<RingFileRecord> {
     while (!options.signal?.aborted) {
       const r = this.next();
       if (r !== null) {
@@ -444,7 +444,7 @@ export class RingFileReader {
   }
 
   /** Same as {@link records}. */
-  [Symbol.asyncIterator](): AsyncGenerator<RingRecord> {
+  [Symbol.asyncIterator](): AsyncGenerator<RingFileRecord> {
     return this.records();
   }
 
@@ -456,7 +456,7 @@ export class RingFileReader {
   }
 
   /** @internal Called for each record handed out. */
-  protected delivered(_r: RingRecord): void {}
+  protected delivered(_r: RingFileRecord): void {}
 
   /** @internal Records lost so far (consumers add them to the header on commit). */
   protected get lostSoFar(): number {
@@ -610,7 +610,7 @@ export class RingFileReader {
         break;
       }
       const type = words[i + 1] & 0xffff;
-      if (type !== L.TYPE_PADDING) {
+      if (type !== L.RING_FILE_PADDING) {
         const seq = words[i + 2] + words[i + 3] * TWO_32;
         let gap = 0;
         if (nextSeq >= 0 && seq !== nextSeq) {
@@ -624,7 +624,7 @@ export class RingFileReader {
         nextSeq = seq + 1;
         resynced = false;
         this.#queue.push(
-          new RingRecord(
+          new RingFileRecord(
             seq,
             type,
             words[i + 4],
@@ -673,7 +673,7 @@ export class RingFileConsumer extends RingFileReader {
   }
 
   /** @internal */
-  protected override delivered(r: RingRecord): void {
+  protected override delivered(r: RingFileRecord): void {
     this.#deliveredEnd = r.end;
     this.#deliveredNextSeq = r.seq + 1;
     this.#deliveredLost = r.lostTotal;
@@ -683,7 +683,7 @@ export class RingFileConsumer extends RingFileReader {
    * Commits everything handed out so far (or up to and including `upTo`): moves read_tail past
    * it, so a `block` writer may reuse the space, and adds lost records to the header.
    */
-  commit(upTo?: RingRecord): void {
+  commit(upTo?: RingFileRecord): void {
     const end = upTo ? upTo.end : this.#deliveredEnd;
     const nextSeq = upTo ? upTo.seq + 1 : this.#deliveredNextSeq;
     const lost = upTo ? upTo.lostTotal : this.#deliveredLost;

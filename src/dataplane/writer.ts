@@ -155,7 +155,7 @@ export class RingFileWriter {
    * the ring; fill it, then call {@link commit}. Readers see nothing until `commit()`.
    * With the `block` policy this waits (blocking the thread) for room, up to the block timeout.
    */
-  reserve(length: number, type: number = L.TYPE_RAW_BYTES): Uint8Array {
+  reserve(length: number, type: number = L.RING_FILE_RAW_BYTES): Uint8Array {
     if (!Number.isInteger(type) || type < 1 || type > 0xffff) {
       throw new RingFileError(this.path, `record type ${type} is not in 1..65535 (0 is padding)`);
     }
@@ -202,7 +202,7 @@ export class RingFileWriter {
 
   /** Writes one raw-bytes record (type 2). */
   writeBytes(payload: Uint8Array, timestampNs?: bigint): void {
-    const at = this.#reserve(payload.length, L.TYPE_RAW_BYTES);
+    const at = this.#reserve(payload.length, L.RING_FILE_RAW_BYTES);
     this.#m.data.set(payload, at);
     this.commit(timestampNs);
   }
@@ -217,13 +217,13 @@ export class RingFileWriter {
     const columns = this.#fixedWidth ? ipc.fixedWidthColumns(batch) : null;
     if (columns === null) {
       const message = ipc.encodeBatchWithArrow(batch);
-      const at = this.#reserve(message.length, L.TYPE_ARROW_BATCH);
+      const at = this.#reserve(message.length, L.RING_FILE_ARROW_BATCH);
       this.#m.data.set(message, at);
       this.commit(timestampNs);
       return;
     }
     const length = ipc.messageBytes(columns);
-    const at = this.#reserve(length, L.TYPE_ARROW_BATCH);
+    const at = this.#reserve(length, L.RING_FILE_ARROW_BATCH);
     const bodyAt = ipc.writeBatchMetadata(this.#m.dataView, at, batch.numRows, columns);
     ipc.writeBatchBody(this.#m.data, bodyAt, columns);
     this.commit(timestampNs);
@@ -251,7 +251,7 @@ export class RingFileWriter {
       };
     });
     const length = ipc.messageBytes(columns);
-    const at = this.#reserve(length, L.TYPE_ARROW_BATCH);
+    const at = this.#reserve(length, L.RING_FILE_ARROW_BATCH);
     let body = ipc.writeBatchMetadata(this.#m.dataView, at, rowCount, columns);
     const buffer = this.#m.data.buffer;
     const base = this.#m.data.byteOffset;
@@ -370,7 +370,7 @@ export class RingFileWriter {
     const w = this.#m.data32;
     const i = offset / 4;
     w[i] = bytes - L.RECORD_HEADER_BYTES;
-    w[i + 1] = L.TYPE_PADDING;
+    w[i + 1] = L.RING_FILE_PADDING;
     w[i + 2] = this.#seq % TWO_32;
     w[i + 3] = Math.floor(this.#seq / TWO_32);
     w[i + 4] = 0;

@@ -25,3 +25,8 @@ export class WireSizeError extends WireFormatError {
 export class RemoteOptionsError extends Error {
   override name = "RemoteOptionsError";
 }
+
+/** A CURVE key file that cannot be read or does not hold a valid key pair. */
+export class CurveKeyFileError extends Error {
+  override name = "CurveKeyFileError";
+}

@@ -47,11 +47,13 @@
  */
 export { type CurveKeyPair, type CurveOptions, generateKeyPair } from "./curve.ts";
 export {
+  CurveKeyFileError,
   RemoteEndpointError,
   RemoteOptionsError,
   WireFormatError,
   WireSizeError,
 } from "./errors.ts";
+export { curveKeyFileText, readCurveKeyFile } from "./key_file.ts";
 export {
   type BatchOptions,
   openPublisher,

@@ -18,8 +18,9 @@
  *
  * ```ts
  * import { loadConfig } from "../config/mod.ts";
+ * import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
  * import { startRun, verifyRun } from "./mod.ts";
- * const run = await startRun(await loadConfig(), { comment: "first light" });
+ * const run = await startRun(await loadConfig(undefined, { jobTypes: BUILTIN_JOB_TYPES }), { comment: "first light" });
  * setTimeout(() => run.stop("enough"), 2000);
  * const manifest = await run.done;
  * console.log(manifest.run, manifest.status, (await verifyRun(run.dir)).mismatches);

@@ -1,6 +1,6 @@
 /** One numbered run: its folder, its supervisor, its manifest from start to stop. */
 import { isAbsolute, relative, resolve } from "node:path";
-import type { DaqConfig } from "../config/types.ts";
+import { type DaqConfig, withDataDir } from "../config/types.ts";
 import {
   epochNs,
   type RunResult,
@@ -98,7 +98,7 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
   });
   options.onCreated?.(number, dir);
   const comment = options.commentOf?.(number) ?? options.comment ?? "";
-  const runConfig: DaqConfig = { ...config, supervisor: { ...config.supervisor, dataDir: dir } };
+  const runConfig: DaqConfig = withDataDir(config, dir);
   const settings: ManifestSetting[] = [];
   const pauses: RunManifest["pauses"] = [];
   let startNs: bigint | undefined;

@@ -4,8 +4,10 @@
  *
  * ```ts
  * import { loadConfig } from "../config/mod.ts";
+ * import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
  * import { startSupervisor } from "./mod.ts";
- * const sup = startSupervisor(await loadConfig(), { onStats: (s) => console.log(s.jobs) });
+ * const config = await loadConfig(undefined, { jobTypes: BUILTIN_JOB_TYPES });
+ * const sup = startSupervisor(config, { onStats: (s) => console.log(s.jobs) });
  * setTimeout(() => sup.stop("enough"), 2000);
  * const result = await sup.done;
  * ```

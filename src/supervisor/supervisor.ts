@@ -1,4 +1,4 @@
-import type { DaqConfig, JobConfig } from "../config/types.ts";
+import { consumes, type DaqConfig, type JobConfig, produces } from "../config/types.ts";
 import {
   CONTROL_BYTES,
   CONTROL_PAUSED,
@@ -7,12 +7,12 @@ import {
   CONTROL_STOP,
   type FileReport,
   type JobMessage,
+  jobWorkerUrl,
   type SettingMessage,
   type StartMessage,
   type StatsMessage,
   STOP_FORCED,
-} from "../jobs/protocol.ts";
-import { consumes, JOB_TYPES, produces } from "../jobs/registry.ts";
+} from "../job/protocol.ts";
 import {
   createDoorbell,
   createRing,
@@ -219,7 +219,11 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   const sup = config.supervisor;
   const log = options.onLog ?? (() => {});
   const t0 = performance.now();
-  const configJson = JSON.stringify(config);
+  // What files record: the config as resolved, without how each Worker is loaded and confined.
+  const configJson = JSON.stringify({
+    ...config,
+    jobs: config.jobs.map(({ module: _m, permissions: _p, ...job }) => job),
+  });
   const origins = createOriginTable();
   const routes: Route[] = config.routes.map((r) => ({
     key: r.key,
@@ -273,12 +277,11 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   let ended = false;
 
   const startJob = (rt: JobRuntime) => {
-    const type = JOB_TYPES[rt.job.type];
     new Int32Array(rt.control)[CONTROL_STOP] = rt.stopAsked ? 1 : 0;
-    const worker = new Worker(type.module, {
+    const worker = new Worker(jobWorkerUrl(rt.job.module), {
       type: "module",
       name: rt.job.name,
-      deno: { permissions: type.permissions(rt.job, sup) },
+      deno: { permissions: rt.job.permissions },
     });
     rt.worker = worker;
     rt.state = "running";

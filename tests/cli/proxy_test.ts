@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { runDaq, spawnDaq } from "../_daq.ts";
 import { fixture, freePort, spawnDeno } from "../remote/_helpers.ts";
-import { readCurveKeyFile } from "../../src/jobs/remote.ts";
+import { readCurveKeyFile } from "../../src/remote/mod.ts";
 
 async function waitForFile(path: string, lines: number, timeoutMs = 10_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;

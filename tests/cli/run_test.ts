@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FIRST_RUN, readStats, runDaq, runLabArgs, signalJob, spawnDaq } from "../_daq.ts";
-import { type ChannelSpec, signalValue } from "../../src/jobs/signal.ts";
+import { type ChannelSpec, signalValue } from "../../src/jobs/sources/signal.ts";
 
 const CHANNELS: ChannelSpec[] = [
   { name: "sine", shape: "sine", freq_hz: 50, amplitude: 2, offset: 0.5, unit: "V" },

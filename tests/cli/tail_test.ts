@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DAQ_ARGS, runDaq } from "../_daq.ts";
-import { signalValue } from "../../src/jobs/signal.ts";
-import { CHANNELS, SEED, startLiveRun } from "../jobs/_hdf5_store.ts";
+import { signalValue } from "../../src/jobs/sources/signal.ts";
+import { CHANNELS, SEED, startLiveRun } from "../jobs/stores/hdf5/_live_run.ts";
 
 const RATE = 20000;
 

@@ -10,7 +10,7 @@ import {
   parseConfigFiles,
 } from "../../src/config/mod.ts";
 import { folderProblem, isName } from "../../src/config/_schema.ts";
-import { JOB_TYPES } from "../../src/jobs/registry.ts";
+import { BUILTIN_JOB_TYPES } from "../../src/jobs/catalogue.ts";
 
 const SEED = Number(Deno.env.get("DAQ_FUZZ_SEED") ?? 16);
 const CASES = Number(Deno.env.get("DAQ_FUZZ_CASES") ?? 5000);
@@ -212,7 +212,7 @@ function assertKeepsPromises(c: DaqConfig): void {
     for (const v of Object.values(j.fields)) {
       if (typeof v === "number") assert.ok(Number.isFinite(v), `field value ${v}`);
     }
-    JOB_TYPES[j.type].permissions(j, c.supervisor);
+    BUILTIN_JOB_TYPES[j.type].permissions(j, c.supervisor);
   }
   const routes = new Set(c.routes.map((r) => `${r.from}|${r.to}|${r.key}`));
   assert.equal(routes.size, c.routes.length, "each route once");
@@ -230,7 +230,7 @@ Deno.test(`config fuzz: ${CASES} mutated configs (seed ${SEED}) end in a ConfigE
     const replay = () => `case ${n} of seed ${SEED}:\n${text}`;
     let config: DaqConfig;
     try {
-      config = parseConfigFiles([{ file: "fuzz.toml", text }]);
+      config = parseConfigFiles([{ file: "fuzz.toml", text }], { jobTypes: BUILTIN_JOB_TYPES });
     } catch (e) {
       if (!(e instanceof ConfigError)) {
         throw new Error(`${replay()}\nthrew ${(e as Error)?.stack ?? e}`);

@@ -2,6 +2,7 @@
 // the loader hang or run out of memory (issue #16): each is now a clear ConfigError.
 import assert from "node:assert/strict";
 import { CONFIG_LIMITS, ConfigError, loadConfig, parseConfigFiles } from "../../src/config/mod.ts";
+import { BUILTIN_JOB_TYPES } from "../../src/jobs/catalogue.ts";
 import { runDaq } from "../_daq.ts";
 
 const GOOD = `
@@ -19,9 +20,9 @@ name = "csv"
 inputs = ["sim"]
 `;
 
-function errorOf(text: string, options = {}): ConfigError {
+function errorOf(text: string, options: { dataDir?: string } = {}): ConfigError {
   try {
-    parseConfigFiles([{ file: "lab.toml", text }], options);
+    parseConfigFiles([{ file: "lab.toml", text }], { jobTypes: BUILTIN_JOB_TYPES, ...options });
   } catch (e) {
     assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
     return e;
@@ -147,7 +148,7 @@ Deno.test("config (hostile): overlapping inputs take each route once", () => {
   const c = parseConfigFiles([{
     file: "lab.toml",
     text: GOOD.replace('inputs = ["sim"]', 'inputs = ["sim", "sim", "s*"]'),
-  }]);
+  }], { jobTypes: BUILTIN_JOB_TYPES });
   assert.deepEqual(c.routes.map((r) => `${r.from}->${r.to}:${r.key}`), ["sim->csv:sim"]);
 });
 
@@ -168,7 +169,7 @@ Deno.test("config (hostile): only regular files of bounded size are read", async
   try {
     await t.step("a device (/dev/zero) is not read", async () => {
       await assert.rejects(
-        loadConfig("/dev/zero"),
+        loadConfig("/dev/zero", { jobTypes: BUILTIN_JOB_TYPES }),
         (e: Error) =>
           e instanceof ConfigError &&
           e.message === "/dev/zero: cannot read config: not a regular file",
@@ -179,12 +180,12 @@ Deno.test("config (hostile): only regular files of bounded size are read", async
       const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
       assert.ok(mk.success);
       await assert.rejects(
-        loadConfig(fifo),
+        loadConfig(fifo, { jobTypes: BUILTIN_JOB_TYPES }),
         (e: Error) => e instanceof ConfigError && e.message.endsWith("not a regular file"),
       );
       // In a folder, too.
       await assert.rejects(
-        loadConfig(dir),
+        loadConfig(dir, { jobTypes: BUILTIN_JOB_TYPES }),
         (e: Error) => e instanceof ConfigError && e.message.endsWith("not a regular file"),
       );
       await Deno.remove(fifo);
@@ -193,7 +194,7 @@ Deno.test("config (hostile): only regular files of bounded size are read", async
       const big = `${dir}/big.toml`;
       await Deno.writeTextFile(big, GOOD + `# ${"x".repeat(CONFIG_LIMITS.fileBytes)}\n`);
       await assert.rejects(
-        loadConfig(big),
+        loadConfig(big, { jobTypes: BUILTIN_JOB_TYPES }),
         (e: Error) =>
           e instanceof ConfigError &&
           /big\.toml: cannot read config: \d+ bytes, more than the limit of 1048576$/.test(
@@ -206,7 +207,7 @@ Deno.test("config (hostile): only regular files of bounded size are read", async
       const bin = `${dir}/bin.toml`;
       await Deno.writeFile(bin, new Uint8Array([0x5b, 0xff, 0xfe, 0x5d]));
       await assert.rejects(
-        loadConfig(bin),
+        loadConfig(bin, { jobTypes: BUILTIN_JOB_TYPES }),
         (e: Error) => e instanceof ConfigError && e.message.endsWith("not UTF-8 text"),
       );
     });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig, parseConfigFiles } from "../../src/config/mod.ts";
+import { BUILTIN_JOB_TYPES } from "../../src/jobs/catalogue.ts";
 
 const GOOD = `
 [supervisor]
@@ -18,7 +19,7 @@ inputs = ["sim"]
 
 function errorOf(text: string): string {
   try {
-    parseConfigFiles([{ file: "lab.toml", text }]);
+    parseConfigFiles([{ file: "lab.toml", text }], { jobTypes: BUILTIN_JOB_TYPES });
   } catch (e) {
     assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
     return e.message;
@@ -27,7 +28,7 @@ function errorOf(text: string): string {
 }
 
 Deno.test("config: a good config resolves jobs, defaults and routes", () => {
-  const c = parseConfigFiles([{ file: "lab.toml", text: GOOD }]);
+  const c = parseConfigFiles([{ file: "lab.toml", text: GOOD }], { jobTypes: BUILTIN_JOB_TYPES });
   assert.equal(c.supervisor.id, "bench1");
   assert.equal(c.supervisor.statsIntervalMs, 100);
   assert.equal(c.jobs[0].fields.batch_rows, 100);
@@ -131,7 +132,7 @@ Deno.test("config: a folder of TOML files loads together; errors name the file",
       `${dir}/20-store.toml`,
       '[[jobs]]\ntype = "store.memory"\nname = "mem"\ninputs = ["sim"]\n',
     );
-    const c = await loadConfig(dir);
+    const c = await loadConfig(dir, { jobTypes: BUILTIN_JOB_TYPES });
     assert.equal(c.supervisor.id, "lab");
     assert.equal(c.routes.length, 1);
     await Deno.writeTextFile(
@@ -139,13 +140,13 @@ Deno.test("config: a folder of TOML files loads together; errors name the file",
       '[[jobs]]\ntype = "store.memory"\nname = "m2"\ninputs = ["sim"]\nkeep = -1\n',
     );
     await assert.rejects(
-      loadConfig(dir),
+      loadConfig(dir, { jobTypes: BUILTIN_JOB_TYPES }),
       (e: Error) =>
         e.message.startsWith(`${dir}/30-bad.toml:5: jobs[0].keep: expected an integer >= 0`),
     );
     await Deno.writeTextFile(`${dir}/30-bad.toml`, '[supervisor]\nid = "again"\n');
     await assert.rejects(
-      loadConfig(dir),
+      loadConfig(dir, { jobTypes: BUILTIN_JOB_TYPES }),
       (e: Error) => e.message.includes("supervisor: already defined in"),
     );
   } finally {
@@ -154,14 +155,14 @@ Deno.test("config: a folder of TOML files loads together; errors name the file",
 });
 
 Deno.test("config: the shipped default config is valid", async () => {
-  const c = await loadConfig();
+  const c = await loadConfig(undefined, { jobTypes: BUILTIN_JOB_TYPES });
   assert.ok(c.jobs.some((j) => j.type === "signal"));
   assert.ok(c.jobs.some((j) => j.type === "store.csv"));
 });
 
 Deno.test("config: a missing file is a ConfigError naming it", async () => {
   await assert.rejects(
-    loadConfig("/nonexistent/lab.toml"),
+    loadConfig("/nonexistent/lab.toml", { jobTypes: BUILTIN_JOB_TYPES }),
     (e: Error) =>
       e instanceof ConfigError && e.message.startsWith("/nonexistent/lab.toml: cannot read config"),
   );

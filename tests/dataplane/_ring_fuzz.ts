@@ -114,7 +114,7 @@ export function makeBaseRing(
     const type = view.getUint16(at + 4, true);
     fields.push(at, at + 4, at + 8, at + 24);
     structure.push([at, at + L.RECORD_HEADER_BYTES]);
-    if (type === L.TYPE_ARROW_BATCH) {
+    if (type === L.RING_FILE_ARROW_BATCH) {
       const payload = at + L.RECORD_HEADER_BYTES;
       const lengths = arrowLengthFields(bytes.subarray(payload, payload + length));
       lengths.forEach((f) => lengthFields.push(payload + f));

@@ -1,8 +1,15 @@
 // tools/python/daq_ring.py follows the ring file of a live `daq run` (store.hdf5) and reads the
 // values the source generated, while the store's flusher keeps writing HDF5.
 import assert from "node:assert/strict";
-import { signalValue } from "../../src/jobs/signal.ts";
-import { CHANNELS, h5Files, PYTHON, readH5, SEED, startLiveRun } from "../jobs/_hdf5_store.ts";
+import { signalValue } from "../../src/jobs/sources/signal.ts";
+import {
+  CHANNELS,
+  h5Files,
+  PYTHON,
+  readH5,
+  SEED,
+  startLiveRun,
+} from "../jobs/stores/hdf5/_live_run.ts";
 import { FIRST_RUN } from "../_daq.ts";
 
 const RATE = 20000;

@@ -1,4 +1,5 @@
 import * as arrow from "apache-arrow";
+import { unpackBits } from "../../arrow/bits.ts";
 import type { NumericArray } from "../../arrow/types.ts";
 import { Hdf5SchemaError } from "./errors.ts";
 
@@ -167,15 +168,6 @@ export function columnValues(data: arrow.Data, layout: ColumnLayout): ColumnValu
   }
   if (data.nullCount > 0) values = blankNullRows(data, values, layout);
   return values;
-}
-
-function unpackBits(bitmap: Uint8Array, bitOffset: number, count: number): Uint8Array {
-  const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const bit = bitOffset + i;
-    out[i] = (bitmap[bit >> 3] >> (bit & 7)) & 1;
-  }
-  return out;
 }
 
 function blankNullRows(data: arrow.Data, values: ColumnValues, layout: ColumnLayout): ColumnValues {

@@ -27,7 +27,7 @@ import type {
   Hdf5WriteInfo,
   Hdf5Writer,
   Hdf5WriterOptions,
-} from "./writer.ts";
+} from "./types.ts";
 
 /** Chunk rows of datasets created before any batch of their source was seen. */
 const DEFAULT_CHUNK_ROWS = 8192;

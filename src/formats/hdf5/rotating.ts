@@ -10,7 +10,7 @@ import { Hdf5FileWriter } from "./_file_writer.ts";
 import { loadHdf5 } from "./_h5.ts";
 import type { Hdf5Histogram } from "./_histogram.ts";
 import { Hdf5WriteError } from "./errors.ts";
-import type { Hdf5CloseResult, Hdf5WriteInfo, Hdf5WriterOptions } from "./writer.ts";
+import type { Hdf5CloseResult, Hdf5WriteInfo, Hdf5WriterOptions } from "./types.ts";
 
 /** Options of {@linkcode openRotatingHdf5Writer}. */
 export interface RotatingHdf5WriterOptions extends Hdf5WriterOptions {

@@ -1,6 +1,7 @@
 /** Turning appended column data into big-endian basket bytes. */
 
 import * as arrow from "apache-arrow";
+import { unpackBits } from "../../arrow/bits.ts";
 import type { NumericArray } from "../../arrow/types.ts";
 import type { RootColumn, RootLeafType } from "./schema.ts";
 
@@ -39,15 +40,6 @@ export interface ColumnChunks {
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function unpackBits(bits: Uint8Array, offset: number, count: number): Uint8Array {
-  const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const bit = offset + i;
-    out[i] = (bits[bit >> 3] >> (bit & 7)) & 1;
-  }
-  return out;
 }
 
 function arrowChunk(data: arrow.Data, column: RootColumn, where: string): Uint8Array {

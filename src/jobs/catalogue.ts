@@ -1,0 +1,29 @@
+/**
+ * The built-in job types by their `type` key, as the config loader takes them
+ * (`loadConfig(path, { jobTypes: BUILTIN_JOB_TYPES })`). Each is one module whose default
+ * export is its `defineJob` declaration; the Worker of a job loads that module alone.
+ */
+import type { JobTypes } from "../config/types.ts";
+import { jobType } from "../job/define.ts";
+import remote from "./links/remote/mod.ts";
+import bench from "./sources/bench.ts";
+import signal from "./sources/signal.ts";
+import csv from "./stores/csv.ts";
+import hdf5 from "./stores/hdf5/mod.ts";
+import memory from "./stores/memory.ts";
+import nullStore from "./stores/null.ts";
+import root from "./stores/root.ts";
+
+const at = (path: string) => new URL(path, import.meta.url);
+
+/** Every built-in job type, by its `type` key. */
+export const BUILTIN_JOB_TYPES: JobTypes = {
+  signal: jobType(at("./sources/signal.ts"), signal),
+  bench: jobType(at("./sources/bench.ts"), bench),
+  remote: jobType(at("./links/remote/mod.ts"), remote),
+  "store.null": jobType(at("./stores/null.ts"), nullStore),
+  "store.memory": jobType(at("./stores/memory.ts"), memory),
+  "store.csv": jobType(at("./stores/csv.ts"), csv),
+  "store.root": jobType(at("./stores/root.ts"), root),
+  "store.hdf5": jobType(at("./stores/hdf5/mod.ts"), hdf5),
+};

@@ -1,0 +1,173 @@
+/**
+ * `signal`: a simulated instrument. Named channels (sine, noise, square, pulses) sampled at
+ * `rate_hz`, sent in batches of `batch_rows` with a `timestamp_ns` column. Values depend only
+ * on the sample index and the seed, so tests can recompute them with {@link signalValue}.
+ * Takes settings `<channel>.offset` and `<channel>.amplitude` (see {@link applySignalSetting}).
+ */
+import { batchFromColumns, type ColumnData } from "../../transport/payload.ts";
+import { defineJob } from "../../job/mod.ts";
+
+/** One channel of the `signal` job, as in its config. */
+export interface ChannelSpec {
+  name: string;
+  shape: "sine" | "noise" | "square" | "pulses";
+  freq_hz: number;
+  amplitude: number;
+  offset: number;
+  unit: string;
+}
+
+/** The value of `channel` at sample `index` when sampling at `rateHz` with `seed`. */
+export function signalValue(
+  channel: ChannelSpec,
+  index: number,
+  rateHz: number,
+  seed: number,
+): number {
+  const t = index / rateHz;
+  const phase = 2 * Math.PI * channel.freq_hz * t;
+  switch (channel.shape) {
+    case "sine":
+      return channel.offset + channel.amplitude * Math.sin(phase);
+    case "square":
+      return channel.offset + (Math.sin(phase) >= 0 ? channel.amplitude : -channel.amplitude);
+    case "pulses": {
+      const period = 1 / channel.freq_hz;
+      return channel.offset + channel.amplitude * Math.exp(-(t % period) / (period / 10));
+    }
+    case "noise": {
+      // Box-Muller over two counter-based uniforms: the same index always gives the same value.
+      const u1 = (hash32(seed, 2 * index) + 1) / 4294967297;
+      const u2 = hash32(seed, 2 * index + 1) / 4294967296;
+      return channel.offset +
+        channel.amplitude * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+  }
+}
+
+function hash32(seed: number, n: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(n | 0, 0xc2b2ae35) ^
+    Math.floor(n / 4294967296);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The columns of rows `first .. first + rows - 1`: `timestamp_ns` then each channel. */
+export function signalColumns(
+  channels: ChannelSpec[],
+  first: number,
+  rows: number,
+  rateHz: number,
+  seed: number,
+  startNs: bigint,
+): ColumnData[] {
+  const ts = new BigInt64Array(rows);
+  const stepNs = 1e9 / rateHz;
+  for (let r = 0; r < rows; r++) ts[r] = startNs + BigInt(Math.round((first + r) * stepNs));
+  const cols: ColumnData[] = [{ name: "timestamp_ns", values: ts, unit: "ns" }];
+  for (const ch of channels) {
+    const v = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) v[r] = signalValue(ch, first + r, rateHz, seed);
+    cols.push({ name: ch.name, values: v, unit: ch.unit });
+  }
+  return cols;
+}
+
+/**
+ * Applies a setting to the channels, as an instrument would: `<channel>.offset` or
+ * `<channel>.amplitude`, a finite number within 1e9. Throws, naming the problem, to refuse.
+ */
+export function applySignalSetting(channels: ChannelSpec[], name: string, value: unknown): void {
+  const m = /^(.+)\.(offset|amplitude)$/.exec(name);
+  const channel = m ? channels.find((c) => c.name === m[1]) : undefined;
+  if (!m || !channel) {
+    throw new Error(
+      `unknown setting "${name}"; settings: ${
+        channels.map((c) => `${c.name}.offset, ${c.name}.amplitude`).join(", ")
+      }`,
+    );
+  }
+  if (typeof value !== "number" || !Number.isFinite(value) || Math.abs(value) > 1e9) {
+    throw new Error(`${name}: expected a number within ±1e9, got ${JSON.stringify(value)}`);
+  }
+  channel[m[2] as "offset" | "amplitude"] = value;
+}
+
+/** `signal`: a simulated instrument. */
+export default defineJob({
+  role: "source",
+  summary: "simulated instrument: sine, noise, square and pulse channels at rate_hz",
+  fields: {
+    rate_hz: { type: "number", positive: true, default: 1000, doc: "samples per second" },
+    batch_rows: {
+      type: "number",
+      positive: true,
+      integer: true,
+      default: 100,
+      doc: "rows per batch",
+    },
+    seed: { type: "number", integer: true, default: 1, doc: "seed of the noise generator" },
+    max_batches: { type: "number", integer: true, min: 0, doc: "stop after this many batches" },
+    crash_after: {
+      type: "number",
+      integer: true,
+      positive: true,
+      doc: "throw after this many batches (to exercise supervision)",
+    },
+    channels: {
+      type: "tables",
+      default: [{ name: "sine", shape: "sine" }, { name: "noise", shape: "noise" }],
+      fields: {
+        name: { type: "string", required: true },
+        shape: { type: "string", choices: ["sine", "noise", "square", "pulses"], required: true },
+        freq_hz: { type: "number", positive: true, default: 1 },
+        amplitude: { type: "number", default: 1 },
+        offset: { type: "number", default: 0 },
+        unit: { type: "string", default: "V" },
+      },
+    },
+  },
+  check(f) {
+    const names = new Set(["timestamp_ns"]);
+    for (const [i, c] of f.channels.entries()) {
+      if (names.has(c.name)) {
+        return {
+          key: `channels[${i}].name`,
+          problem: `column '${c.name}': duplicate column name (timestamp_ns and channels)`,
+        };
+      }
+      names.add(c.name);
+    }
+    return undefined;
+  },
+  columns: (f) => ({
+    timestamp_ns: "int64",
+    ...Object.fromEntries(f.channels.map((c) => [c.name, "float64" as const])),
+  }),
+  /** Sends batches on schedule until stopped or `max_batches`. */
+  async run(ctx) {
+    const { rate_hz: rateHz, batch_rows: rows, seed } = ctx.fields;
+    const channels = ctx.fields.channels.map((c) => ({ ...c }));
+    ctx.setIdentity(`daq signal simulator, seed ${seed}, ${rateHz} Hz`);
+    ctx.onSetting((name, value) => applySignalSetting(channels, name, value));
+    const { max_batches: maxBatches, crash_after: crashAfter } = ctx.fields;
+    const startMs = Date.now();
+    const startNs = BigInt(startMs) * 1_000_000n;
+    const t0 = performance.now();
+    let late = 0;
+    for (let k = 0; !ctx.stopping() && (maxBatches === undefined || k < maxBatches); k++) {
+      if (crashAfter !== undefined && k === crashAfter) {
+        throw new Error(`crash_after = ${crashAfter}: crashing on purpose`);
+      }
+      const dueMs = t0 + ((k + 1) * rows * 1000) / rateHz;
+      const wait = dueMs - performance.now();
+      if (wait > 1) await ctx.sleep(wait);
+      else if (wait < -100) ctx.setFigure("late_batches", ++late);
+      const batch = batchFromColumns(
+        signalColumns(channels, k * rows, rows, rateHz, seed, startNs),
+      );
+      await ctx.sendBatch(batch);
+    }
+  },
+});
