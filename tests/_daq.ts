@@ -10,6 +10,9 @@ export const DAQ_ARGS = [
   "--allow-ffi",
   "--allow-sys",
   "--allow-net",
+  // As the ./daq launcher: the import map (daq/job for job modules anywhere on disk).
+  "--config",
+  new URL("../deno.json", import.meta.url).pathname,
   new URL("../main.ts", import.meta.url).pathname,
 ];
 

@@ -2,6 +2,7 @@
 import { loadConfig } from "../config/load.ts";
 import { formatBytes } from "../config/units.ts";
 import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
+import { loadJobModule } from "../job/module.ts";
 import { parseCommandArgs, UsageError } from "./_args.ts";
 
 /** Usage text of `daq check`. */
@@ -20,7 +21,7 @@ export async function checkCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("daq check takes exactly one CONFIG");
-  const config = await loadConfig(positionals[0], { jobTypes: BUILTIN_JOB_TYPES });
+  const config = await loadConfig(positionals[0], { jobTypes: BUILTIN_JOB_TYPES, loadJobModule });
   const s = config.supervisor;
   console.log(`config OK: ${config.files.join(", ")}`);
   console.log(

@@ -1,6 +1,7 @@
 /** `daq run`: runs an acquisition until Ctrl-C, SIGTERM or `--duration`. */
 import { loadConfig } from "../config/load.ts";
 import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
+import { loadJobModule } from "../job/module.ts";
 import {
   MANIFEST_FILE,
   parseRunNaming,
@@ -74,6 +75,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const durationMs = durationOption("duration", values.duration);
   const config = await loadConfig(positionals[0], {
     jobTypes: BUILTIN_JOB_TYPES,
+    loadJobModule,
     dataDir: values["data-dir"],
   });
 

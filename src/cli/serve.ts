@@ -1,6 +1,7 @@
 /** `daq serve`: the acquisition as a service with an HTTP API, idle between runs. */
 import { loadConfig } from "../config/load.ts";
 import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
+import { loadJobModule } from "../job/module.ts";
 import {
   createService,
   loadOrCreateToken,
@@ -53,6 +54,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const config = await loadConfig(positionals[0], {
     jobTypes: BUILTIN_JOB_TYPES,
+    loadJobModule,
     dataDir: values["data-dir"],
   });
   const display = new StatusDisplay({ tty: false, quiet: values.quiet ?? false });

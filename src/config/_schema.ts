@@ -338,3 +338,77 @@ export function findLine(text: string, path: string): number | undefined {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** The keys each field type takes besides `type`, `doc` and `required`. */
+const SPEC_KEYS: Record<FieldSpec["type"], readonly string[]> = {
+  string: ["default", "choices", "format"],
+  number: ["default", "min", "max", "integer", "positive"],
+  boolean: ["default"],
+  duration: ["default", "allowZero"],
+  size: ["default", "min", "max"],
+  strings: ["default", "format"],
+  tables: ["fields", "default"],
+};
+
+/**
+ * What is wrong with `spec` as the field specs of a job type (one written outside daq), naming
+ * the field: unknown types or keys, limits of the wrong kind, a default its own spec refuses.
+ * Undefined when every field is usable.
+ */
+export function tableSpecProblem(spec: unknown, path = ""): string | undefined {
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+    return `${path || "fields"}: expected an object of field specs`;
+  }
+  for (const [key, field] of Object.entries(spec as Record<string, unknown>)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return `${at}: a key is letters, digits and "_"`;
+    if (field === null || typeof field !== "object" || Array.isArray(field)) {
+      return `${at}: expected a field spec such as { type: "number", default: 1 }`;
+    }
+    const f = field as Record<string, unknown>;
+    const types = Object.keys(SPEC_KEYS);
+    if (typeof f.type !== "string" || !types.includes(f.type)) {
+      return `${at}: type ${JSON.stringify(f.type)} is not one of ${types.join(", ")}`;
+    }
+    const allowed = ["type", "doc", "required", ...SPEC_KEYS[f.type as FieldSpec["type"]]];
+    const unknown = Object.keys(f).find((k) => !allowed.includes(k));
+    if (unknown !== undefined) {
+      const near = nearestKey(unknown, allowed);
+      return `${at}: unknown key "${unknown}"${
+        near ? ` (did you mean "${near}"?)` : ""
+      } for a ${f.type} field`;
+    }
+    const kinds: Record<string, string> = {
+      doc: "string",
+      required: "boolean",
+      min: "number",
+      max: "number",
+      integer: "boolean",
+      positive: "boolean",
+      allowZero: "boolean",
+    };
+    for (const [k, kind] of Object.entries(kinds)) {
+      if (f[k] !== undefined && typeof f[k] !== kind) return `${at}.${k}: expected a ${kind}`;
+    }
+    if (
+      f.choices !== undefined &&
+      (!Array.isArray(f.choices) || f.choices.some((c) => typeof c !== "string" || c === ""))
+    ) return `${at}.choices: expected a list of non-empty strings`;
+    if (f.format !== undefined && !["name", "folder", "pattern"].includes(f.format as string)) {
+      return `${at}.format: expected "name", "folder" or "pattern"`;
+    }
+    if (f.type === "tables") {
+      const inner = tableSpecProblem(f.fields, `${at}.fields`);
+      if (inner !== undefined) return inner;
+    }
+    if (f.default !== undefined) {
+      try {
+        convert(f.default, f as FieldSpec, { file: "", text: "", path: "", shownPath: "" }, at);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return `${at}.default: ${e.problem}`;
+      }
+    }
+  }
+  return undefined;
+}

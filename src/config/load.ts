@@ -1,4 +1,5 @@
 import { parse as parseToml, TomlError } from "smol-toml";
+import { dirname, resolve } from "node:path";
 import {
   fail,
   folderProblem,
@@ -14,6 +15,7 @@ import {
   consumes,
   type DaqConfig,
   type JobConfig,
+  type JobType,
   type JobTypes,
   type OverflowPolicy,
   produces,
@@ -31,7 +33,35 @@ export interface LoadOptions {
   jobTypes: JobTypes;
   /** Replaces `[supervisor] data_dir`. */
   dataDir?: string;
+  /**
+   * Loads the job type of a module file (a job whose `type` is a path: `./jobs/thermo.ts`);
+   * throws with a message saying what is wrong with it. `loadJobModule` in `src/job/module.ts`.
+   * Without it, configs can name built-in types only.
+   */
+  loadJobModule?: (path: string) => Promise<JobType>;
 }
+
+/**
+ * Whether a job's `type` names a module file (`./jobs/thermo.ts`, `../x.js`, `/abs/y.ts`)
+ * rather than a built-in type.
+ */
+export function isModuleType(type: string): boolean {
+  return /^\.{0,2}\//.test(type) || /\.(ts|js|mts|mjs)$/.test(type);
+}
+
+/** The absolute path of job module `type`, named in `configFile` (relative to its folder). */
+export function jobModulePath(type: string, configFile: string): string {
+  return resolve(configFile === "<default>" ? "." : dirname(configFile), type);
+}
+
+/** The config keys that narrow a job's permissions, and the permission each narrows. */
+const NARROWING_KEYS = {
+  allow_read: "read",
+  allow_write: "write",
+  allow_net: "net",
+  allow_env: "env",
+  allow_run: "run",
+} as const;
 
 /**
  * Limits on what a config may ask for, so that a hostile or mistaken config is an error
@@ -96,6 +126,12 @@ const COMMON_JOB_FIELDS: TableSpec = {
     doc:
       "how messages reach this consumer: SharedArrayBuffer ring, or postMessage (no back-pressure; for comparison)",
   },
+  ...Object.fromEntries(
+    Object.entries(NARROWING_KEYS).map(([key, name]) => [key, {
+      type: "strings",
+      doc: `narrows the job's ${name} permission to these (within what its type declares)`,
+    }]),
+  ) as TableSpec,
 };
 
 const TOP_KEYS = ["supervisor", "jobs", "sequence"];
@@ -148,7 +184,44 @@ export async function loadConfig(
       files.push({ file: path, text: await readConfigText(path) });
     }
   }
-  return parseConfigFiles(files, options);
+  return parseConfigFiles(files, await withJobModules(files, options));
+}
+
+/**
+ * `options` with the job types of every job module the config files name (`type` a path),
+ * loaded once each. A module that cannot be used is a {@link ConfigError} at its `type` key
+ * naming the job and the module.
+ */
+async function withJobModules(
+  files: { file: string; text: string }[],
+  options: LoadOptions,
+): Promise<LoadOptions> {
+  const jobTypes: Record<string, JobType> = { ...options.jobTypes };
+  for (const { file, text } of files) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseToml(text) as Record<string, unknown>;
+    } catch {
+      continue; // parseConfigFiles reports it, with its line
+    }
+    if (!Array.isArray(doc.jobs)) continue;
+    for (const [i, raw] of doc.jobs.entries()) {
+      if (!isTable(raw) || typeof raw.type !== "string" || !isModuleType(raw.type)) continue;
+      const path = jobModulePath(raw.type, file);
+      if (path in jobTypes) continue;
+      const at = site(file, text, `jobs[${i}]`);
+      const job = typeof raw.name === "string" ? `job "${raw.name}"` : `jobs[${i}]`;
+      if (!options.loadJobModule) {
+        fail(at, "type", `${job}: job modules (${raw.type}) cannot be loaded here`);
+      }
+      try {
+        jobTypes[path] = await options.loadJobModule(path);
+      } catch (e) {
+        fail(at, "type", `${job}: module ${raw.type} (${path}): ${(e as Error).message}`);
+      }
+    }
+  }
+  return { ...options, jobTypes };
 }
 
 /**
@@ -196,6 +269,7 @@ export function parseConfigFiles(
   files: { file: string; text: string }[],
   options: LoadOptions,
 ): DaqConfig {
+  narrowings.clear();
   let supervisorSource: { file: string; text: string; table: Record<string, unknown> } | undefined;
   const jobs: JobConfig[] = [];
   let sequenceSource: { file: string; text: string; steps: unknown[] } | undefined;
@@ -273,7 +347,8 @@ export function parseConfigFiles(
     throw new ConfigError({ file: files.map((f) => f.file).join(", ") }, "no [[jobs]] defined");
   }
   for (const job of jobs) {
-    job.permissions = options.jobTypes[job.type].permissions(job, supervisor);
+    const declared = options.jobTypes[job.type].permissions(job, supervisor);
+    job.permissions = narrowPermissions(job, declared, narrowings.get(job.name)!);
   }
   const routes = resolveRoutes(jobs, files);
   checkInputSchemas(jobs, routes, files, options.jobTypes);
@@ -314,11 +389,21 @@ function resolveJob(
   file: string,
   jobTypes: JobTypes,
 ): JobConfig {
+  const modulePath = typeof raw.type === "string" && isModuleType(raw.type)
+    ? jobModulePath(raw.type, file)
+    : undefined;
   const typeField: TableSpec = {
-    type: { type: "string", required: true, choices: Object.keys(jobTypes) },
+    type: modulePath === undefined
+      ? {
+        type: "string",
+        required: true,
+        choices: Object.keys(jobTypes).filter((t) => !isModuleType(t)),
+      }
+      : { type: "string" },
   };
   validateTable({ type: raw.type }, typeField, at);
-  const type = jobTypes[raw.type as string];
+  const type = jobTypes[modulePath ?? raw.type as string];
+  if (type === undefined) fail(at, "type", `job module ${raw.type} was not loaded`);
   const common = validateTable(raw, { ...typeField, ...COMMON_JOB_FIELDS, ...type.fields }, at);
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(type.fields)) if (common[k] !== undefined) fields[k] = common[k];
@@ -357,8 +442,13 @@ function resolveJob(
       `expected a route key of ${NAME_RULE.text}, got ${JSON.stringify(badKey)}`,
     );
   }
+  const narrowing: Narrowing = { at, module: modulePath !== undefined, keys: {} };
+  for (const key of Object.keys(NARROWING_KEYS) as (keyof typeof NARROWING_KEYS)[]) {
+    if (common[key] !== undefined) narrowing.keys[key] = common[key] as string[];
+  }
+  narrowings.set(name, narrowing);
   return {
-    type: common.type as string,
+    type: modulePath ?? common.type as string,
     name,
     role: type.role,
     route,
@@ -373,6 +463,97 @@ function resolveJob(
     // Set once the supervisor table is resolved (stores grant their folder under data_dir).
     permissions: {},
   };
+}
+
+/** What a job's config says about its permissions: `allow_*` keys, and where it stands. */
+interface Narrowing {
+  at: ValidationSite;
+  /** A job module (its permissions must be within daq's own). */
+  module: boolean;
+  keys: Partial<Record<keyof typeof NARROWING_KEYS, string[]>>;
+}
+
+/** The narrowings of the jobs being resolved, by job name (jobs are resolved one at a time). */
+const narrowings = new Map<string, Narrowing>();
+
+/** Whether `entry` is within `granted` (a path under a granted folder, a port of a host). */
+function covers(granted: string, entry: string, kind: string): boolean {
+  if (granted === entry) return true;
+  if (kind === "read" || kind === "write") {
+    return entry.startsWith(granted.endsWith("/") ? granted : `${granted}/`);
+  }
+  return kind === "net" && !granted.includes(":") && entry.startsWith(`${granted}:`);
+}
+
+/**
+ * The permissions a job runs with: what its type declares, narrowed by its `allow_*` keys
+ * (each entry within the declared grant), and, for job modules, never more than this process
+ * has itself (a config error naming the job, the permission and the entry).
+ */
+function narrowPermissions(
+  job: JobConfig,
+  declared: Deno.PermissionOptionsObject,
+  narrowing: Narrowing,
+): Deno.PermissionOptionsObject {
+  const out: Deno.PermissionOptionsObject = { ...declared };
+  const grants = out as Record<string, unknown>;
+  for (const [key, kind] of Object.entries(NARROWING_KEYS)) {
+    const wanted = narrowing.keys[key as keyof typeof NARROWING_KEYS];
+    if (wanted === undefined) continue;
+    const had = grants[kind];
+    wanted.forEach((entry, i) => {
+      const ok = had === true ||
+        (Array.isArray(had) && had.some((g) => covers(String(g), entry, kind)));
+      if (!ok) {
+        fail(
+          narrowing.at,
+          `${key}[${i}]`,
+          `${JSON.stringify(entry)} is not within the ${kind} permission job "${job.name}" ` +
+            `declares (${Array.isArray(had) ? had.join(", ") || "none" : had ? "all" : "none"})`,
+        );
+      }
+    });
+    grants[kind] = wanted.length ? wanted : false;
+  }
+  if (narrowing.module) {
+    for (const kind of ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const) {
+      const grant = grants[kind];
+      const entries = grant === true ? [undefined] : Array.isArray(grant) ? grant : [];
+      for (const entry of entries) {
+        if (!processHas(kind, entry === undefined ? undefined : String(entry))) {
+          fail(
+            narrowing.at,
+            "type",
+            `job "${job.name}" declares ${kind} access${
+              entry === undefined ? "" : ` to ${JSON.stringify(entry)}`
+            }, which daq itself does not have (run daq with --allow-${kind})`,
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether this process holds permission `kind` (for `entry`, or all of it). */
+function processHas(kind: string, entry: string | undefined): boolean {
+  const key: Record<string, string> = {
+    read: "path",
+    write: "path",
+    net: "host",
+    env: "variable",
+    run: "command",
+    ffi: "path",
+    sys: "kind",
+    import: "host",
+  };
+  const descriptor = entry === undefined ? { name: kind } : { name: kind, [key[kind]]: entry };
+  try {
+    return Deno.permissions.querySync(descriptor as Deno.PermissionDescriptor).state ===
+      "granted";
+  } catch {
+    return false;
+  }
 }
 
 /** Whether route key `key` is taken by input pattern `pattern` (exact, or `prefix*`). */

@@ -16,3 +16,4 @@ export * from "./errors.ts";
 export * from "./load.ts";
 export * from "./types.ts";
 export * from "./units.ts";
+export { tableSpecProblem } from "./_schema.ts";

@@ -9,3 +9,8 @@ export class JobDefinitionError extends Error {
 export class JobColumnsError extends Error {
   override name = "JobColumnsError";
 }
+
+/** A job module that cannot be used as a job type; the message says why (without the path). */
+export class JobModuleError extends Error {
+  override name = "JobModuleError";
+}

@@ -85,10 +85,7 @@ export function hostJob<S extends TableSpec>(definition: JobDefinition<S>): void
       (err) => {
         clearInterval(timer);
         post(started.stats());
-        post({
-          kind: "failed",
-          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        });
+        post({ kind: "failed", error: failureText(err, msg.job.name) });
       },
     );
   };
@@ -610,4 +607,19 @@ function timestampsOf(batch: RecordBatch): BigInt64Array | undefined {
   if (!field || !DataType.isInt(field.type) || field.type.bitWidth !== 64) return undefined;
   const values = batch.getChild("timestamp_ns")?.toArray();
   return values instanceof BigInt64Array ? values : undefined;
+}
+
+/**
+ * What a failed run reports. A permission the job's Worker lacks names the job and what it
+ * tried (Deno's advice to run again with a flag does not apply to a job: its permissions come
+ * from its declaration, narrowed by the config).
+ */
+function failureText(err: unknown, job: string): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err instanceof Deno.errors.NotCapable) {
+    const what = err.message.replace(/,? run again with the --allow-\S+ flag\.?$/, "");
+    return `${err.name}: job "${job}" lacks a permission it did not declare: ${what} ` +
+      `(declare it in the job's permissions; the config may narrow them with allow_* keys)`;
+  }
+  return `${err.name}: ${err.message}`;
 }
