@@ -83,6 +83,8 @@ interface Figures {
   rowsPerS: number;
   gaps: number;
   hwmDrops: number;
+  /** Received by B's link and skipped as malformed (0 unless the link's checks refuse). */
+  malformed: number;
   /** Sent by A before B's subscription reached it (direct mode: A binds, B connects after). */
   missedAtStart: number;
 }
@@ -174,14 +176,20 @@ hwm = ${hwm}
       Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / window]),
     );
     const aStatus = await a.status;
-    // Let B take what is still in flight, then stop it.
+    // Let B take what is still in flight, then stop it: its count unchanged for a second (a
+    // loaded machine can hold up one stats line, or a few: one unchanged reading is not enough).
     let last = -1;
-    await until(async () => {
-      const now = (await lines<StatsSnapshot>(`${dir}/b.ndjson`)).at(-1)?.jobs[0].msgsOut ?? 0;
-      const settled = now === last;
-      last = now;
-      return settled;
-    }, "B to settle");
+    let unchanged = 0;
+    await until(
+      async () => {
+        const now = (await lines<StatsSnapshot>(`${dir}/b.ndjson`)).at(-1)?.jobs[0].msgsOut ?? 0;
+        unchanged = now === last ? unchanged + 1 : 0;
+        last = now;
+        return unchanged >= 10;
+      },
+      "B to settle",
+      60_000,
+    );
     b.kill("SIGTERM");
     await b.status;
     await b.stderr.cancel();
@@ -212,6 +220,7 @@ hwm = ${hwm}
       rowsPerS: d("rows"),
       gaps: extra.link_gaps ?? 0,
       hwmDrops: extra.link_hwm_drops ?? 0,
+      malformed: extra.link_malformed ?? 0,
       missedAtStart: extra.link_missed_at_start ?? 0,
     };
   } finally {
@@ -245,7 +254,7 @@ for (const [label, source, hwm] of runs) {
       (f.msgsPerS / 1e3).toFixed(1).padStart(7)
     } k msgs/s ${
       (rows / 1e3).toFixed(1).padStart(8)
-    } k rows/s  gaps ${f.gaps}, hwm drops ${f.hwmDrops}, ${
+    } k rows/s  gaps ${f.gaps}, hwm drops ${f.hwmDrops}, malformed ${f.malformed}, ${
       f.stored === f.sent ? "all" : `${f.stored} of`
     } ${f.sent} stored${
       f.missedAtStart ? ` (${f.missedAtStart} sent before B's subscription reached A)` : ""

@@ -298,7 +298,7 @@ function checkSchema(message: Uint8Array): ArrowSchemaCheck {
     fields.push(fieldLayout(reader, field, name, 0, walk));
   }
   return {
-    message: message.slice(),
+    message: new Uint8Array(message), // a copy (slice() of a Node Buffer is a view)
     names,
     nodeCount: walk.nodes,
     bufferCount: walk.buffers,
