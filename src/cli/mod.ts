@@ -23,6 +23,10 @@ export { UsageError } from "./_args.ts";
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   run: { summary: "run an acquisition from a config (default: the shipped one)", run: runCommand },
   check: { summary: "validate a config and print its jobs and routes", run: checkCommand },
+  jobs: {
+    summary: "list job types; the fields of one (--json-schema: as JSON Schema)",
+    run: async (args) => (await import("./jobs.ts")).jobsCommand(args),
+  },
   bench: { summary: "stress-test the pipeline: MB/s, msgs/s, latency, loss", run: benchCommand },
   tail: { summary: "follow a ring file of a live acquisition", run: tailCommand },
   verify: {

@@ -106,7 +106,7 @@ export function validateTable(
   for (const [key, field] of Object.entries(spec)) {
     const value = input[key];
     if (value === undefined) {
-      if (field.required) fail(site, key, `missing required key (${describe(field)})`);
+      if (field.required) fail(site, key, `missing required key (${describeField(field)})`);
       if (field.default !== undefined) out[key] = convert(field.default, field, site, key);
       continue;
     }
@@ -116,7 +116,7 @@ export function validateTable(
 }
 
 function convert(value: unknown, field: FieldSpec, site: ValidationSite, key: string): unknown {
-  const bad = (): never => fail(site, key, `expected ${describe(field)}, got ${show(value)}`);
+  const bad = (): never => fail(site, key, `expected ${describeField(field)}, got ${show(value)}`);
   switch (field.type) {
     case "string": {
       if (typeof value !== "string" || value === "") bad();
@@ -203,7 +203,8 @@ export function fail(site: ValidationSite, key: string, problem: string): never 
   );
 }
 
-function describe(field: FieldSpec): string {
+/** How a field is described in errors and listings: "a positive integer", `one of "a", "b"`. */
+export function describeField(field: FieldSpec): string {
   switch (field.type) {
     case "string":
       return field.choices

@@ -105,7 +105,8 @@ const SUPERVISOR_FIELDS: TableSpec = {
   stop_timeout: { type: "duration", default: "10s" },
 };
 
-const COMMON_JOB_FIELDS: TableSpec = {
+/** The keys every `[[jobs]]` table takes besides `type` and its type's own fields. */
+export const COMMON_JOB_FIELDS: TableSpec = {
   name: { type: "string", format: "name", required: true },
   route: {
     type: "string",

@@ -16,4 +16,5 @@ export * from "./errors.ts";
 export * from "./load.ts";
 export * from "./types.ts";
 export * from "./units.ts";
-export { tableSpecProblem } from "./_schema.ts";
+export { describeField, tableSpecProblem } from "./_schema.ts";
+export * from "./json_schema.ts";
