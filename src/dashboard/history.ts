@@ -45,23 +45,40 @@ export function createColumnHistory(
     },
     add(timesMs, values) {
       const n = Math.min(timesMs.length, values.length);
+      // Samples come in time order mostly: keep the current bucket's min and max in locals
+      // and store them when the bucket changes.
+      let b = NaN;
+      let lo = 0;
+      let hi = 0;
+      const flush = () => {
+        if (b !== b) return;
+        const slot = b % buckets;
+        if (index[slot] === b) {
+          if (lo < mins[slot]) mins[slot] = lo;
+          if (hi > maxs[slot]) maxs[slot] = hi;
+        } else if (index[slot] < b) {
+          index[slot] = b;
+          mins[slot] = lo;
+          maxs[slot] = hi;
+        }
+      };
+      let newest = newestMs;
       for (let i = 0; i < n; i++) {
         const t = timesMs[i];
         const v = values[i];
-        if (!Number.isFinite(t) || Number.isNaN(v)) continue;
-        const b = Math.floor(t / bucketMs);
-        const slot = b % buckets;
-        if (index[slot] !== b) {
-          if (index[slot] > b) continue; // older than what the slot holds now
-          index[slot] = b;
-          mins[slot] = v;
-          maxs[slot] = v;
-        } else {
-          if (v < mins[slot]) mins[slot] = v;
-          if (v > maxs[slot]) maxs[slot] = v;
-        }
-        if (!(t <= newestMs)) newestMs = t;
+        if (v !== v || !(t >= 0 && t < 1e15)) continue;
+        const bi = Math.floor(t / bucketMs);
+        if (bi !== b) {
+          flush();
+          b = bi;
+          lo = v;
+          hi = v;
+        } else if (v < lo) lo = v;
+        else if (v > hi) hi = v;
+        if (!(t <= newest)) newest = t;
       }
+      flush();
+      newestMs = newest;
     },
     window(endMs, windowMs, width) {
       const w = Math.max(1, Math.min(4096, Math.floor(width)));

@@ -6,7 +6,7 @@
  * number, so a browser that reconnects (with `Last-Event-ID`) goes on without a gap.
  */
 import { type DaqService, jsonResponse, ServeError, type ServeRoute } from "../serve/mod.ts";
-import { createLiveData, type LiveData, TAP_POLL_MS } from "./live.ts";
+import { createLiveData, type LiveData, type LiveRequest, TAP_POLL_MS } from "./live.ts";
 
 const PAGE = new URL("./page/", import.meta.url);
 const UPLOT = new URL("../../node_modules/uplot/dist/", import.meta.url);
@@ -97,6 +97,24 @@ export function liveRequestOf(
   };
 }
 
+/** The JSON of the last update made for each distinct request, shared by its viewers. */
+const recentUpdates = new WeakMap<LiveData, Map<string, { at: number; text: string }>>();
+
+/** The update for `asked` as JSON, made at most once a poll for all viewers asking alike. */
+function updateText(live: LiveData, asked: LiveRequest): string {
+  let cache = recentUpdates.get(live);
+  if (!cache) recentUpdates.set(live, cache = new Map());
+  const id = `${asked.key}\n${asked.columns.join(",")}\n${asked.windowMs}\n${asked.width}`;
+  const now = performance.now();
+  const hit = cache.get(id);
+  if (hit && now - hit.at < TAP_POLL_MS / 2) return hit.text;
+  const update = live.update(asked);
+  const text = JSON.stringify(update ?? { key: asked.key, gone: true });
+  for (const [k, v] of cache) if (now - v.at > 10_000) cache.delete(k);
+  cache.set(id, { at: now, text });
+  return text;
+}
+
 const KEYS: ServeRoute = {
   method: "GET",
   path: "/api/live/keys",
@@ -119,11 +137,9 @@ const LIVE: ServeRoute = {
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         const send = () => {
-          const update = live.update(asked);
           seq++;
-          const data = update ? { seq, ...update } : { seq, key: asked.key, gone: true };
           try {
-            controller.enqueue(encoder.encode(`id: ${seq}\ndata: ${JSON.stringify(data)}\n\n`));
+            controller.enqueue(encoder.encode(`id: ${seq}\ndata: ${updateText(live, asked)}\n\n`));
           } catch {
             clearInterval(timer);
           }

@@ -95,7 +95,7 @@ function streamEvents(path, onData, onState) {
               if (line.startsWith("data:")) data += line.slice(5).trimStart();
               else if (line.startsWith("id:")) lastId = line.slice(3).trim();
             }
-            if (data) onData(JSON.parse(data));
+            if (data) onData(JSON.parse(data), Number(lastId));
           }
         }
       } catch {
@@ -313,9 +313,9 @@ function openLive() {
   });
   if (cols) q.set("columns", cols);
   state.liveSeq = 0;
-  state.liveSource = streamEvents(`/api/live?${q}`, (u) => {
-    if (state.liveSeq && u.seq > state.liveSeq + 1) state.liveMissed += u.seq - state.liveSeq - 1;
-    state.liveSeq = u.seq;
+  state.liveSource = streamEvents(`/api/live?${q}`, (u, seq) => {
+    if (state.liveSeq && seq > state.liveSeq + 1) state.liveMissed += seq - state.liveSeq - 1;
+    state.liveSeq = seq;
     drawLive(u);
   }, (s) => {
     if (s === "reconnecting") $("live-note").textContent = "reconnecting…";
@@ -356,7 +356,7 @@ function drawLive(u) {
   $("live-note").textContent = `${u.tap.rows} rows seen by the tap · tap drops ${u.tap.drops}` +
     (state.liveMissed ? ` · ${state.liveMissed} updates missed` : "");
   if (names.length) {
-    const t = u.series[names[0]].t.map((ms) => ms / 1000);
+    const t = u.series[names[0]].min.map((_, i) => (u.t0 + i * u.pixelMs) / 1000);
     const data = [t];
     for (const n of names) {
       data.push(u.series[n].min.map(nullIfNaN), u.series[n].max.map(nullIfNaN));
