@@ -15,6 +15,8 @@ export const BENCH_STORES: Record<string, { type: string; fields: string; readsD
   csv: { type: "store.csv", fields: "date_in_name = false", readsData: true },
   hdf5: { type: "store.hdf5", fields: "", readsData: true },
   root: { type: "store.root", fields: "", readsData: true },
+  arrow: { type: "store.arrow", fields: "", readsData: true },
+  parquet: { type: "store.parquet", fields: "", readsData: true },
 };
 
 /** Store names usable here: those whose job type exists in this build. */

@@ -8,10 +8,12 @@ import { jobType } from "../job/define.ts";
 import remote from "./links/remote/mod.ts";
 import bench from "./sources/bench.ts";
 import signal from "./sources/signal.ts";
+import arrowStore from "./stores/arrow.ts";
 import csv from "./stores/csv.ts";
 import hdf5 from "./stores/hdf5/mod.ts";
 import memory from "./stores/memory.ts";
 import nullStore from "./stores/null.ts";
+import parquet from "./stores/parquet.ts";
 import root from "./stores/root.ts";
 
 const at = (path: string) => new URL(path, import.meta.url);
@@ -26,4 +28,6 @@ export const BUILTIN_JOB_TYPES: JobTypes = {
   "store.csv": jobType(at("./stores/csv.ts"), csv),
   "store.root": jobType(at("./stores/root.ts"), root),
   "store.hdf5": jobType(at("./stores/hdf5/mod.ts"), hdf5),
+  "store.arrow": jobType(at("./stores/arrow.ts"), arrowStore),
+  "store.parquet": jobType(at("./stores/parquet.ts"), parquet),
 };

@@ -5,10 +5,7 @@
 
 import zlib from "node:zlib";
 import * as arrow from "apache-arrow";
-import xxhash from "xxhash-wasm";
 import { lz4CompressBlock } from "../root/_lz4.ts";
-
-const { h32Raw } = await xxhash();
 
 /** Largest uncompressed block of an LZ4 frame with block maximum size 4 MiB (BD = 7). */
 const LZ4_FRAME_BLOCK = 4 << 20;
@@ -16,6 +13,8 @@ const LZ4_FRAME_MAGIC = 0x184d2204;
 /** FLG: version 01, independent blocks, no checksums, no content size, no dictionary. */
 const LZ4_FLG = 0x60;
 const LZ4_BD = 0x70;
+/** Header checksum: (XXH32 of FLG and BD, seed 0) >> 8 & 0xff, for the two constant bytes. */
+const LZ4_HC = 0x73;
 const UNCOMPRESSED_BLOCK = 0x80000000;
 
 /** `data` as one LZ4 frame (LZ4 Frame Format 1.6.x), blocks of at most 4 MiB. */
@@ -36,7 +35,7 @@ export function lz4Frame(data: Uint8Array): Uint8Array {
   view.setUint32(0, LZ4_FRAME_MAGIC, true);
   out[4] = LZ4_FLG;
   out[5] = LZ4_BD;
-  out[6] = (h32Raw(out.subarray(4, 6), 0) >>> 8) & 0xff;
+  out[6] = LZ4_HC;
   let at = 7;
   blocks.forEach((block, i) => {
     view.setUint32(at, sizes[i], true);

@@ -97,7 +97,7 @@ async function ensureWriter(): Promise<RotatingHdf5Writer> {
     dateInName: s.dateInName,
     layout: s.layout,
     chunkRows: s.chunkRows,
-    gzip: s.gzip,
+    compression: s.compression,
     maxBytes: s.rotateBytes,
     maxSeconds: s.rotateSeconds,
     config: s.config,

@@ -1,5 +1,5 @@
 /** Messages between a `store.hdf5` job and its flusher Worker (`_flusher.ts`). */
-import type { Hdf5CloseResult } from "../../../formats/hdf5/mod.ts";
+import type { Hdf5CloseResult, Hdf5Compression } from "../../../formats/hdf5/mod.ts";
 
 /** The flusher's Worker module. */
 export const FLUSHER_MODULE: URL = new URL("./_flusher.ts", import.meta.url);
@@ -29,7 +29,7 @@ export interface FlusherSettings {
   dateInName: boolean;
   layout: "append" | "batches";
   chunkRows?: number;
-  gzip?: number;
+  compression: Hdf5Compression;
   rotateBytes: number;
   rotateSeconds?: number;
   flushMs: number;

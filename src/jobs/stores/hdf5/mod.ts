@@ -43,6 +43,12 @@ import {
 } from "../../../dataplane/mod.ts";
 import { RecordType } from "../../../transport/payload.ts";
 import { VERSION } from "../../../version.ts";
+import {
+  HDF5_COMPRESSION_ALGORITHMS,
+  type Hdf5Compression,
+  type Hdf5CompressionAlgorithm,
+  hdf5CompressionProblem,
+} from "../../../formats/hdf5/mod.ts";
 import { defineJob, type FieldValues, type JobContext } from "../../../job/mod.ts";
 import { FILE_STORE_FIELDS, storeDir } from "../_file_store.ts";
 import { Hdf5StoreError } from "../errors.ts";
@@ -81,7 +87,33 @@ const FIELDS = {
     positive: true,
     doc: "rows per HDF5 chunk; default the rows of the first batch (at least 1024)",
   },
-  gzip: { type: "number", integer: true, min: 0, max: 9, default: 0, doc: "0 = off" },
+  compression: {
+    type: "string",
+    choices: [...HDF5_COMPRESSION_ALGORITHMS],
+    default: "none",
+    doc: "one HDF5 filter per column dataset: lz4, bitshuffle-lz4 (Debian: hdf5-filter-plugin, " +
+      "bitshuffle), zstd (no Debian 12 reader), gzip",
+  },
+  compression_level: {
+    type: "number",
+    integer: true,
+    min: 1,
+    max: 22,
+    doc: "gzip 1-9 (default 1), zstd 1-22 (default 1); lz4 and bitshuffle-lz4 take none",
+  },
+  shuffle: {
+    type: "boolean",
+    doc:
+      "byte shuffle: only false is accepted (one filter per dataset; bitshuffle-lz4 shuffles bits)",
+  },
+  gzip: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 9,
+    default: 0,
+    doc: '0 = off; N is compression = "gzip" with compression_level = N',
+  },
   ring_file_size: {
     type: "size",
     default: "100MiB",
@@ -107,11 +139,38 @@ const FIELDS = {
   },
 } as const;
 
+/** The dataset compression of a `store.hdf5` job's fields (`gzip = N` as gzip level N). */
+export function hdf5StoreCompression(
+  fields: { compression: string; compression_level?: number; shuffle?: boolean; gzip: number },
+): Hdf5Compression {
+  if (fields.gzip > 0 && fields.compression === "none") {
+    return { algorithm: "gzip", level: fields.gzip };
+  }
+  return {
+    algorithm: fields.compression as Hdf5CompressionAlgorithm,
+    ...(fields.compression_level === undefined ? {} : { level: fields.compression_level }),
+    ...(fields.shuffle === undefined ? {} : { shuffle: fields.shuffle }),
+  };
+}
+
 /** `store.hdf5`: HDF5 files through a ring file and a background flusher. */
 export default defineJob({
   role: "store",
   summary: "HDF5 files via a memory-mapped ring file drained by a background flusher",
   fields: FIELDS,
+  check(fields) {
+    if (fields.gzip > 0 && fields.compression !== "none") {
+      return { key: "gzip", problem: 'give either gzip = N or compression = "...", not both' };
+    }
+    const problem = hdf5CompressionProblem(hdf5StoreCompression(fields));
+    if (problem === undefined) return undefined;
+    const key = /compression_level/.test(problem)
+      ? "compression_level"
+      : /shuffle/.test(problem)
+      ? "shuffle"
+      : "compression";
+    return { key, problem };
+  },
   // ffi: libc open/mmap/futex for the ring file. env: h5wasm (Emscripten) copies the whole
   // environment at start-up (it enumerates process.env), so no list of names is enough.
   // read on src/ and node_modules/: the job starts the flusher as a nested Worker, whose
@@ -410,7 +469,7 @@ async function run(ctx: Hdf5Context): Promise<void> {
     dateInName: f.date_in_name,
     layout: f.layout,
     chunkRows: f.chunk_rows,
-    gzip: f.gzip > 0 ? f.gzip : undefined,
+    compression: hdf5StoreCompression(f),
     rotateBytes: f.rotate_size,
     rotateSeconds: f.rotate_interval === undefined ? undefined : f.rotate_interval / 1000,
     flushMs,

@@ -89,6 +89,52 @@ for (const layout of ["append", "batches"] as const) {
   });
 }
 
+for (
+  const [store, filter] of [
+    ['compression = "bitshuffle-lz4"', /FILTER_ID 32008/],
+    ['compression = "lz4"\nlayout = "batches"', /FILTER_ID 32004/],
+    ["gzip = 2", /COMPRESSION DEFLATE \{ LEVEL 2 \}/],
+  ] as const
+) {
+  Deno.test(`store.hdf5 (${store.replaceAll("\n", ", ")}): compressed, h5py and h5dump read back every value`, async () => {
+    await withRun(async (dir, id) => {
+      const r = await runConfig(dir, hdf5Config({ id, source: "max_batches = 30", store }));
+      assert.equal(r.code, 0, r.stderr);
+      const files = h5Files(`${dir}/data/${FIRST_RUN}/h5`);
+      assert.equal(files.length, 1, r.stderr);
+      const file = await readH5(files[0]);
+      assert.equal(assertSignalValues(columnsOf(file)), 30 * 500);
+      assert.equal(file.attrs.complete, 1);
+      const sine = Object.keys(file.dataAttrs).find((p) => p.endsWith("/sine"))!;
+      assert.match(await h5dump(files[0], ["-p", "-H", "-d", `/${sine}`]), filter);
+      // h5dump decodes it too: the first value of the first sine dataset.
+      const value = await h5dump(files[0], ["-d", `/${sine}`, "-c", "1"]);
+      const first = Number(/\(0\): ([-0-9.e]+)/.exec(value)![1]);
+      assert.ok(Math.abs(first - signalValue(CHANNELS[0], 0, RATE_HZ, SEED)) < 1e-9, value);
+    });
+  });
+}
+
+Deno.test("store.hdf5: compression settings that cannot work are config errors naming the key", async () => {
+  await withRun(async (dir, id) => {
+    for (
+      const [store, message] of [
+        [
+          'compression = "lz4"\ncompression_level = 3',
+          /compression_level.*takes no compression_level/,
+        ],
+        ['compression = "blosc-lz4"', /compression/],
+        ['compression = "zstd"\ngzip = 3', /gzip.*either gzip/],
+        ['compression = "zstd"\nshuffle = true', /shuffle/],
+      ] as const
+    ) {
+      const r = await runConfig(dir, hdf5Config({ id, source: "max_batches = 1", store }));
+      assert.equal(r.code, 1, `${store}: ${r.stderr}`);
+      assert.match(r.stderr, message, store);
+    }
+  });
+});
+
 /**
  * Seconds from the first stats snapshot in which store "h5" had rows to the first in which it
  * had `rows`.

@@ -1,0 +1,57 @@
+/**
+ * `store.arrow`: Arrow IPC files (Feather v2) that pyarrow, polars, R and Julia open as they
+ * are, one file per input route key, LZ4 or zstd body compression, rotation by size and time.
+ * Each file's schema metadata holds the daq version, the job, the route key, the start time
+ * and the resolved config (`daq_config`). A file gets its footer when it is closed (rotation
+ * or stop); until then `pyarrow.ipc.open_stream` reads it from byte 8.
+ */
+import { arrowOptionsProblem, openArrowFileWriter } from "../../formats/arrow_ipc/mod.ts";
+import { ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
+import { defineJob } from "../../job/mod.ts";
+import { FILE_STORE_FIELDS, storeDir } from "./_file_store.ts";
+import { runColumnarStore } from "./_columnar_store.ts";
+
+/** `store.arrow`: Arrow IPC files. */
+export default defineJob({
+  role: "store",
+  summary:
+    "Arrow IPC files (Feather v2): one per route key, LZ4 or zstd, rotation by size and time",
+  fields: {
+    ...FILE_STORE_FIELDS,
+    compression: {
+      type: "string",
+      choices: ["none", "lz4", "zstd"],
+      default: "none",
+      doc: "body compression: each buffer an LZ4 or zstd frame",
+    },
+    compression_level: {
+      type: "number",
+      integer: true,
+      min: 1,
+      max: 22,
+      doc: "zstd level (default 1)",
+    },
+  },
+  check(fields) {
+    const problem = arrowOptionsProblem({
+      compression: fields.compression as "none",
+      compressionLevel: fields.compression_level,
+    });
+    return problem === undefined ? undefined : { key: "compression_level", problem };
+  },
+  // read: the LZ4 codec loads its WebAssembly file when the writer is imported.
+  permissions(job, supervisor) {
+    const dir = storeDir(job, supervisor);
+    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir] };
+  },
+  run: (ctx) =>
+    runColumnarStore(ctx, {
+      ext: ".arrow",
+      open: (path, metadata) =>
+        openArrowFileWriter(path, {
+          compression: ctx.fields.compression as "none" | "lz4" | "zstd",
+          compressionLevel: ctx.fields.compression_level,
+          metadata,
+        }),
+    }),
+});
