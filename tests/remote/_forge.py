@@ -47,7 +47,7 @@ def main():
         frames = [message["topic"].encode(), header]
         for frame in message["frames"]:
             frames.append(bytes(frame["zeros"]) if "zeros" in frame else bytes.fromhex(frame["hex"]))
-        sock.send_multipart(frames, copy=False)
+        sock.send_multipart(frames)
         sent += 1
         time.sleep(message.get("pause", 0.01))
     time.sleep(0.3)

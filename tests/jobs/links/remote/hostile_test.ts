@@ -17,6 +17,8 @@ const hex = (bytes: Uint8Array) =>
 
 interface Forged {
   topic: string;
+  /** Seconds to wait after sending it (default 0.01). */
+  pause?: number;
   header?: Record<string, unknown>;
   header_hex?: string;
   frames: ({ hex: string } | { zeros: number })[];
@@ -196,6 +198,41 @@ Deno.test("remote: a frame over the default 64 MiB limit is skipped; the link go
     assert.equal(down.restarts, 0);
     assert.equal(down.extra.link_malformed, 1);
     assert.match(end.stderr, /wire message of 67108\d+ bytes .* over the limit of 67108864 bytes/);
+  } finally {
+    await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote: a flood of forged origins is bounded: 255 peers tracked, the rest skipped and counted", async () => {
+  const dir = await Deno.makeTempDir();
+  const proxy = await startProxy(dir);
+  try {
+    const b = await startReceiver(dir, proxy);
+    const row = signalPayload(1, 7);
+    await forge(
+      dir,
+      proxy.ports.xsub,
+      Array.from(
+        { length: 260 },
+        (_, i) => ({ ...message(1, row, { origin: `o${i}` }), pause: 0 }),
+      ),
+    );
+    await until(
+      "B's CSV store to take a row from each of 255 peers",
+      async () => jobOf((await statsOf(`${dir}/b.ndjson`)).at(-1), "csv")?.rows === 255,
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const end = await b.stop();
+    assert.equal(end.code, 0, end.stderr);
+    const last = (await statsOf(`${dir}/b.ndjson`)).at(-1)!;
+    const down = jobOf(last, "downlink")!;
+    assert.equal(down.restarts, 0, "the link never crashed (the origin table holds 255)");
+    assert.equal(down.extra.peers, 255);
+    assert.equal(down.extra.link_malformed, 5);
+    assert.equal(jobOf(last, "csv")!.rows, 255);
+    assert.match(end.stderr, /origin "o255": more than 255 peers; skipped and counted/);
   } finally {
     await proxy.stop();
     await Deno.remove(dir, { recursive: true });
