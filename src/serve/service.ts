@@ -47,6 +47,8 @@ export interface ServeStatus {
   lastRun: number | null;
   /** The last stats tick of the current run (the `--stats-json` snapshot), else null. */
   stats: StatsSnapshot | null;
+  /** Instrument identities (`*IDN?` and the like) the current run's jobs reported, by job. */
+  identities: Record<string, string>;
   time: string;
 }
 
@@ -194,6 +196,7 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
       run: info,
       lastRun,
       stats: run ? lastStats : null,
+      identities: run?.supervisor.identities() ?? {},
       time: new Date().toISOString(),
     };
   };

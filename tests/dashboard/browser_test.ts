@@ -35,22 +35,29 @@ const text = (selector: string) =>
 const disabled = (selector: string) =>
   `document.querySelector(${JSON.stringify(selector)}).disabled`;
 
-/** Pixels of the live plot's canvas that are drawn (not the background), as the page sees them. */
-const DRAWN_PIXELS = `(() => {
-  const canvas = document.querySelector("#live-plot canvas");
+const SCOPE_JOB = new URL("./_scope_job.ts", import.meta.url).pathname;
+
+const CONFIG = serveConfig(`
+[[jobs]]
+type = "store.memory"
+name = "memory"
+inputs = ["sim", "scope"]
+
+[[jobs]]
+type = "${SCOPE_JOB}"
+name = "scope"
+`);
+
+/** Drawn pixels of the canvas under `selector`, as the page sees them. */
+const drawnPixels = (selector: string) =>
+  `(() => {
+  const canvas = document.querySelector(${JSON.stringify(`${selector} canvas`)});
   if (!canvas || !canvas.width) return 0;
   const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   let n = 0;
   for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
   return n;
 })()`;
-
-const CONFIG = serveConfig(`
-[[jobs]]
-type = "store.memory"
-name = "memory"
-inputs = ["sim"]
-`);
 
 Deno.test({
   name:
@@ -86,22 +93,32 @@ Deno.test({
         `(() => {
           const names = [...document.querySelectorAll("#jobs tbody tr td:first-child")]
             .map((td) => td.textContent);
-          return names.length === 3 ? names : null;
+          return names.length === 4 ? names : null;
         })()`,
       );
-      assert.deepEqual(jobs, ["sim", "csv", "memory"]);
+      assert.deepEqual(jobs, ["sim", "csv", "memory", "scope"]);
+      const identity = await until(
+        page,
+        "the scope's identity in the table",
+        `[...document.querySelectorAll("#jobs tbody tr")]
+          .find((tr) => tr.firstChild.textContent === "scope")?.lastChild.textContent`,
+      );
+      assert.equal(identity, "ACME Instruments,SCOPE-7,SN1234,1.0");
       assert.equal(await page.evaluate(text("#comment")), "from the browser");
       await until(
         page,
         "the source in the live chooser",
         `document.querySelector("#live-key").value === "sim"`,
       );
-      const drawn = await until(page, "a live plot with drawn pixels", DRAWN_PIXELS);
+      const drawn = await until(page, "a live plot with drawn pixels", drawnPixels("#live-plot"));
       assert.ok(drawn > 500, `${drawn} pixels drawn`);
       assert.match(
         String(await page.evaluate(text("#live-note"))),
         /rows seen by the tap · tap drops \d+/,
       );
+      await page.select("#live-key", "scope");
+      const wave = await until(page, "the scope's latest trace drawn", drawnPixels("#wave-plot"));
+      assert.ok(wave > 500, `${wave} pixels of the trace drawn`);
       await page.click("#btn-stop");
       await until(page, "idle again", `${text("#state")} === "idle"`);
       const run = await until(
