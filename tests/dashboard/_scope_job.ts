@@ -22,9 +22,11 @@ export default defineJob({
   async run(ctx) {
     ctx.setIdentity("ACME Instruments,SCOPE-7,SN1234,1.0");
     const item = new Field("v", new Float64(), false);
+    const timeType = new Int64();
+    const traceType = new FixedSizeList(SAMPLES, item);
     const fields = [
-      new Field("timestamp_ns", new Int64(), false),
-      new Field("trace", new FixedSizeList(SAMPLES, item), false),
+      new Field("timestamp_ns", timeType, false),
+      new Field("trace", traceType, false),
     ];
     for (let k = 0; !ctx.stopping(); k++) {
       const rows = 10;
@@ -38,9 +40,9 @@ export default defineJob({
         }
       }
       const children = [
-        makeData({ type: fields[0].type, length: rows, data: ts }),
+        makeData({ type: timeType, length: rows, data: ts }),
         makeData({
-          type: fields[1].type,
+          type: traceType,
           length: rows,
           child: makeData({ type: item.type, length: rows * SAMPLES, data: values }),
         }),
