@@ -36,6 +36,7 @@ export function benchSummary(r: BenchReport): string {
     `${r.measuredS.toFixed(1)} s measured after ${(o.warmupMs / 1000).toFixed(1)} s warm-up (${
       r.totalS.toFixed(1)
     } s in all)`,
+    ...(o.processor ? [`through processor ${o.processor.path} (into every store)`] : []),
     `sent: ${r.sent.messages} msgs, ${(r.sent.bytes / 1e6).toFixed(1)} MB; ${
       rate(r.sent.msgsPerSPerClient)
     } msgs/s per client measured`,

@@ -1,7 +1,7 @@
 import os from "node:os";
 import process from "node:process";
 import { parseConfigFiles } from "../config/load.ts";
-import type { OverflowPolicy, TransportKind } from "../config/types.ts";
+import type { JobType, OverflowPolicy, TransportKind } from "../config/types.ts";
 import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
 import { batchFromColumns, encodeBatch } from "../transport/payload.ts";
 import { createHistogram, histogramQuantile, mergeHistogram } from "../transport/latency.ts";
@@ -71,6 +71,8 @@ export interface BenchOptions {
   stores: string[];
   /** TOML `key = value` lines added to every store's job (e.g. `compression = "lz4"`). */
   storeOptions?: string[];
+  /** A processor between the clients and the stores: a job module's path and its type. */
+  processor?: { path: string; type: JobType };
   transport: TransportKind;
   /** Messages per second per client; undefined: as fast as possible. */
   rate?: number;
@@ -151,7 +153,9 @@ export interface BenchReport {
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const toml = benchConfig(o);
   const config = parseConfigFiles([{ file: "<bench>", text: toml }], {
-    jobTypes: BUILTIN_JOB_TYPES,
+    jobTypes: o.processor
+      ? { ...BUILTIN_JOB_TYPES, [o.processor.path]: o.processor.type }
+      : BUILTIN_JOB_TYPES,
     dataDir: o.dataDir,
   });
   const storeNames = o.stores.map((s) => `store-${s}`);
@@ -248,12 +252,13 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       peakMBps = Math.max(peakMBps, (rb.bytes - ra.bytes) / dt / 1e6);
       peakMsgs = Math.max(peakMsgs, (rb.msgs - ra.msgs) / dt);
     }
-    const routes = final.routes.filter((r) => r.to === name);
+    // With a processor, the routes into it count as this store's too.
+    const routes = final.routes.filter((r) => r.to === name || r.to === PROCESSOR_JOB);
     const reasons: string[] = [];
     const drops = routes.reduce((a, r) => a + r.droppedNewest + r.droppedOldest, 0);
     const duplicates = routes.reduce((a, r) => a + r.duplicates, 0) +
       (f.extra.port_duplicates ?? 0);
-    const gaps = f.gaps;
+    const gaps = f.gaps + (o.processor ? job(final, PROCESSOR_JOB).gaps : 0);
     if (drops) reasons.push(`${drops} dropped by the ${o.policy} policy`);
     if (gaps) reasons.push(`${gaps} missing by sequence number`);
     if (duplicates) reasons.push(`${duplicates} duplicates`);
@@ -321,6 +326,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   };
 }
 
+/** The name of the `--processor` job. */
+const PROCESSOR_JOB = "processor";
+
 function benchConfig(o: BenchOptions): string {
   const lines = [
     `[supervisor]`,
@@ -341,13 +349,25 @@ function benchConfig(o: BenchOptions): string {
     if (o.rate !== undefined) lines.push(`rate = ${o.rate}`);
     lines.push(``);
   }
+  if (o.processor) {
+    lines.push(
+      `[[jobs]]`,
+      `type = ${JSON.stringify(o.processor.path)}`,
+      `name = "${PROCESSOR_JOB}"`,
+      `inputs = ["client-*"]`,
+      `policy = "${o.policy}"`,
+      `ring_size = ${o.ringBytes}`,
+      `transport = "${o.transport}"`,
+      ``,
+    );
+  }
   for (const s of o.stores) {
     const spec = BENCH_STORES[s];
     lines.push(
       `[[jobs]]`,
       `type = "${spec.type}"`,
       `name = "store-${s}"`,
-      `inputs = ["client-*"]`,
+      `inputs = ["${o.processor ? PROCESSOR_JOB : "client-*"}"]`,
       `policy = "${o.policy}"`,
       `ring_size = ${o.ringBytes}`,
       `transport = "${o.transport}"`,

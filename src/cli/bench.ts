@@ -2,7 +2,9 @@
 import { formatBytes, parseSize } from "../config/units.ts";
 import { MAX_RING_BYTES } from "../config/load.ts";
 import { folderProblem } from "../config/_schema.ts";
-import type { OverflowPolicy, TransportKind } from "../config/types.ts";
+import type { JobType, OverflowPolicy, TransportKind } from "../config/types.ts";
+import { loadJobModule } from "../job/module.ts";
+import { resolve } from "node:path";
 import {
   availableBenchStores,
   BENCH_STORES,
@@ -35,6 +37,8 @@ Options:
 }
   --store-option K=V   a config key for every store, as TOML (e.g. compression="lz4"); repeat
                        for several
+  --processor MODULE   a job module (processor) between the clients and the stores: the
+                       clients feed it, it feeds every store (e.g. bench/jobs/passthrough.ts)
   --transport T        ring (default) or postmessage
   --rate N             messages/s per client (default: as fast as possible)
   --policy P           block (default), drop-newest or drop-oldest
@@ -70,6 +74,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     warmup: { type: "string" },
     store: { type: "string", multiple: true },
     "store-option": { type: "string", multiple: true },
+    processor: { type: "string" },
     transport: { type: "string" },
     rate: { type: "string" },
     policy: { type: "string" },
@@ -180,6 +185,20 @@ export async function benchCommand(args: string[]): Promise<number> {
       throw new UsageError(`--json ${values.json}: cannot write: ${(e as Error).message}`);
     }
   }
+  let processor: { path: string; type: JobType } | undefined;
+  if (values.processor !== undefined) {
+    const path = resolve(values.processor);
+    let type: JobType;
+    try {
+      type = await loadJobModule(path);
+    } catch (e) {
+      throw new UsageError(`--processor ${values.processor} (${path}): ${(e as Error).message}`);
+    }
+    if (type.role !== "processor") {
+      throw new UsageError(`--processor ${values.processor}: a ${type.role}, not a processor`);
+    }
+    processor = { path, type };
+  }
   const dataDir = values["data-dir"] ?? await Deno.makeTempDir({ prefix: "daq-bench-" });
   const tty = Deno.stderr.isTerminal();
   let drawn = 0;
@@ -193,6 +212,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     warmupMs,
     stores,
     storeOptions,
+    processor,
     transport: transport as TransportKind,
     rate,
     dataDir,
