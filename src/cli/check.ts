@@ -37,6 +37,10 @@ export async function checkCommand(args: string[]): Promise<number> {
         j.sends.length ? ` sends=${j.sends.join(",")}` : ""
       } permissions: ${granted.join(" ") || "none"}`,
     );
+    const why = BUILTIN_JOB_TYPES[j.type]?.permissionsWhy ?? {};
+    for (const [name, v] of Object.entries(j.permissions)) {
+      if (v !== false && why[name] !== undefined) console.log(`    ${name}: ${why[name]}`);
+    }
     console.log(`    ${JSON.stringify(j.fields)}`);
   }
   console.log("routes:");

@@ -95,6 +95,8 @@ export interface JobType {
   sends?(fields: Record<string, unknown>): string[];
   /** The Deno permissions of the job's Worker. */
   permissions(job: JobConfig, supervisor: SupervisorConfig): Deno.PermissionOptionsObject;
+  /** Why it needs them, one line per permission name (shown by `daq check`). */
+  permissionsWhy?: Readonly<Record<string, string>>;
   /** For producers that know their columns from their config: the schema of what they send. */
   schema?(job: JobConfig): Schema | undefined;
   /** For consumers: what is wrong with the columns their inputs send (naming it), if anything. */

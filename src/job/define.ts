@@ -52,6 +52,11 @@ export interface JobDefinition<S extends TableSpec = TableSpec> {
    */
   permissions?(job: TypedJob<S>, supervisor: SupervisorConfig): Deno.PermissionOptionsObject;
   /**
+   * Why it needs each of those permissions, one line per permission (`daq check` prints them
+   * under the job): e.g. `{ net: "the instrument's host and port" }`.
+   */
+  permissionsWhy?: Readonly<Record<string, string>>;
+  /**
    * The columns it sends (name: type, or `{ type, unit }`), so that consumers can check them
    * at config time and `sendColumns` converts plain numbers to them. Fixed, or from the fields.
    */
@@ -177,6 +182,7 @@ export function jobType<S extends TableSpec>(
     checkInputs: d.checkInputs ? (job, inputs) => d.checkInputs!(typedJob(job), inputs) : undefined,
     permissions: (job, supervisor) =>
       withNoPermissions(d.permissions?.(typedJob(job), supervisor) ?? {}),
+    permissionsWhy: d.permissionsWhy,
     schema: d.columns === undefined ? undefined : (job) => {
       const columns = declaredColumns(d, job.fields);
       return columns === undefined ? undefined : schemaOfColumns(columns);

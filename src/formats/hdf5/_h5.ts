@@ -6,6 +6,7 @@
  * turns any HDF5 error into an exception, and also checks the status codes.
  */
 
+import { keepTempFilesIn } from "./_environment.ts"; // first: before h5wasm starts
 import h5wasm from "h5wasm/node";
 import { fileURLToPath } from "node:url";
 import type { ColumnValues } from "./_columns.ts";
@@ -18,9 +19,21 @@ type H5Module = Awaited<typeof h5wasm.ready> & {
 
 let module: H5Module | undefined;
 
+let tempDir: string | undefined;
+
 /** Loads the HDF5 WebAssembly module once. */
 export async function loadHdf5(): Promise<void> {
   module ??= await h5wasm.ready as H5Module;
+  if (tempDir !== undefined) keepTempFilesIn(tempDir, module.FS as never);
+}
+
+/**
+ * Has HDF5's temporary files (error stacks, which its libc puts in `/tmp`) made in `dir`
+ * instead, so that a writer needs no access to `/tmp`; each is removed as soon as it is made.
+ */
+export function setHdf5TempDir(dir: string): void {
+  tempDir = dir;
+  if (module !== undefined) keepTempFilesIn(dir, module.FS as never);
 }
 
 let pluginsLoaded = false;

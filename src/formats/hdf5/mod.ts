@@ -118,7 +118,8 @@ export {
   type Hdf5CompressionAlgorithm,
   hdf5CompressionProblem,
 } from "./compression.ts";
-export { filterPluginDir } from "./_h5.ts";
+export { filterPluginDir, setHdf5TempDir } from "./_h5.ts";
+export { PASSED_ENV as HDF5_PASSED_ENV } from "./_environment.ts";
 export {
   type Hdf5CloseResult,
   type Hdf5Layout,

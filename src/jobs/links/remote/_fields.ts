@@ -179,10 +179,13 @@ const CODE_DIRS = [
   new URL("../../../../node_modules/", import.meta.url),
 ];
 
-/** The Deno permissions of a `remote` job beyond none: ffi and the reads zeromq needs. */
+/** Where zeromq's native add-on lies (the one library the job may load). */
+const ZEROMQ_DIR = new URL("../../../../node_modules/zeromq/", import.meta.url);
+
+/** The Deno permissions of a `remote` job beyond none: zeromq's add-on and the reads it needs. */
 export function remotePermissions(
   job: { fields: RemoteFields },
-): { read: string[]; ffi: true } {
+): { read: string[]; ffi: string[] } {
   const read = CODE_DIRS.filter((u) => u.protocol === "file:").map((u) =>
     fileURLToPath(u).replace(/\/$/, "")
   );
@@ -190,5 +193,5 @@ export function remotePermissions(
   const keys = job.fields.curve_keys_file;
   if (keys !== undefined) read.push(keys);
   // zeromq's native code opens its sockets itself: --allow-net does not apply to it.
-  return { read, ffi: true };
+  return { read, ffi: [fileURLToPath(ZEROMQ_DIR).replace(/\/$/, "")] };
 }

@@ -71,6 +71,13 @@ export default defineJob({
   sends: (f) => f.subscribe,
   check: checkRemoteFields,
   permissions: remotePermissions,
+  permissionsWhy: {
+    read: "src/ and node_modules/ to load its publisher Worker's code, /etc/alpine-release " +
+      "(zeromq's loader looks for it), the CURVE key file if set",
+    env: "msgpackr's switch only",
+    ffi: "zeromq's native add-on, the one library it may load; its native code opens " +
+      "sockets itself (net does not apply) and, like any FFI, can do what the process can",
+  },
   run,
 });
 

@@ -8,7 +8,11 @@
  * The job talks to it with `FlusherRequest`s and gets `FlusherReport`s back
  * (`_flusher_protocol.ts`).
  */
-import { type Hdf5CloseResult, openRotatingHdf5Writer } from "../../../formats/hdf5/mod.ts";
+import {
+  type Hdf5CloseResult,
+  openRotatingHdf5Writer,
+  setHdf5TempDir,
+} from "../../../formats/hdf5/mod.ts";
 import type { RotatingHdf5Writer } from "../../../formats/hdf5/mod.ts";
 import type * as arrow from "apache-arrow";
 import {
@@ -250,6 +254,7 @@ scope.onmessage = (e: MessageEvent<FlusherRequest>) => {
   switch (req.kind) {
     case "init":
       settings = req.settings;
+      setHdf5TempDir(settings.tempDir); // not /tmp: the job may write only its own paths
       lastFlush = performance.now();
       setInterval(() => {
         if (rings.size === 0 || flushQueued || performance.now() - lastFlush < settings!.flushMs) {

@@ -25,6 +25,8 @@ export const ORIGIN_METADATA_KEY = "daq.origin";
 /** How the flusher writes HDF5; sent once, first. */
 export interface FlusherSettings {
   dir: string;
+  /** Where HDF5 makes its temporary files (error stacks) instead of /tmp. */
+  tempDir: string;
   prefix: string;
   dateInName: boolean;
   layout: "append" | "batches";

@@ -61,6 +61,16 @@ export function ringFileGrant(job: RingFileJob, supervisor: SupervisorConfig): s
   return ringFilePerKey(job) ? ringFileDir(job, supervisor) : ringFilePath(job, supervisor);
 }
 
+/**
+ * The folder of HDF5's temporary files (error stacks, which h5wasm's libc would put straight
+ * into /tmp): `/tmp/daq-<supervisor>-<job>.h5tmp`, so that the job needs this one folder rather
+ * than all of /tmp. Not in the store's folder (a full disk would leave no room for the error
+ * stack that says so) nor in /dev/shm (Deno lets no file API but libc's touch /dev).
+ */
+export function hdf5TempDir(job: JobConfig, supervisor: SupervisorConfig): string {
+  return `/tmp/daq-${safeName(supervisor.id)}-${safeName(job.name)}.h5tmp`;
+}
+
 const DIR_SYMBOLS = {
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   opendir: { parameters: ["buffer"], result: "pointer" },

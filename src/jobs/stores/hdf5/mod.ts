@@ -62,6 +62,7 @@ import {
   SOURCE_METADATA_KEY,
 } from "./_flusher_protocol.ts";
 import {
+  hdf5TempDir,
   keyRingFilePath,
   listRingFiles,
   makeRingFileDir,
@@ -171,24 +172,28 @@ export default defineJob({
       : "compression";
     return { key, problem };
   },
-  // ffi: libc open/mmap/futex for the ring file. env: h5wasm (Emscripten) copies the whole
-  // environment at start-up (it enumerates process.env), so no list of names is enough.
-  // read on src/ and node_modules/: the job starts the flusher as a nested Worker, whose
-  // modules load with the job's permissions. /tmp: h5wasm's libc writes HDF5 error stacks
-  // to /tmp/tmpfile_XXXXXX (hard-coded); without it a disk-full error reads "Requires read
-  // access to /tmp/tmpfile_..." instead of "No space left on device".
+  // ffi: libc for the ring file (open, mmap, futex, flock, posix_fallocate, statx) and its
+  // folder (mkdir, opendir). read on src/ and node_modules/: the job starts the flusher as a
+  // nested Worker, whose modules load with the job's permissions. No env: h5wasm sees a stub
+  // environment (formats/hdf5/_environment.ts). Not /tmp, one folder in it: h5wasm's libc puts
+  // its temporary files (HDF5 error stacks) there instead (hdf5TempDir).
   permissions(job, supervisor) {
     const dir = storeDir(job, supervisor);
     const ring = ringFileGrant(job, supervisor);
+    const temp = hdf5TempDir(job, supervisor);
     const code = FLUSHER_CODE_DIRS.filter((u) => u.protocol === "file:").map((u) =>
       fileURLToPath(u).replace(/\/$/, "")
     );
-    return {
-      read: [dir, ring, "/tmp", ...code],
-      write: [dir, ring, "/tmp"],
-      ffi: true,
-      env: true,
-    };
+    return { read: [dir, ring, temp, ...code], write: [dir, ring, temp], ffi: true };
+  },
+  permissionsWhy: {
+    read: "its HDF5 folder, its ring file (or folder of them), the folder in /tmp for HDF5's " +
+      "temporary files; src/ and node_modules/ to load its flusher Worker's code",
+    write: "its HDF5 folder, its ring file (or folder of them), the folder in /tmp for " +
+      "HDF5's temporary files (h5wasm's libc would use /tmp itself)",
+    env: "msgpackr's switch only; h5wasm gets a stub environment instead of the process's",
+    ffi: "libc for the memory-mapped ring file (open, mmap, futex, flock, fallocate, statx); " +
+      "FFI cannot be scoped to these calls: with it a job can do what the process can",
   },
   run,
 });
@@ -463,8 +468,11 @@ async function run(ctx: Hdf5Context): Promise<void> {
     throw e;
   }
 
+  const tempDir = hdf5TempDir(ctx.job, ctx.supervisor);
+  makeRingFileDir(tempDir);
   const flusher = new Flusher(ctx, {
     dir,
+    tempDir,
     prefix: f.prefix ?? ctx.job.name,
     dateInName: f.date_in_name,
     layout: f.layout,
@@ -660,6 +668,7 @@ async function run(ctx: Hdf5Context): Promise<void> {
     }
     rings.clear();
     flusher.terminate();
+    removeIfEmpty(tempDir);
     figures();
   }
   if (failure !== undefined) throw failure;

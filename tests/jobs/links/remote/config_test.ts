@@ -145,3 +145,29 @@ Deno.test("remote: a publish endpoint in use fails the link naming it; the other
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("daq check: a remote link may load zeromq's add-on only, and says why it needs each grant", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/lab.toml`,
+      link('publish_endpoint = "tcp://127.0.0.1:5556"\non_hwm = "drop"'),
+    );
+    const r = await runDaq(["check", `${dir}/lab.toml`]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    const at = lines.findIndex((l) => l.includes("(remote, link) permissions:"));
+    const zeromq = new URL("../../../../node_modules/zeromq", import.meta.url).pathname;
+    // ffi for the one library (it used to be ffi for any), never net (zeromq ignores it).
+    assert.ok(lines[at].endsWith(` ffi=${zeromq}`), lines[at]);
+    assert.doesNotMatch(lines[at], /\bnet\b|write=/);
+    assert.deepEqual(lines.slice(at + 1, at + 4).map((l) => l.trim().split(":")[0]), [
+      "read",
+      "env",
+      "ffi",
+    ]);
+    assert.match(lines[at + 3], /zeromq's native add-on, the one library it may load/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

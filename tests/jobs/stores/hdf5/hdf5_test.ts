@@ -545,31 +545,45 @@ Deno.test("store.hdf5: a full disk fails the job with the path; the file stays c
   });
 });
 
-Deno.test("daq check: store.hdf5 gets ffi, env, and read/write on its folder and ring file only", async () => {
+Deno.test("daq check: store.hdf5 gets ffi and read/write on its folder, ring file and one /tmp folder; no env", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/lab.toml`, hdf5Config({ id: "chk" }));
     const r = await runDaq(["check", `${dir}/lab.toml`]);
     assert.equal(r.code, 0, r.stderr);
-    const line = r.stdout.split("\n").find((l) => l.includes("h5 (store.hdf5, store)"))!;
+    const lines = r.stdout.split("\n");
+    const at = lines.findIndex((l) => l.includes("h5 (store.hdf5, store)"));
     const src = new URL("../../../../src", import.meta.url).pathname;
     const modules = new URL("../../../../node_modules", import.meta.url).pathname;
     await Deno.writeTextFile(`${dir}/two.toml`, twoSourceConfig({ id: "chk", maxBatches: 1 }));
     const two = await runDaq(["check", `${dir}/two.toml`]);
     assert.equal(two.code, 0, two.stderr);
     const twoLine = two.stdout.split("\n").find((l) => l.includes("h5 (store.hdf5, store)"))!;
+    // Not all of the environment (h5wasm sees a stub), not all of /tmp (one folder for its
+    // temporary files).
     assert.equal(
       twoLine.trim(),
       "h5 (store.hdf5, store) permissions: " +
-        `read=data/h5:/dev/shm/daq-chk-h5.rings:/tmp:${src}:${modules} ` +
-        "write=data/h5:/dev/shm/daq-chk-h5.rings:/tmp env ffi",
+        `read=data/h5:/dev/shm/daq-chk-h5.rings:/tmp/daq-chk-h5.h5tmp:${src}:${modules} ` +
+        "write=data/h5:/dev/shm/daq-chk-h5.rings:/tmp/daq-chk-h5.h5tmp " +
+        "env=MSGPACKR_NATIVE_ACCELERATION_DISABLED ffi",
     );
     assert.equal(
-      line.trim(),
+      lines[at].trim(),
       "h5 (store.hdf5, store) permissions: " +
-        `read=data/h5:/dev/shm/daq-chk-h5.ring:/tmp:${src}:${modules} ` +
-        "write=data/h5:/dev/shm/daq-chk-h5.ring:/tmp env ffi",
+        `read=data/h5:/dev/shm/daq-chk-h5.ring:/tmp/daq-chk-h5.h5tmp:${src}:${modules} ` +
+        "write=data/h5:/dev/shm/daq-chk-h5.ring:/tmp/daq-chk-h5.h5tmp " +
+        "env=MSGPACKR_NATIVE_ACCELERATION_DISABLED ffi",
     );
+    // Each permission with the reason for it.
+    assert.deepEqual(lines.slice(at + 1, at + 5).map((l) => l.trim().split(":")[0]), [
+      "read",
+      "write",
+      "env",
+      "ffi",
+    ]);
+    assert.match(lines[at + 3], /h5wasm gets a stub environment/);
+    assert.match(lines[at + 4], /libc for the memory-mapped ring file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
