@@ -29,6 +29,10 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   },
   bench: { summary: "stress-test the pipeline: MB/s, msgs/s, latency, loss", run: benchCommand },
   tail: { summary: "follow a ring file of a live acquisition", run: tailCommand },
+  ctl: {
+    summary: "drive a running daq serve: status, start, stop, pause, resume, runs",
+    run: async (args) => (await import("./ctl.ts")).ctlCommand(args),
+  },
   verify: {
     summary: "re-hash a run's files and compare them with its manifest",
     run: async (args) => (await import("./verify.ts")).verifyCommand(args),

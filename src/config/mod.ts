@@ -18,3 +18,4 @@ export * from "./types.ts";
 export * from "./units.ts";
 export { describeField, tableSpecProblem } from "./_schema.ts";
 export * from "./json_schema.ts";
+export * from "./sequence.ts";

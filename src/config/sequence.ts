@@ -123,13 +123,15 @@ function resolveSet(
   return out;
 }
 
-/** A setting's value: a finite number, a boolean or a string of at most 256 characters. */
-export function settingValueOf(value: unknown, at: ValidationSite, key: string): SettingValue {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value === "boolean") return value;
-  if (typeof value === "string" && value.length <= 256 && !hasControlCharacter(value)) {
-    return value;
-  }
+/** Whether `value` can be a setting's: a finite number, a boolean or a short plain string. */
+export function isSettingValue(value: unknown): value is SettingValue {
+  return (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean" ||
+    (typeof value === "string" && value.length <= 256 && !hasControlCharacter(value));
+}
+
+/** A setting's value (see {@link isSettingValue}); else a `ConfigError` at `key`. */
+function settingValueOf(value: unknown, at: ValidationSite, key: string): SettingValue {
+  if (isSettingValue(value)) return value;
   return fail(
     at,
     key,

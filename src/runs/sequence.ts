@@ -36,8 +36,8 @@ export function stepSettings(step: SequenceStep): RunSetting[] {
   );
 }
 
-/** Options of {@link runSequence}. */
-export interface SequenceOptions extends Omit<RunOptions, "comment" | "settings" | "sequence"> {
+/** Options of {@link runSequence}; `comment` goes before each step's own. */
+export interface SequenceOptions extends Omit<RunOptions, "settings" | "sequence"> {
   /** Called when each run is under way. */
   onRun?(run: Run, step: number, repeat: number): void;
   /** Aborted to end the sequence: the current run stops (`abort`), no further run is made. */
@@ -94,7 +94,6 @@ export async function runSequence(
       };
       const run = await startRun(config, {
         ...options,
-        comment: "",
         settings: stepSettings(step),
         sequence,
         onCreated: (number, dir) => {
@@ -102,7 +101,10 @@ export async function runSequence(
           sequence.firstRun = firstRun;
           options.onCreated?.(number, dir);
         },
-        commentOf: (number) => stepComment(step, i, r, number),
+        commentOf: (number) => {
+          const own = stepComment(step, i, r, number);
+          return options.comment ? (own ? `${options.comment}: ${own}` : options.comment) : own;
+        },
         onStats: (s) => {
           options.onStats?.(s);
           stopWhenRows(s);

@@ -1,7 +1,10 @@
 /** The HTTP API of `daq serve`: status, stats stream, runs, run control, jobs, metrics. */
 import { METRICS_CONTENT_TYPE, metricsText } from "./metrics.ts";
 import { jsonResponse, type RouteContext, type ServeRoute } from "./routes.ts";
-import type { ServeStatus } from "./service.ts";
+import type { ServeStatus, StartRequest } from "./service.ts";
+import type { DaqConfig } from "../config/types.ts";
+import { ConfigError } from "../config/mod.ts";
+import { isSettingValue, resolveSequence } from "../config/mod.ts";
 import { ServeError } from "./errors.ts";
 import {
   intQuery,
@@ -15,24 +18,33 @@ import {
 /** Longest operator comment taken, in characters. */
 export const MAX_COMMENT = 4096;
 
-/** A setting's value: a finite number, a boolean, or a short string. */
-export function settingValue(value: unknown, field = "value"): number | boolean | string {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value === "boolean") return value;
-  if (typeof value === "string" && value.length <= 256) return value;
-  throw new ServeError(
-    400,
-    `field "${field}": expected a finite number, a boolean or a string of at most 256 characters`,
-  );
-}
-
-/** Validates the body of `POST /api/runs`. */
-export function parseStartBody(body: Record<string, unknown>): { comment?: string } {
+/**
+ * Validates the body of `POST /api/runs`: `comment`, and `sequence`: `true` for the config's
+ * `[[sequence]]`, or a list of steps as in TOML (`{"duration": "30s", "set": {...}}`).
+ */
+export function parseStartBody(body: Record<string, unknown>, config: DaqConfig): StartRequest {
   onlyKeys(body, ["comment", "sequence"]);
-  if (body.sequence !== undefined) {
-    throw new ServeError(400, 'field "sequence": sequences are not taken yet by this server');
+  const comment = optionalString(body, "comment", MAX_COMMENT);
+  const raw = body.sequence;
+  if (raw === undefined || raw === false) return { comment };
+  if (raw === true) {
+    if (!config.sequence?.length) {
+      throw new ServeError(400, 'field "sequence": the config has no [[sequence]] steps');
+    }
+    return { comment, sequence: config.sequence };
   }
-  return { comment: optionalString(body, "comment", MAX_COMMENT) };
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new ServeError(400, 'field "sequence": expected true or a list of steps');
+  }
+  try {
+    const at = { file: "request", text: "", path: "", shownPath: "" };
+    return { comment, sequence: resolveSequence(raw, at, config.jobs.map((j) => j.name)) };
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      throw new ServeError(400, `field "${e.location.key ?? "sequence"}": ${e.problem}`);
+    }
+    throw e;
+  }
 }
 
 /** Validates the body of `POST /api/jobs/NAME/settings`. */
@@ -43,7 +55,13 @@ export function parseSettingBody(body: Record<string, unknown>): { name: string;
     throw new ServeError(400, 'field "name": expected a setting name such as "voltage"');
   }
   if (body.value === undefined) throw new ServeError(400, 'field "value": missing');
-  return { name, value: settingValue(body.value) };
+  if (!isSettingValue(body.value)) {
+    throw new ServeError(
+      400,
+      'field "value": expected a finite number, a boolean or a string of at most 256 characters',
+    );
+  }
+  return { name, value: body.value };
 }
 
 async function noBody(ctx: RouteContext): Promise<void> {
@@ -128,9 +146,9 @@ export const API_ROUTES: readonly ServeRoute[] = [
   {
     method: "POST",
     path: "/api/runs",
-    summary: 'start a run: {"comment": "..."}',
+    summary: 'start a run: {"comment": "..."}, or a sequence: {"sequence": true | [steps]}',
     handle: async (ctx) => {
-      const req = parseStartBody(await readJsonBody(ctx.request));
+      const req = parseStartBody(await readJsonBody(ctx.request), ctx.service.config);
       return jsonResponse(await ctx.service.start(req), 201);
     },
   },

@@ -4,13 +4,14 @@
  * tick, and the runs of the data dir with their manifests. Transport-free: the HTTP layer
  * (`server.ts`) and tests drive it alike.
  */
-import type { DaqConfig } from "../config/types.ts";
+import type { DaqConfig, SequenceStep } from "../config/types.ts";
 import {
   listRunDirs,
   parseRunNaming,
   readManifest,
   type Run,
   type RunManifest,
+  runSequence,
   type RunSetting,
   startRun,
 } from "../runs/mod.ts";
@@ -45,6 +46,8 @@ export interface ServeStatus {
   run: RunStatusInfo | null;
   /** Number of the last run that ended under this service. */
   lastRun: number | null;
+  /** The sequence under way, else null. */
+  sequence: SequenceStatus | null;
   /** The last stats tick of the current run (the `--stats-json` snapshot), else null. */
   stats: StatsSnapshot | null;
   /** Instrument identities (`*IDN?` and the like) the current run's jobs reported, by job. */
@@ -70,6 +73,16 @@ export interface StartRequest {
   comment?: string;
   /** Settings sent before the first row. */
   settings?: RunSetting[];
+  /** Runs to make one after another instead of one run (see `[[sequence]]`). */
+  sequence?: SequenceStep[];
+}
+
+/** Where a sequence under way stands. */
+export interface SequenceStatus {
+  step: number;
+  steps: number;
+  repeat: number;
+  repeats: number;
 }
 
 /** Options of {@link createService}. */
@@ -113,8 +126,13 @@ export interface DaqService {
   status(): ServeStatus;
   /** Calls `listener` at every stats tick (about every second while idle); returns unsubscribe. */
   subscribe(listener: (status: ServeStatus) => void): () => void;
-  /** Starts a run; 409 when one is going. Resolves once it is made (settings sent). */
-  start(request: StartRequest): Promise<{ run: number }>;
+  /**
+   * Starts a run (or a sequence); 409 when one is going. Resolves once the (first) run is made
+   * and its settings taken; 409 when one was refused.
+   */
+  start(
+    request: StartRequest,
+  ): Promise<{ run: number; sequence?: { steps: number; runs: number } }>;
   /** Stops the current run; resolves to its manifest. 409 when idle. */
   stop(reason?: string): Promise<RunManifest>;
   pause(): Promise<void>;
@@ -159,6 +177,7 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
   let current: Run | undefined;
   let starting = false;
   let stopping = false;
+  let sequence: (SequenceStatus & { abort: AbortController }) | undefined;
   let lastRun: number | null = null;
   let lastStats: StatsSnapshot | null = null;
   let runsStarted = 0;
@@ -169,7 +188,7 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
   const state = (): ServeState => {
     if (stopping) return "stopping";
     if (current?.paused()) return "paused";
-    return current || starting ? "running" : "idle";
+    return current || starting || sequence ? "running" : "idle";
   };
 
   const status = (): ServeStatus => {
@@ -195,6 +214,14 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
       supervisor: config.supervisor.id,
       run: info,
       lastRun,
+      sequence: sequence
+        ? {
+          step: sequence.step,
+          steps: sequence.steps,
+          repeat: sequence.repeat,
+          repeats: sequence.repeats,
+        }
+        : null,
       stats: run ? lastStats : null,
       identities: run?.supervisor.identities() ?? {},
       time: new Date().toISOString(),
@@ -255,6 +282,75 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
     publish();
   };
 
+  const runHooks = {
+    liveTaps: true,
+    onLog: (level: LogLine["level"], job: string | undefined, text: string) =>
+      log(level, job ? `[${job}] ${text}` : text),
+    onStats: (s: StatsSnapshot) => {
+      lastStats = s;
+      publish();
+    },
+  };
+
+  /** Starts the runs of `steps` in the background; resolves once the first is made. */
+  const startSequence = (
+    request: StartRequest,
+    steps: SequenceStep[],
+  ): Promise<{ run: number; sequence: { steps: number; runs: number } }> => {
+    const abort = new AbortController();
+    const runs = steps.reduce((n, s) => n + s.repeat, 0);
+    sequence = { abort, step: 0, steps: steps.length, repeat: 0, repeats: 0 };
+    starting = true;
+    const first = Promise.withResolvers<
+      { run: number; sequence: { steps: number; runs: number } }
+    >();
+    let made = 0;
+    const running = runSequence(config, steps, {
+      ...runHooks,
+      comment: request.comment,
+      signal: abort.signal,
+      onRun: (run, step, repeat) => {
+        starting = false;
+        runsStarted++;
+        current = run;
+        Object.assign(sequence!, { step, repeat, repeats: steps[step - 1].repeat });
+        void run.done.then((m) => ended(run, m));
+        log(
+          "info",
+          `run ${run.number} started: sequence step ${step}/${steps.length}, repeat ${repeat}`,
+        );
+        if (made++ === 0) {
+          if (run.manifest().status === "fail") {
+            void run.done.then((m) =>
+              first.reject(
+                new ServeError(409, `run ${run.number} failed at its start: ${m.reason}`),
+              )
+            );
+          } else first.resolve({ run: run.number, sequence: { steps: steps.length, runs } });
+        }
+        publish();
+      },
+    });
+    running.then(
+      (result) => {
+        sequence = undefined;
+        starting = false;
+        if (result.complete) log("info", `sequence done: ${result.manifests.length} runs`);
+        else log("warn", `sequence ended early: ${result.reason}`);
+        if (made === 0) first.reject(new ServeError(409, `sequence not started: ${result.reason}`));
+        publish();
+      },
+      (e) => {
+        sequence = undefined;
+        starting = false;
+        log("error", `sequence failed: ${(e as Error).message}`);
+        if (made === 0) first.reject(e);
+        publish();
+      },
+    );
+    return first.promise;
+  };
+
   const needRun = (what: string): Run => {
     if (!current) throw new ServeError(409, `no run is going: nothing to ${what}`);
     if (stopping) throw new ServeError(409, `run ${current.number} is stopping`);
@@ -270,24 +366,24 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
       return () => listeners.delete(listener);
     },
     async start(request) {
-      if (current || starting) {
+      if (current || starting || sequence) {
         throw new ServeError(
           409,
-          current ? `run ${current.number} is going: stop it first` : "a run is starting",
+          current
+            ? `run ${current.number} is going: stop it first`
+            : sequence
+            ? "a sequence is going: stop it first"
+            : "a run is starting",
         );
       }
+      if (request.sequence) return await startSequence(request, request.sequence);
       starting = true;
       let run: Run;
       try {
         run = await startRun(config, {
+          ...runHooks,
           comment: request.comment,
           settings: request.settings,
-          liveTaps: true,
-          onLog: (level, job, text) => log(level, job ? `[${job}] ${text}` : text),
-          onStats: (s) => {
-            lastStats = s;
-            publish();
-          },
         });
       } finally {
         starting = false;
@@ -307,6 +403,10 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
       const run = needRun("stop");
       stopping = true;
       publish();
+      if (sequence) {
+        sequence.abort.abort();
+        return await run.done;
+      }
       return await run.stop(reason);
     },
     async pause() {
@@ -398,6 +498,7 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
     logLines: (since) => logKept.filter((l) => l.id > since),
     async close() {
       clearInterval(idleTicker);
+      sequence?.abort.abort();
       if (current && !stopping) {
         stopping = true;
         await current.stop("daq serve is shutting down");

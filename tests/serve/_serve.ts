@@ -49,7 +49,11 @@ ${extra}
 }
 
 /** Starts `daq serve DIR/lab.toml --data-dir DIR/data --http 127.0.0.1:0` plus `args`. */
-export async function startServe(dir: string, args: string[] = []): Promise<ServeProcess> {
+export async function startServe(
+  dir: string,
+  args: string[] = [],
+  http = "127.0.0.1:0",
+): Promise<ServeProcess> {
   const tokenFile = `${dir}/token`;
   const child = spawnDaq([
     "serve",
@@ -57,7 +61,7 @@ export async function startServe(dir: string, args: string[] = []): Promise<Serv
     "--data-dir",
     `${dir}/data`,
     "--http",
-    "127.0.0.1:0",
+    http,
     "--token-file",
     tokenFile,
     ...args,
@@ -89,9 +93,9 @@ export async function startServe(dir: string, args: string[] = []): Promise<Serv
       });
     }
   };
-  await waitLog(/listening on http:\/\/127\.0\.0\.1:\d+/);
+  await waitLog(/listening on http:\/\/[^:]+:\d+/);
   await waitLog(/token file: .*\n/); // logged just after, maybe in another write
-  const url = `http://127.0.0.1:${/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(text)![1]}`;
+  const url = `http://127.0.0.1:${/listening on http:\/\/[^:]+:(\d+)/.exec(text)![1]}`;
   const token = (await Deno.readTextFile(tokenFile)).trim();
   return {
     child,

@@ -161,3 +161,110 @@ Deno.test("daq serve: /metrics passes promtool check metrics and its counters gr
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("daq serve: settings and restarts over HTTP; a sequence of three steps with a setting before each", async () => {
+  const dir = await Deno.makeTempDir();
+  const config =
+    serveConfig().replace('freq_hz = 5\nunit = "V"', 'amplitude = 0.0\noffset = 0.0\nunit = "V"') +
+    `
+[[sequence]]
+comment = "offset {sine.offset}"
+duration = "600ms"
+set = { sim = { "sine.offset" = 1.0 } }
+
+[[sequence]]
+comment = "offset {sine.offset}"
+duration = "600ms"
+set = { sim = { "sine.offset" = 2.0 } }
+
+[[sequence]]
+comment = "offset {sine.offset}"
+duration = "600ms"
+set = { sim = { "sine.offset" = 3.0 } }
+`;
+  await Deno.writeTextFile(`${dir}/lab.toml`, config);
+  const srv = await startServe(dir);
+  try {
+    // Idle: nothing to set or restart.
+    assert.equal(
+      (await json(srv.post("/api/jobs/sim/settings", { name: "sine.offset", value: 1 }))).status,
+      409,
+    );
+    assert.equal((await json(srv.post("/api/runs", { comment: "manual" }))).status, 201);
+    await waitUntil(async () => (await csvRows(srv.get)) > 0, "rows");
+    const set = await json(srv.post("/api/jobs/sim/settings", { name: "sine.offset", value: 7.5 }));
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const refused = await json(
+      srv.post("/api/jobs/sim/settings", { name: "sine.phase", value: 1 }),
+    );
+    assert.equal(refused.status, 409);
+    assert.match(String(refused.body.error), /refused setting sine\.phase: unknown setting/);
+    const badValue = await json(
+      srv.post("/api/jobs/sim/settings", { name: "sine.offset", value: [1] }),
+    );
+    assert.equal(badValue.status, 400);
+    assert.match(String(badValue.body.error), /field "value"/);
+    assert.equal(
+      (await json(srv.post("/api/jobs/nope/settings", { name: "x", value: 1 }))).status,
+      404,
+    );
+    const restarted = await json(srv.post("/api/jobs/csv/restart"));
+    assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
+    assert.equal((await json(srv.post("/api/jobs/nope/restart"))).status, 404);
+    await waitUntil(async () => {
+      const s = (await json(srv.get("/api/status"))).body as unknown as {
+        stats: { jobs: { name: string; restarts: number; state: string }[] } | null;
+      };
+      const csv = s.stats?.jobs.find((j) => j.name === "csv");
+      return csv?.restarts === 1 && csv.state === "running";
+    }, "csv restarted");
+    const manual = (await json(srv.post("/api/runs/current/stop"))).body as unknown as RunManifest;
+    assert.equal(manual.status, "success");
+    assert.equal(manual.jobs.csv.restarts, 1);
+    assert.deepEqual(
+      manual.settings.map((s) => [s.name, s.value, s.ok]),
+      [["sine.offset", 7.5, true], ["sine.phase", 1, false]],
+    );
+    const stored: number[] = [];
+    for (const f of manual.files.filter((f) => f.path.startsWith("csv/"))) {
+      stored.push(
+        ...(await Deno.readTextFile(`${dir}/data/${FIRST_RUN}/${f.path}`)).split("\n")
+          .filter((l) => /^\d/.test(l)).map((l) => Number(l.split(",")[1])),
+      );
+    }
+    assert.ok(stored.includes(0) && stored.includes(7.5), "rows before and after the setting");
+
+    const bad = await json(
+      srv.post("/api/runs", { sequence: [{ duration: "1s", set: { nope: { x: 1 } } }] }),
+    );
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.body.error), /field "sequence\[0\]\.set\.nope": no job "nope"/);
+    const started = await json(srv.post("/api/runs", { sequence: true, comment: "scan" }));
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.deepEqual(started.body, { run: 2, sequence: { steps: 3, runs: 3 } });
+    assert.equal((await json(srv.post("/api/runs", {}))).status, 409);
+    await waitUntil(async () => {
+      const s = (await json(srv.get("/api/status"))).body;
+      return s.state === "idle" && s.lastRun === 4;
+    }, "the sequence's end");
+    for (const [i, v] of [1, 2, 3].entries()) {
+      const m = (await json(srv.get(`/api/runs/${i + 2}`))).body as unknown as RunManifest;
+      assert.equal(m.status, "success", m.reason);
+      assert.equal(m.comment, `scan: offset ${v}`);
+      assert.equal(m.sequence?.step, i + 1);
+      assert.deepEqual(m.settings.map((s) => [s.job, s.name, s.value, s.ok]), [[
+        "sim",
+        "sine.offset",
+        v,
+        true,
+      ]]);
+      const values = (await Deno.readTextFile(`${dir}/data/run00000${i + 2}/csv/csv_001.csv`))
+        .split("\n").filter((l) => /^\d/.test(l)).map((l) => Number(l.split(",")[1]));
+      assert.ok(values.length > 0);
+      assert.deepEqual([...new Set(values)], [v]);
+    }
+  } finally {
+    assert.equal(await srv.stop(), 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

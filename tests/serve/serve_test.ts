@@ -111,3 +111,28 @@ Deno.test("daq serve: POST without or with a wrong token is 401 and changes noth
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("daq serve: listening beyond loopback needs the token on every endpoint, and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/lab.toml`, serveConfig());
+  const srv = await startServe(dir, [], "0.0.0.0:0");
+  try {
+    assert.match(
+      srv.log(),
+      /listening beyond loopback \(0\.0\.0\.0\): every endpoint needs the token/,
+    );
+    for (const path of ["/api/status", "/metrics", "/api/runs", "/api"]) {
+      const r = await srv.get(path);
+      assert.equal(r.status, 401, path);
+      await r.body?.cancel();
+    }
+    const ok = await fetch(`${srv.url}/api/status`, {
+      headers: { authorization: `Bearer ${srv.token}` },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).state, "idle");
+  } finally {
+    assert.equal(await srv.stop(), 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
