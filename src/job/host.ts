@@ -89,6 +89,7 @@ export function hostJob<S extends TableSpec>(definition: JobDefinition<S>): void
       },
     );
   };
+  post({ kind: "ready" });
 }
 
 const LATENCY_SAMPLES = 4096;

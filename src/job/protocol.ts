@@ -160,6 +160,7 @@ export interface SettingResultMessage {
 
 /** Anything a job posts to the supervisor. */
 export type JobMessage =
+  | ReadyMessage
   | StatsMessage
   | LogMessage
   | DoneMessage
@@ -167,6 +168,15 @@ export type JobMessage =
   | FileMessage
   | IdentityMessage
   | SettingResultMessage;
+
+/**
+ * Job to supervisor, first: the Worker listens now. A job module (or what it imports) may use
+ * top-level await, and a Worker drops messages that come before its handler is set, so the
+ * supervisor sends nothing before this.
+ */
+export interface ReadyMessage {
+  kind: "ready";
+}
 
 const HOST_MODULE = new URL("./host.ts", import.meta.url).href;
 

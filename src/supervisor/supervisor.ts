@@ -204,6 +204,9 @@ interface JobRuntime {
   restartTimer?: ReturnType<typeof setTimeout>;
   /** Settings sent to the current Worker and not yet answered, by id. */
   settings: Map<number, { resolve(): void; reject(e: Error): void; name: string }>;
+  /** Whether the current Worker said it listens; until then messages wait in `queued`. */
+  ready: boolean;
+  queued: { msg: unknown; transfer: Transferable[] }[];
 }
 
 /** Rates in stats are taken over about this long. */
@@ -256,6 +259,8 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       history: [{ ...ZERO, at: t0 }],
       stopAsked: false,
       settings: new Map(),
+      ready: false,
+      queued: [],
     });
   }
   const sources = [...jobs.values()].filter((rt) => rt.job.role === "source");
@@ -284,6 +289,8 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       deno: { permissions: rt.job.permissions },
     });
     rt.worker = worker;
+    rt.ready = false;
+    rt.queued = [];
     rt.state = "running";
     rt.startedAt = performance.now();
     rt.last = undefined;
@@ -325,8 +332,15 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       configJson,
     };
     const ports = [...start.inputs, ...start.outputs].flatMap((r) => r.port ? [r.port] : []);
-    worker.postMessage(start, ports);
-    if (rt.stopAsked) worker.postMessage({ kind: "stop" });
+    postTo(rt, start, ports);
+    if (rt.stopAsked) postTo(rt, { kind: "stop" });
+  };
+
+  /** Posts to the job's current Worker, or queues until it says it is ready. */
+  const postTo = (rt: JobRuntime, msg: unknown, transfer: Transferable[] = []) => {
+    if (!rt.worker) return;
+    if (rt.ready) rt.worker.postMessage(msg, transfer);
+    else rt.queued.push({ msg, transfer });
   };
 
   const retire = (rt: JobRuntime) => {
@@ -347,6 +361,10 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
   const onMessage = (rt: JobRuntime, worker: Worker, msg: JobMessage) => {
     if (rt.worker !== worker) return;
     switch (msg.kind) {
+      case "ready":
+        rt.ready = true;
+        for (const q of rt.queued.splice(0)) worker.postMessage(q.msg, q.transfer);
+        break;
       case "stats":
         rt.last = msg;
         break;
@@ -469,7 +487,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         if (rt.state === "restarting") continue;
         rt.state = "stopping";
         Atomics.store(new Int32Array(rt.control), CONTROL_STOP, 1);
-        rt.worker?.postMessage({ kind: "stop" });
+        postTo(rt, { kind: "stop" });
       }
     }
     if ([...jobs.values()].every(isOver)) finish();
@@ -644,7 +662,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       }
       rt.state = "stopping";
       Atomics.store(new Int32Array(rt.control), CONTROL_STOP, STOP_FORCED);
-      rt.worker.postMessage({ kind: "stop" });
+      postTo(rt, { kind: "stop" });
     }
     forceTimer = setTimeout(terminateAll, FORCE_GRACE_MS);
     progress();
@@ -759,7 +777,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         },
       });
       const msg: SettingMessage = { kind: "setting", id, name: setting, value };
-      worker.postMessage(msg);
+      postTo(rt, msg);
     });
   };
 

@@ -1,6 +1,11 @@
 // The Worker side of jobs (src/job/host.ts), driven directly with rings made here.
 import assert from "node:assert/strict";
-import { jobWorkerUrl, type StartMessage, type StatsMessage } from "../../src/job/protocol.ts";
+import {
+  CONTROL_BYTES,
+  jobWorkerUrl,
+  type StartMessage,
+  type StatsMessage,
+} from "../../src/job/protocol.ts";
 import { createOriginTable } from "../../src/transport/origins.ts";
 import {
   createDoorbell,
@@ -17,14 +22,16 @@ Deno.test("host: a job receiving and sending at once keeps both going (one share
   const output = createRing(1 << 20);
   const bell = createDoorbell();
   const outBell = createDoorbell();
-  const control = new SharedArrayBuffer(8);
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
   const worker = new Worker(jobWorkerUrl(new URL("./_duplex_job.ts", import.meta.url).href), {
     type: "module",
   });
   let last: StatsMessage | undefined;
   let finished: (kind: string) => void;
   const done = new Promise<string>((resolve) => (finished = resolve));
+  const ready = Promise.withResolvers<void>();
   worker.onmessage = (e) => {
+    if (e.data.kind === "ready") ready.resolve();
     if (e.data.kind === "stats") last = e.data;
     if (e.data.kind === "done" || e.data.kind === "failed") finished(e.data.error ?? e.data.kind);
   };
@@ -50,6 +57,8 @@ Deno.test("host: a job receiving and sending at once keeps both going (one share
     restarts: 0,
     configJson: "{}",
   };
+  // The Worker says when it listens (a message posted before would be lost).
+  await ready.promise;
   worker.postMessage(start);
   // Feed the job's input and drain its output from this thread as fast as it goes, so that
   // both loops of the job stay busy and ask to breathe (every 20 ms) at about the same time.

@@ -26,6 +26,13 @@ date_in_name = false
 type = "store.root"
 name = "root"
 inputs = ["sim"]
+
+[[jobs]]
+type = "store.hdf5"
+name = "h5"
+inputs = ["sim"]
+ring_path = "RING"
+ring_file_size = "1MiB"
 ${extra}
 `;
 }
@@ -38,7 +45,7 @@ async function sha256sum(path: string): Promise<string> {
 Deno.test("daq run: numbered runs with manifests whose hashes match sha256sum; daq verify passes, then names a changed file", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/lab.toml`, config());
+    await Deno.writeTextFile(`${dir}/lab.toml`, config().replace("RING", `${dir}/h5.ring`));
     const first = await runDaq([
       "run",
       `${dir}/lab.toml`,
@@ -65,13 +72,19 @@ Deno.test("daq run: numbered runs with manifests whose hashes match sha256sum; d
     assert.equal(m.jobs.csv.drops + m.jobs.csv.gaps + m.jobs.csv.lostRecords, 0);
     assert.deepEqual(
       m.routes.map((r) => [r.key, r.to, r.messages, r.messagesRead, r.unread]).sort(),
-      [["sim", "csv", 30, 30, 0], ["sim", "root", 30, 30, 0]],
+      [["sim", "csv", 30, 30, 0], ["sim", "h5", 30, 30, 0], ["sim", "root", 30, 30, 0]],
     );
     assert.equal(m.instruments.sim, "daq signal simulator, seed 5, 20000 Hz");
     assert.equal((m.config as { supervisor: { id: string } }).supervisor.id, "runs");
     const paths = m.files.map((f) => f.path).sort();
     assert.ok(paths.includes("csv/csv_001.csv"), paths.join());
     assert.ok(paths.some((p) => p.startsWith("root/") && p.endsWith(".root")), paths.join());
+    assert.ok(paths.some((p) => p.startsWith("h5/") && p.endsWith(".h5")), paths.join());
+    // Every store reported its files with their rows.
+    for (const f of m.files) {
+      assert.equal(f.rows, 30 * 200, `${f.path} rows`);
+      assert.equal(f.job, f.path.split("/")[0], `${f.path} job`);
+    }
     for (const f of m.files) {
       const path = `${dir}/data/${FIRST_RUN}/${f.path}`;
       assert.equal(f.sha256, await sha256sum(path), f.path);
@@ -119,7 +132,8 @@ Deno.test("daq run: a run folder deleted does not give its number again; run_dir
   try {
     await Deno.writeTextFile(
       `${dir}/lab.toml`,
-      config().replace('id = "runs"', 'id = "runs"\nrun_dir = "scan-{number:03}"'),
+      config().replace('id = "runs"', 'id = "runs"\nrun_dir = "scan-{number:03}"')
+        .replace("RING", `${dir}/h5.ring`),
     );
     for (const n of [1, 2]) {
       const r = await runDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`]);
@@ -135,7 +149,8 @@ Deno.test("daq run: a run folder deleted does not give its number again; run_dir
     assert.equal(m.run, 3);
     await Deno.writeTextFile(
       `${dir}/bad.toml`,
-      config().replace('id = "runs"', 'id = "runs"\nrun_dir = "../up{number}"'),
+      config().replace('id = "runs"', 'id = "runs"\nrun_dir = "../up{number}"')
+        .replace("RING", `${dir}/h5.ring`),
     );
     const bad = await runDaq(["check", `${dir}/bad.toml`]);
     assert.equal(bad.code, 1);

@@ -31,7 +31,7 @@ Deno.test("daq ctl: status, start, pause, resume, stop and runs against a real d
     assert.match(r.stdout, /^run 1 success \(stop requested over HTTP\): \d+ files, \d+ bytes$/m);
     r = await ctl("runs");
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^\s+1  success .* from ctl$/m);
+    assert.match(r.stdout, /^\s+1 {2}success .* from ctl$/m);
     r = await ctl("stop");
     assert.equal(r.code, 2);
     assert.match(r.stderr, /no run is going/);

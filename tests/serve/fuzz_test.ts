@@ -6,6 +6,7 @@ import { createService, handleRequest, SERVE_ROUTES, ServeError } from "../../sr
 import { parseSettingBody, parseStartBody } from "../../src/serve/api.ts";
 import { parseJsonObject } from "../../src/serve/_validate.ts";
 import { serveConfig } from "./_serve.ts";
+import { BUILTIN_JOB_TYPES } from "../../src/jobs/catalogue.ts";
 
 const SEED = 20261201;
 const ROUNDS = 4000;
@@ -26,6 +27,7 @@ Deno.test(`serve fuzz: ${ROUNDS} hostile requests (seed ${SEED}) never crash, ne
   const dir = await Deno.makeTempDir();
   const config = parseConfigFiles([{ file: "lab.toml", text: serveConfig() }], {
     dataDir: `${dir}/data`,
+    jobTypes: BUILTIN_JOB_TYPES,
   });
   const service = createService(config);
   const rand = prng(SEED);
@@ -172,7 +174,9 @@ Deno.test(`serve fuzz: ${ROUNDS} hostile requests (seed ${SEED}) never crash, ne
 });
 
 Deno.test(`serve fuzz: body validators (seed ${SEED}) return a request or throw a 400 naming the field`, () => {
-  const config = parseConfigFiles([{ file: "lab.toml", text: serveConfig() }]);
+  const config = parseConfigFiles([{ file: "lab.toml", text: serveConfig() }], {
+    jobTypes: BUILTIN_JOB_TYPES,
+  });
   const rand = prng(SEED + 1);
   const int = (n: number) => Math.floor(rand() * n);
   const values: unknown[] = [

@@ -117,10 +117,7 @@ Deno.test("daq serve: listening beyond loopback needs the token on every endpoin
   await Deno.writeTextFile(`${dir}/lab.toml`, serveConfig());
   const srv = await startServe(dir, [], "0.0.0.0:0");
   try {
-    assert.match(
-      srv.log(),
-      /listening beyond loopback \(0\.0\.0\.0\): every endpoint needs the token/,
-    );
+    await srv.waitLog(/listening beyond loopback \(0\.0\.0\.0\): every endpoint needs the token/);
     for (const path of ["/api/status", "/metrics", "/api/runs", "/api"]) {
       const r = await srv.get(path);
       assert.equal(r.status, 401, path);

@@ -2,7 +2,8 @@
  * `store.csv`: one row per sample under a header row, after `#` comment lines that record
  * the software version, start time and resolved config. Flushed every `flush_interval`;
  * a new file is started past `rotate_size` or `rotate_interval`, or when the columns change.
- * A new file never overwrites an old one.
+ * A new file never overwrites an old one. Each file is reported (path, rows, bytes) at every
+ * flush, for the run's manifest.
  */
 import type { RecordBatch } from "apache-arrow";
 import { nextFileName } from "../../formats/file_name.ts";
@@ -54,6 +55,8 @@ export default defineJob({
     let files = 0;
     let pending: string[] = [];
     let pendingBytes = 0;
+    let pendingRows = 0;
+    let fileRows = 0;
     let lastFlush = performance.now();
     const encoder = new TextEncoder();
 
@@ -63,9 +66,12 @@ export default defineJob({
       let off = 0;
       while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
       written += bytes.length;
+      fileRows += pendingRows;
       pending = [];
       pendingBytes = 0;
+      pendingRows = 0;
       lastFlush = performance.now();
+      ctx.reportFile({ path, rows: fileRows, bytes: written });
     };
     const close = () => {
       flush();
@@ -82,6 +88,7 @@ export default defineJob({
       ctx.setFigure("files", files);
       openedAt = performance.now();
       written = 0;
+      fileRows = 0;
       header = columns;
       pending.push(
         `# daq ${VERSION} store.csv "${ctx.job.name}", started ${new Date().toISOString()}\n`,
@@ -108,6 +115,7 @@ export default defineJob({
         const text = csvRows(batch);
         pending.push(text);
         pendingBytes += text.length;
+        pendingRows += batch.numRows;
         if (now - lastFlush >= flushMs || pendingBytes > 4 << 20) flush();
       }
     } finally {

@@ -5,7 +5,8 @@
  * readable (ROOT, uproot, JSROOT) while the run goes on. A new file is started past
  * `rotate_size` or `rotate_interval`, or when a tree's columns change; a new file never
  * overwrites an old one. Each tree's title is a JSON record of the daq version, the start
- * time of the file and the resolved config it was written under.
+ * time of the file and the resolved config it was written under. Each file is reported (path,
+ * entries, bytes) after every flush and at its close, for the run's manifest.
  */
 import type { RecordBatch, Schema } from "apache-arrow";
 import { nextFileName } from "../../formats/file_name.ts";
@@ -159,7 +160,12 @@ export default defineJob({
       if (!file?.dirty) return;
       file.dirty = false;
       totals.flushes++;
-      flushing = file.writer.flushAsync().then(report, (e) => void (flushError ??= e))
+      const flushed = file;
+      const entries = flushed.entries;
+      flushing = flushed.writer.flushAsync().then(() => {
+        report();
+        ctx.reportFile({ path: flushed.path, rows: entries, bytes: flushed.writer.fileSize });
+      }, (e) => void (flushError ??= e))
         .finally(() => (flushing = undefined));
     };
     const close = async () => {
@@ -171,6 +177,11 @@ export default defineJob({
       closing.writer.close();
       totals.closedBytes += closing.writer.fileSize;
       report();
+      ctx.reportFile({
+        path: closing.path,
+        rows: closing.entries,
+        bytes: closing.writer.fileSize,
+      });
       ctx.log(
         `closed ${closing.path} (${closing.entries} entries, ${closing.writer.fileSize} bytes)`,
       );

@@ -642,6 +642,16 @@ async function run(ctx: Hdf5Context): Promise<void> {
     if (!flusher.error) {
       for (const ring of [...rings.values()]) await drainRing(ring);
       const results = await flusher.finish();
+      for (const r of results) {
+        let bytes = 0;
+        try {
+          bytes = Deno.statSync(r.path).size;
+        } catch {
+          // reported without its size; the manifest hashes what is on disk
+        }
+        const rows = Object.values(r.rows).reduce((n, v) => n + v, 0);
+        ctx.reportFile({ path: r.path, rows, bytes });
+      }
       const incomplete = results.filter((r) => !r.complete);
       if (incomplete.length) {
         throw new Hdf5StoreError(
