@@ -77,12 +77,16 @@ Deno.test("daq proxy: a port in use or a malformed endpoint exits 1 naming it", 
 
 Deno.test("daq proxy --engine native: every message through, in order; no drop mode", async () => {
   const ports = { xsub: freePort(), xpub: freePort() };
+  const dir = await Deno.makeTempDir();
   const child = spawnDaq([
     "proxy",
     ...["--engine", "native", "--xsub", `tcp://127.0.0.1:${ports.xsub}`],
-    ...["--xpub", `tcp://127.0.0.1:${ports.xpub}`],
+    ...["--xpub", `tcp://127.0.0.1:${ports.xpub}`, "--stats-json", `${dir}/s.ndjson`],
   ]);
   const stderr = new Response(child.stderr).text();
+  // Bound before anyone publishes: a loaded machine took longer to start it than the
+  // publisher's delay, and everything sent meanwhile was lost.
+  await waitForFile(`${dir}/s.ndjson`, 1, 30_000);
   const sub = spawnDeno(fixture("_sub_main.ts"), [JSON.stringify({
     endpoints: [`tcp://127.0.0.1:${ports.xpub}`],
     topics: ["ev"],
@@ -102,6 +106,7 @@ Deno.test("daq proxy --engine native: every message through, in order; no drop m
   child.kill("SIGTERM");
   const status = await child.status;
   await child.stdout.cancel();
+  await Deno.remove(dir, { recursive: true });
   const text = await stderr;
   for (const fixtureChild of [sub, pub]) assert.equal((await fixtureChild.exit()).code, 0);
   assert.equal(status.code, 0, text);
