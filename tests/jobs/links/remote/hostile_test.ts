@@ -83,7 +83,11 @@ async function startReceiver(
   const b = startDaq([
     ...["run", `${dir}/b.toml`, "--data-dir", `${dir}/B`, "--stats-json", `${dir}/b.ndjson`],
   ]);
-  await until("B's subscription at the proxy", async () => (await proxy.subscribers()) >= 1);
+  await until(
+    "B's subscription at the proxy",
+    async () => (await proxy.subscribers()) >= 1,
+    30_000,
+  );
   return b;
 }
 
@@ -134,6 +138,7 @@ Deno.test("remote: forged and malformed messages are skipped and counted; the va
     await until(
       "B's CSV store to take the valid rows",
       async () => jobOf((await statsOf(`${dir}/b.ndjson`)).at(-1), "csv")?.rows === expected.length,
+      30_000,
     );
     await new Promise((r) => setTimeout(r, 300));
     const end = await b.stop();
