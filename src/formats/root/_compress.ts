@@ -20,11 +20,15 @@ const ALGORITHM_CODE: Record<RootCompressionAlgorithm, number> = {
   zstd: 5,
 };
 
+/**
+ * Default levels. zstd 1: on the signal data it gave the size of levels 2-5 (within 1%) at
+ * 1.05-1.5 times the speed of level 5 (`bench/root_writer.ts`, docs/benchmarks.md).
+ */
 const DEFAULT_LEVEL: Record<RootCompressionAlgorithm, number> = {
   none: 0,
   zlib: 1,
   lz4: 4,
-  zstd: 5,
+  zstd: 1,
 };
 
 /** ROOT's kMAXZBUF: the largest block one header can describe. */

@@ -108,7 +108,7 @@ export default defineJob({
       integer: true,
       min: 1,
       max: 22,
-      doc: "1-9 for zlib and lz4, 1-22 for zstd; default zlib 1, lz4 4, zstd 5",
+      doc: "1-9 for zlib and lz4, 1-22 for zstd; default zlib 1, lz4 4, zstd 1",
     },
     basket_bytes: {
       type: "size",

@@ -134,13 +134,13 @@ Deno.test("store.root: daq run round trip, every compression, read back by JSROO
       );
       assert.ok(job.extra.flushes >= 1);
     }
-    // fCompress = algorithm * 100 + level: zstd 5 by default, zlib 6, lz4 4, none 0.
+    // fCompress = algorithm * 100 + level: zstd 1 by default, zlib 6, lz4 4, none 0.
     const codes = Object.fromEntries(
       stores.map((
         [name],
       ) => [name, fileCompress(rootFiles(`${dir}/data/${FIRST_RUN}/${name}`)[0])]),
     );
-    assert.deepEqual(codes, { default: 505, none: 0, zlib: 106, lz4: 404 });
+    assert.deepEqual(codes, { default: 501, none: 0, zlib: 106, lz4: 404 });
     for (const name of ["default", "zlib", "lz4"]) {
       assert.ok(sizes[name] < sizes.none * 0.9, `${name} ${sizes[name]} vs none ${sizes.none}`);
     }
