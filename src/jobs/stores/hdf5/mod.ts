@@ -609,9 +609,13 @@ async function run(ctx: Hdf5Context): Promise<void> {
     for (const { path, claim } of leftovers) {
       const status = claim.status;
       if (status.uncommittedBytes > 0) {
+        // records_written is exact only once the writer closed the ring (it is updated a few
+        // times a lap): a killed writer's leftover is told in bytes.
+        const what = status.writerClosed
+          ? `${status.recordsWritten - status.readTailSeq} records`
+          : `${status.uncommittedBytes} bytes of records (its writer was stopped without closing it)`;
         ctx.warn(
-          `${path} holds ${status.recordsWritten - status.readTailSeq} records that a ` +
-            `previous run did not write to HDF5: writing them first`,
+          `${path} holds ${what} that a previous run did not write to HDF5: writing them first`,
         );
         flusher.open(path, 0);
         await drainPath(path);

@@ -4,15 +4,17 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
 import { createRingFile } from "../../../../src/dataplane/mod.ts";
-import { FIRST_RUN, runDaq, runLabArgs } from "../../../_daq.ts";
+import { FIRST_RUN, runDaq, runLabArgs, spawnDaq } from "../../../_daq.ts";
 import {
   assertSignalValues,
   columnsOf,
   h5Files,
   hdf5Config,
+  RATE_HZ,
   readH5,
   startLiveRun,
   twoSourceConfig,
+  waitFor,
 } from "./_live_run.ts";
 import { mountTmpfs } from "../../../dataplane/_helpers.ts";
 
@@ -185,3 +187,64 @@ Deno.test("store.hdf5: a symlinked folder of ring files is refused, naming it", 
     assert.ok((await Deno.lstat(rings)).isSymlink, "the link is left alone");
   });
 });
+
+Deno.test("store.hdf5: after SIGKILL the next run takes over the ring (its lock died too) and writes every record left in it", async () => {
+  await withRun(async (dir, id) => {
+    // The flusher of the first run never gets to write (10 s interval): all it took stays in
+    // the ring file when the process is killed.
+    const config = (batches: string) =>
+      hdf5Config({ id, source: batches, store: 'flush_interval = "10s"' });
+    await Deno.writeTextFile(`${dir}/lab.toml`, config(""));
+    const killed = spawnDaq(["run", `${dir}/lab.toml`, "--data-dir", `${dir}/data`, "--quiet"]);
+    const ring = `/dev/shm/daq-${id}-h5.ring`;
+    await waitFor(async () => (await ringRecords(ring)) >= 20, 20000, `records in ${ring}`);
+    killed.kill("SIGKILL");
+    const status = await killed.status;
+    assert.equal(status.signal, "SIGKILL");
+    await killed.stdout.cancel();
+    await killed.stderr.cancel();
+    const { ringStatus } = await import("../../../../src/dataplane/mod.ts");
+    const left = ringStatus(ring);
+    assert.ok(!left.writerClosed && left.uncommittedBytes > 0);
+
+    const r = await runConfig(dir, config("max_batches = 10"));
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `${ring} holds ${left.uncommittedBytes} bytes of records (its writer was stopped without ` +
+          `closing it) that a previous run did not write to HDF5: writing them first`,
+      ),
+      r.stderr,
+    );
+    const runs = [...Deno.readDirSync(`${dir}/data`)].map((e) => e.name).filter((n) =>
+      n.startsWith("run")
+    ).sort();
+    const files = h5Files(`${dir}/data/${runs.at(-1)}/h5`);
+    assert.equal(files.length, 1, files.join(", "));
+    const file = await readH5(files[0]);
+    assert.equal(file.attrs.complete, 1);
+    // First every row the killed run had put in its ring, from its first sample on, once each
+    // (at least as many as its last published count); then this run's own rows.
+    const columns = columnsOf(file);
+    const ts = columns.timestamp_ns.map((t) => BigInt(t));
+    let split = 1;
+    while (split < ts.length && ts[split] - ts[split - 1] === BigInt(1e9 / RATE_HZ)) split++;
+    const slice = (from: number, to: number) =>
+      Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, v.slice(from, to)]));
+    assert.ok(split >= left.recordsWritten * 500, `${split} rows from the killed run`);
+    assert.equal(split % 500, 0);
+    assert.equal(assertSignalValues(slice(0, split)), split);
+    assert.equal(assertSignalValues(slice(split, Infinity)), 10 * 500);
+  });
+});
+
+/** Records written into the ring file at `path` so far (0 while it is not there). */
+async function ringRecords(path: string): Promise<number> {
+  const { ringStatus } = await import("../../../../src/dataplane/mod.ts");
+  try {
+    const s = ringStatus(path);
+    return s.writeHead === 0 ? 0 : s.recordsWritten;
+  } catch {
+    return 0;
+  }
+}
