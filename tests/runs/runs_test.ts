@@ -33,6 +33,16 @@ name = "h5"
 inputs = ["sim"]
 ring_path = "RING"
 ring_file_size = "1MiB"
+
+[[jobs]]
+type = "store.parquet"
+name = "parquet"
+inputs = ["sim"]
+
+[[jobs]]
+type = "store.arrow"
+name = "arrow"
+inputs = ["sim"]
 ${extra}
 `;
 }
@@ -72,7 +82,13 @@ Deno.test("daq run: numbered runs with manifests whose hashes match sha256sum; d
     assert.equal(m.jobs.csv.drops + m.jobs.csv.gaps + m.jobs.csv.lostRecords, 0);
     assert.deepEqual(
       m.routes.map((r) => [r.key, r.to, r.messages, r.messagesRead, r.unread]).sort(),
-      [["sim", "csv", 30, 30, 0], ["sim", "h5", 30, 30, 0], ["sim", "root", 30, 30, 0]],
+      [
+        ["sim", "arrow", 30, 30, 0],
+        ["sim", "csv", 30, 30, 0],
+        ["sim", "h5", 30, 30, 0],
+        ["sim", "parquet", 30, 30, 0],
+        ["sim", "root", 30, 30, 0],
+      ],
     );
     assert.equal(m.instruments.sim, "daq signal simulator, seed 5, 20000 Hz");
     assert.equal((m.config as { supervisor: { id: string } }).supervisor.id, "runs");
@@ -80,6 +96,8 @@ Deno.test("daq run: numbered runs with manifests whose hashes match sha256sum; d
     assert.ok(paths.includes("csv/csv_001.csv"), paths.join());
     assert.ok(paths.some((p) => p.startsWith("root/") && p.endsWith(".root")), paths.join());
     assert.ok(paths.some((p) => p.startsWith("h5/") && p.endsWith(".h5")), paths.join());
+    assert.ok(paths.some((p) => p.startsWith("parquet/")), paths.join());
+    assert.ok(paths.some((p) => p.startsWith("arrow/")), paths.join());
     // Every store reported its files with their rows.
     for (const f of m.files) {
       assert.equal(f.rows, 30 * 200, `${f.path} rows`);

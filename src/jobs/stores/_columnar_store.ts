@@ -74,6 +74,7 @@ export async function runColumnarStore(
     await open.file.close();
     totals.closedBytes += open.file.bytes;
     report();
+    ctx.reportFile({ path: open.path, rows: open.file.rows, bytes: open.file.bytes });
     ctx.log(`closed ${open.path} (${open.file.rows} rows, ${open.file.bytes} bytes)`);
   };
   const openFor = (key: string): OpenFile => {
@@ -111,8 +112,17 @@ export async function runColumnarStore(
     if (dirty.length === 0) return;
     for (const open of dirty) open.dirty = false;
     totals.flushes++;
+    const synced = dirty.map((open) => ({
+      path: open.path,
+      rows: open.file.rows,
+      file: open.file,
+    }));
     flushing = Promise.all(dirty.map((open) => open.file.sync())).then(
-      report,
+      () => {
+        report();
+        // For the run's manifest: the rows made durable by this sync, the bytes on disk now.
+        for (const s of synced) ctx.reportFile({ path: s.path, rows: s.rows, bytes: s.file.bytes });
+      },
       (e) => void (flushError ??= e),
     ).finally(() => (flushing = undefined));
   };
