@@ -98,10 +98,12 @@ function startLoad() {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
   })();
+  const readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
   const streams = [0, 1].map(async () => {
     try {
       const r = await fetch(`${url}/api/stats/stream`, { signal: abort.signal });
       const reader = r.body!.getReader();
+      readers.push(reader);
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -114,7 +116,10 @@ function startLoad() {
   return {
     async stop() {
       abort.abort();
-      await Promise.all([poller, ...streams]);
+      for (const r of readers) await r.cancel().catch(() => {});
+      await poller;
+      // A stream whose read does not end at once is left behind (it is closed at exit).
+      await Promise.race([Promise.all(streams), new Promise((r) => setTimeout(r, 2000))]);
       return { latencies, events };
     },
   };
@@ -176,3 +181,5 @@ console.log(
     sseLines / 2
   } lines`,
 );
+// A stats stream left behind would keep this process up.
+Deno.exit(0);

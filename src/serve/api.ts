@@ -68,6 +68,9 @@ async function noBody(ctx: RouteContext): Promise<void> {
   onlyKeys(await readJsonBody(ctx.request), []);
 }
 
+/** Each published status encoded once, however many streams send it. */
+const encodedEvents = new WeakMap<ServeStatus, Uint8Array>();
+
 /** Server-Sent Events of the service's statuses; `?every=N` sends one status in N. */
 function statsStream(ctx: RouteContext): Response {
   const every = intQuery(ctx.url, "every", 1, 1000) ?? 1;
@@ -79,8 +82,13 @@ function statsStream(ctx: RouteContext): Response {
     start(controller) {
       const send = (s: ServeStatus) => {
         if (n++ % every !== 0) return;
+        let event = encodedEvents.get(s);
+        if (!event) {
+          event = encoder.encode(`event: status\ndata: ${JSON.stringify(s)}\n\n`);
+          encodedEvents.set(s, event);
+        }
         try {
-          controller.enqueue(encoder.encode(`event: status\ndata: ${JSON.stringify(s)}\n\n`));
+          controller.enqueue(event);
         } catch {
           unsubscribe();
         }
