@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseDuration } from "../src/config/units.ts";
-import { DAQ_ARGS } from "../tests/_daq.ts";
+import { DAQ_ARGS, FIRST_RUN } from "../tests/_daq.ts";
 import type { StatsSnapshot } from "../src/supervisor/stats.ts";
 
 const { values, positionals } = parseArgs({
@@ -94,8 +94,8 @@ async function measure(spec: string): Promise<string> {
     const final = job(stats.at(-1)!);
     const dt = e.elapsedS - w.elapsedS;
     let fileBytes = 0;
-    for await (const f of Deno.readDir(`${dir}/data/store`)) {
-      if (f.isFile) fileBytes += (await Deno.stat(`${dir}/data/store/${f.name}`)).size;
+    for await (const f of Deno.readDir(`${dir}/data/${FIRST_RUN}/store`)) {
+      if (f.isFile) fileBytes += (await Deno.stat(`${dir}/data/${FIRST_RUN}/store/${f.name}`)).size;
     }
     const mbs = (job(e).bytesIn - job(w).bytesIn) / dt / 1e6;
     const ratio = (100 * fileBytes / final.bytesIn).toFixed(0);
