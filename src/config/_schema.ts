@@ -26,10 +26,20 @@ export type FieldSpec =
     | { type: "duration"; default?: string; allowZero?: boolean }
     | { type: "size"; default?: string; min?: number; max?: number }
     | { type: "strings"; default?: readonly string[]; format?: "name" | "pattern" }
+    | { type: "numbers"; default?: readonly number[] }
     | {
       type: "tables";
       fields: Record<string, FieldSpec>;
       default?: readonly Record<string, unknown>[];
+    }
+    | {
+      /**
+       * A table whose keys are chosen by the user (column names, say), each value checked by
+       * `values`: a field spec, or `{ type: "table", fields }` for a sub-table.
+       */
+      type: "map";
+      values: FieldSpec | { type: "table"; fields: Record<string, FieldSpec> };
+      default?: Readonly<Record<string, unknown>>;
     }
   );
 
@@ -173,6 +183,43 @@ function convert(value: unknown, field: FieldSpec, site: ValidationSite, key: st
       });
       return value;
     }
+    case "numbers": {
+      if (!Array.isArray(value) || value.length > MAX_LIST_ITEMS) bad();
+      (value as unknown[]).forEach((v, i) => {
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          fail(site, `${key}[${i}]`, `expected a finite number, got ${show(v)}`);
+        }
+      });
+      return value;
+    }
+    case "map": {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) bad();
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.length > MAX_LIST_ITEMS) {
+        fail(site, key, `expected at most ${MAX_LIST_ITEMS} keys, got ${entries.length}`);
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of entries) {
+        const itemKey = `${key}.${k}`;
+        if (k === "" || hasControlCharacter(k) || k.length > 256) {
+          fail(site, itemKey, "expected a key of 1-256 characters without control characters");
+        }
+        const values = field.values;
+        if (values.type === "table") {
+          if (v === null || typeof v !== "object" || Array.isArray(v)) {
+            fail(site, itemKey, `expected a table, got ${show(v)}`);
+          }
+          out[k] = validateTable(v as Record<string, unknown>, values.fields, {
+            ...site,
+            path: `${site.path}.${itemKey}`,
+            shownPath: `${site.shownPath}.${itemKey}`,
+          });
+        } else {
+          out[k] = convert(v, values, site, itemKey);
+        }
+      }
+      return out;
+    }
     case "tables": {
       if (!Array.isArray(value)) bad();
       if ((value as unknown[]).length > MAX_LIST_ITEMS) {
@@ -236,8 +283,14 @@ export function describeField(field: FieldSpec): string {
     }
     case "strings":
       return `a list of at most ${MAX_LIST_ITEMS} ${describeItem(field)}s`;
+    case "numbers":
+      return `a list of at most ${MAX_LIST_ITEMS} numbers`;
     case "tables":
       return "a list of tables";
+    case "map":
+      return field.values.type === "table"
+        ? "a table of tables"
+        : `a table whose values are ${describe(field.values)}`;
   }
 }
 

@@ -11,9 +11,11 @@ import {
   type ValidationSite,
 } from "./_schema.ts";
 import { ConfigError } from "./errors.ts";
+import type { Schema } from "apache-arrow";
 import {
   consumes,
   type DaqConfig,
+  type InputSchema,
   type JobConfig,
   type JobType,
   type JobTypes,
@@ -630,15 +632,31 @@ function checkInputSchemas(
   files: { file: string; text: string }[],
   jobTypes: JobTypes,
 ): void {
+  // A processor's schema may follow from its inputs': worked out producers first, once each.
+  const schemas = new Map<string, Schema | undefined>();
+  const working = new Set<string>();
+  const inputsOf = (job: JobConfig): InputSchema[] =>
+    routes.filter((r) => r.to === job.name).map((r) => ({
+      key: r.key,
+      from: r.from,
+      schema: schemaOf(jobs.find((j) => j.name === r.from)!),
+    }));
+  const schemaOf = (job: JobConfig): Schema | undefined => {
+    if (schemas.has(job.name)) return schemas.get(job.name);
+    if (working.has(job.name)) return undefined; // a loop of routes: no schema to go by
+    working.add(job.name);
+    const type = jobTypes[job.type];
+    const schema = type.schema?.(job, type.role === "source" ? [] : inputsOf(job));
+    working.delete(job.name);
+    schemas.set(job.name, schema);
+    return schema;
+  };
   for (const job of jobs) {
-    const inputs = routes.filter((r) => r.to === job.name).map((r) => {
-      const from = jobs.find((j) => j.name === r.from)!;
-      return { key: r.key, from: r.from, schema: jobTypes[from.type].schema?.(from) };
-    });
-    const problem = jobTypes[job.type].checkInputs?.(job, inputs);
-    if (problem === undefined) continue;
+    const result = jobTypes[job.type].checkInputs?.(job, inputsOf(job));
+    if (result === undefined) continue;
+    const { key, problem } = typeof result === "string" ? { key: "inputs", problem: result } : result;
     const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
     const text = files.find((f) => f.file === job.file)?.text ?? "";
-    fail(site(job.file, text, `jobs[${idx}]`), "inputs", problem);
+    fail(site(job.file, text, `jobs[${idx}]`), key, problem);
   }
 }

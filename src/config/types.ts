@@ -97,10 +97,19 @@ export interface JobType {
   permissions(job: JobConfig, supervisor: SupervisorConfig): Deno.PermissionOptionsObject;
   /** Why it needs them, one line per permission name (shown by `daq check`). */
   permissionsWhy?: Readonly<Record<string, string>>;
-  /** For producers that know their columns from their config: the schema of what they send. */
-  schema?(job: JobConfig): Schema | undefined;
-  /** For consumers: what is wrong with the columns their inputs send (naming it), if anything. */
-  checkInputs?(job: JobConfig, inputs: InputSchema[]): string | undefined;
+  /**
+   * For producers that know their columns from their config (and, for processors, from the
+   * columns of their inputs): the schema of what they send.
+   */
+  schema?(job: JobConfig, inputs: InputSchema[]): Schema | undefined;
+  /**
+   * For consumers: what is wrong with the columns their inputs send (naming it), if anything;
+   * a `key` names the job's own key at fault (default `inputs`).
+   */
+  checkInputs?(
+    job: JobConfig,
+    inputs: InputSchema[],
+  ): string | { key: string; problem: string } | undefined;
   /** What the field specs cannot express; returns the key at fault and the problem. */
   check?(fields: Record<string, unknown>): { key: string; problem: string } | undefined;
 }

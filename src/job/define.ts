@@ -20,7 +20,11 @@ export type FieldValue<F> = F extends { type: "string"; choices: readonly (infer
   : F extends { type: "number" | "duration" | "size" } ? number
   : F extends { type: "boolean" } ? boolean
   : F extends { type: "strings" } ? string[]
+  : F extends { type: "numbers" } ? number[]
   : F extends { type: "tables"; fields: infer T extends TableSpec } ? FieldValues<T>[]
+  : F extends { type: "map"; values: { type: "table"; fields: infer T extends TableSpec } }
+    ? Record<string, FieldValues<T>>
+  : F extends { type: "map"; values: infer V } ? Record<string, FieldValue<V>>
   : never;
 
 /** Whether a field always has a value: required, or with a default. */
@@ -60,7 +64,7 @@ export interface JobDefinition<S extends TableSpec = TableSpec> {
    * The columns it sends (name: type, or `{ type, unit }`), so that consumers can check them
    * at config time and `sendColumns` converts plain numbers to them. Fixed, or from the fields.
    */
-  columns?: Columns | ((fields: FieldValues<S>) => Columns | undefined);
+  columns?: Columns | ((fields: FieldValues<S>, inputs: InputSchema[]) => Columns | undefined);
   /** The route keys it sends, from its fields; default `[route]` (its name) for producers. */
   sends?(fields: FieldValues<S>): string[];
   /** Checks what the field specs cannot say; returns the key at fault and the problem. */
@@ -69,7 +73,10 @@ export interface JobDefinition<S extends TableSpec = TableSpec> {
    * Consumers: checks the columns that its inputs declare (schema undefined when a producer
    * declares none); returns the problem, naming the column, or undefined.
    */
-  checkInputs?(job: TypedJob<S>, inputs: InputSchema[]): string | undefined;
+  checkInputs?(
+    job: TypedJob<S>,
+    inputs: InputSchema[],
+  ): string | { key: string; problem: string } | undefined;
   /** Runs the job in its Worker until it is done or a stop is asked for. */
   run(ctx: JobContext<FieldValues<S>>): Promise<void>;
 }
@@ -158,9 +165,10 @@ export function withNoPermissions(
 export function declaredColumns<S extends TableSpec>(
   definition: JobDefinition<S>,
   fields: Record<string, unknown>,
+  inputs: InputSchema[] = [],
 ): Columns | undefined {
   const c = definition.columns;
-  return typeof c === "function" ? c(fields as FieldValues<S>) : c;
+  return typeof c === "function" ? c(fields as FieldValues<S>, inputs) : c;
 }
 
 /** The job type the config loader sees for `definition` run from `module`. */
@@ -183,8 +191,8 @@ export function jobType<S extends TableSpec>(
     permissions: (job, supervisor) =>
       withNoPermissions(d.permissions?.(typedJob(job), supervisor) ?? {}),
     permissionsWhy: d.permissionsWhy,
-    schema: d.columns === undefined ? undefined : (job) => {
-      const columns = declaredColumns(d, job.fields);
+    schema: d.columns === undefined ? undefined : (job, inputs) => {
+      const columns = declaredColumns(d, job.fields, inputs);
       return columns === undefined ? undefined : schemaOfColumns(columns);
     },
   };

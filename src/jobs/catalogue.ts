@@ -6,6 +6,12 @@
 import type { JobTypes } from "../config/types.ts";
 import { jobType } from "../job/define.ts";
 import remote from "./links/remote/mod.ts";
+import calibrate from "./processors/calibrate.ts";
+import coincidence from "./processors/coincidence.ts";
+import decimate from "./processors/decimate.ts";
+import expr from "./processors/expr.ts";
+import histogram from "./processors/histogram.ts";
+import trigger from "./processors/trigger.ts";
 import bench from "./sources/bench.ts";
 import signal from "./sources/signal.ts";
 import arrowStore from "./stores/arrow.ts";
@@ -23,6 +29,12 @@ export const BUILTIN_JOB_TYPES: JobTypes = {
   signal: jobType(at("./sources/signal.ts"), signal),
   bench: jobType(at("./sources/bench.ts"), bench),
   remote: jobType(at("./links/remote/mod.ts"), remote),
+  decimate: jobType(at("./processors/decimate.ts"), decimate),
+  calibrate: jobType(at("./processors/calibrate.ts"), calibrate),
+  expr: jobType(at("./processors/expr.ts"), expr),
+  trigger: jobType(at("./processors/trigger.ts"), trigger),
+  histogram: jobType(at("./processors/histogram.ts"), histogram),
+  coincidence: jobType(at("./processors/coincidence.ts"), coincidence),
   "store.null": jobType(at("./stores/null.ts"), nullStore),
   "store.memory": jobType(at("./stores/memory.ts"), memory),
   "store.csv": jobType(at("./stores/csv.ts"), csv),
