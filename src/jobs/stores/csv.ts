@@ -8,6 +8,8 @@
 import type { RecordBatch } from "apache-arrow";
 import { nextFileName } from "../../formats/file_name.ts";
 import { RecordType } from "../../transport/payload.ts";
+import { histogramOfBatch, type HistogramSnapshot } from "../../transport/histogram.ts";
+import { histogramCsv, histogramName } from "./_histograms.ts";
 import { VERSION } from "../../version.ts";
 import { defineJob } from "../../job/mod.ts";
 import { FILE_STORE_FIELDS, fileStorePermissions, storeDir } from "./_file_store.ts";
@@ -98,6 +100,18 @@ export default defineJob({
       ctx.log(`writing ${path}`);
     };
 
+    const histogramFiles = new Set<string>();
+    // The newest snapshot of each histogram replaces the file whole (written aside, renamed).
+    const writeHistogramFile = (dir: string, prefix: string, key: string, h: HistogramSnapshot) => {
+      const path = `${dir}/${prefix}_${histogramName(key, h)}.hist.csv`;
+      Deno.writeTextFileSync(`${path}.tmp`, histogramCsv(ctx.job.name, VERSION, key, h));
+      Deno.renameSync(`${path}.tmp`, path);
+      if (!histogramFiles.has(path)) {
+        histogramFiles.add(path);
+        ctx.log(`writing histogram ${path}`);
+        ctx.setFigure("histogram_files", histogramFiles.size);
+      }
+    };
     const timer = setInterval(() => {
       if (performance.now() - lastFlush >= flushMs) flush();
     }, flushMs);
@@ -106,6 +120,11 @@ export default defineJob({
         if (msg.type !== RecordType.arrow) continue;
         const batch = ctx.batchOf(msg);
         ctx.countRows(batch.numRows);
+        const histogram = histogramOfBatch(batch);
+        if (histogram) {
+          writeHistogramFile(dir, prefix, msg.key, histogram);
+          continue;
+        }
         const columns = batch.schema.fields.map((fl) => fl.name).join(",");
         const now = performance.now();
         if (

@@ -8,6 +8,8 @@
  * time of the file and the resolved config it was written under. Each file is reported (path,
  * entries, bytes) after every flush and at its close, for the run's manifest.
  */
+import { histogramOfBatch } from "../../transport/histogram.ts";
+import { rootHistogram } from "./_histograms.ts";
 import type { RecordBatch, Schema } from "apache-arrow";
 import { nextFileName } from "../../formats/file_name.ts";
 import {
@@ -269,6 +271,14 @@ export default defineJob({
         }
         const batch = ctx.batchOf(msg);
         ctx.countRows(batch.numRows);
+        const histogram = histogramOfBatch(batch);
+        if (histogram) {
+          const target = file ?? await open();
+          target.writer.writeHistogram(rootHistogram(msg.key, histogram));
+          target.dirty = true;
+          if (histogram.final) flush();
+          continue;
+        }
         await append(treeName ?? msg.key, batch);
         if (flushError !== undefined) throw flushError;
         if (performance.now() - lastFlush >= flushMs) flush();

@@ -267,6 +267,9 @@ scope.onmessage = (e: MessageEvent<FlusherRequest>) => {
     case "open":
       enqueue(() => openRing(req.path, req.lostBefore));
       break;
+    case "histogram":
+      enqueue(async () => (await ensureWriter()).writeHistogram(req.source, req.histogram));
+      break;
     case "flush":
       enqueue(flush);
       break;

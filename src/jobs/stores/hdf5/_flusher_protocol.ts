@@ -1,5 +1,9 @@
 /** Messages between a `store.hdf5` job and its flusher Worker (`_flusher.ts`). */
-import type { Hdf5CloseResult, Hdf5Compression } from "../../../formats/hdf5/mod.ts";
+import type {
+  Hdf5CloseResult,
+  Hdf5Compression,
+  Hdf5Histogram,
+} from "../../../formats/hdf5/mod.ts";
 
 /** The flusher's Worker module. */
 export const FLUSHER_MODULE: URL = new URL("./_flusher.ts", import.meta.url);
@@ -49,6 +53,8 @@ export type FlusherRequest =
   /** Follow this ring file (too) from its read_tail; `lostBefore`: records of its source lost
    * in earlier ring files. */
   | { kind: "open"; path: string; lostBefore: number }
+  /** Write (or rewrite) this histogram of `source` (it does not go through a ring file). */
+  | { kind: "histogram"; source: string; histogram: Hdf5Histogram }
   /** Flush every ring now (one is filling up). */
   | { kind: "flush" }
   /** This ring's writer is closed (or gone): write everything left in it, then let it go. */

@@ -23,6 +23,9 @@
  * previous run left in its ring files is written to HDF5 first. A file written across a flusher
  * crash keeps `complete = 0`.
  */
+import { histogramOfBatch } from "../../../transport/histogram.ts";
+import { hdf5Histogram } from "../_histograms.ts";
+import type { Hdf5Histogram } from "../../../formats/hdf5/mod.ts";
 import type * as arrow from "apache-arrow";
 import { Schema } from "apache-arrow";
 import { fileURLToPath } from "node:url";
@@ -228,6 +231,7 @@ class Flusher {
     }
     | undefined;
   #crashesInRow = 0;
+  readonly #histograms = new Map<string, Extract<FlusherRequest, { kind: "histogram" }>>();
 
   constructor(ctx: JobContext, settings: FlusherSettings) {
     this.#ctx = ctx;
@@ -250,6 +254,7 @@ class Flusher {
     };
     this.#post({ kind: "init", settings: this.#settings });
     for (const [path, lostBefore] of this.#rings) this.#post({ kind: "open", path, lostBefore });
+    for (const req of this.#histograms.values()) this.#post(req);
     if (this.#awaited) this.#post(this.#awaited.request);
   }
 
@@ -321,6 +326,16 @@ class Flusher {
   open(path: string, lostBefore: number): void {
     this.#rings.set(path, lostBefore);
     this.#post({ kind: "open", path, lostBefore });
+  }
+
+  /**
+   * Writes a histogram of `source` (its newest snapshot replaces the one before; a restarted
+   * flusher gets the newest again).
+   */
+  histogram(source: string, histogram: Hdf5Histogram): void {
+    const req = { kind: "histogram", source, histogram } as const;
+    this.#histograms.set(`${source}\u0000${histogram.name}`, req);
+    this.#post(req);
   }
 
   /** Ask for a flush before the interval is up (the ring is filling). */
@@ -629,6 +644,11 @@ async function run(ctx: Hdf5Context): Promise<void> {
       if (msg.type !== RecordType.arrow) continue;
       const batch = ctx.batchOf(msg);
       ctx.countRows(batch.numRows);
+      const histogram = histogramOfBatch(batch);
+      if (histogram) {
+        flusher.histogram(msg.key, hdf5Histogram(histogram));
+        continue;
+      }
       let ring = last?.key === msg.key ? last : rings.get(msg.key);
       if (!ring || ring.fields !== fieldsKey(batch.schema) || ring.origin !== msg.origin) {
         ring = await newRing(msg.key, batch.schema, msg.origin);
