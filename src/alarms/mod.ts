@@ -46,3 +46,4 @@ export {
 } from "./engine.ts";
 export { columnFigure, columnWatchJob, conditionValue, JOB_FIGURES } from "./values.ts";
 export { type WebhookCounts, type WebhookOptions, WebhookSender } from "./webhook.ts";
+export { AlarmMonitor, type AlarmMonitorOptions, type AlarmWebhookPayload } from "./monitor.ts";

@@ -49,11 +49,30 @@ function consumes(j: JobStats): boolean {
   return j.msgsIn > 0 || j.msgsOut === 0;
 }
 
-/** The value of a condition's subject in `snapshot`, or undefined when it has none yet. */
-export function conditionValue(c: AlarmCondition, snapshot: StatsSnapshot): number | undefined {
+/** Rates are taken over about this long (see the supervisor's stats). */
+export const RATE_WINDOW_S = 1;
+
+/**
+ * The value of a condition's subject in `snapshot`, or undefined when it has none yet. A rate
+ * (`*_per_s`) has none while its job starts and for {@link RATE_WINDOW_S} after it runs
+ * (`runningSince`: elapsed seconds at which each job was first seen running), so that a
+ * "no data" alarm does not trip while the run starts.
+ */
+export function conditionValue(
+  c: AlarmCondition,
+  snapshot: StatsSnapshot,
+  runningSince?: ReadonlyMap<string, number>,
+): number | undefined {
   const jobName = c.subject.kind === "stat" ? c.subject.job : columnWatchJob(c.subject.route);
   const job = snapshot.jobs.find((j) => j.name === jobName);
   if (!job) return undefined;
+  if (c.subject.kind === "stat" && c.subject.figure.endsWith("_per_s")) {
+    if (job.state === "starting" || job.state === "restarting") return undefined;
+    const since = runningSince?.get(job.name);
+    if (runningSince && (since === undefined || snapshot.elapsedS - since < RATE_WINDOW_S)) {
+      return undefined;
+    }
+  }
   if (c.subject.kind === "column") return job.extra[columnFigure(c)];
   const f = FIGURES[c.subject.figure];
   return f ? f(job) : job.extra[c.subject.figure];

@@ -15,7 +15,7 @@ import type { DaqConfig } from "../config/types.ts";
 import type { RunResult, Unstored } from "../supervisor/supervisor.ts";
 import type { StatsSnapshot } from "../supervisor/stats.ts";
 import { durationOption, parseCommandArgs, UsageError } from "./_args.ts";
-import { StatusDisplay } from "./status.ts";
+import { alarmLines, StatusDisplay } from "./status.ts";
 
 /** Usage text of `daq run`. */
 export const RUN_USAGE = `Usage: daq run [CONFIG] [options]
@@ -99,8 +99,11 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const encoder = new TextEncoder();
   const onStats = (s: StatsSnapshot) => {
-    display.status(s);
-    statsFile?.writeSync(encoder.encode(JSON.stringify(s) + "\n"));
+    // The run's alarms were moved on by this snapshot before it got here.
+    const alarms = current?.alarms?.states();
+    display.status(s, alarms ? alarmLines(alarms) : []);
+    const line = alarms ? { ...s, alarms } : s;
+    statsFile?.writeSync(encoder.encode(JSON.stringify(line) + "\n"));
   };
   display.log(
     "info",

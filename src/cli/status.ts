@@ -1,4 +1,5 @@
 /** The live status shown while `daq run` runs: a table redrawn in place, or plain lines. */
+import type { AlarmState } from "../alarms/mod.ts";
 import type { JobStats, StatsSnapshot } from "../supervisor/stats.ts";
 
 /** Formats a rate in bytes per second as MB/s (10^6 bytes). */
@@ -109,6 +110,23 @@ export function statusLines(s: StatsSnapshot): string[] {
   return [...jobLines, ...peerLines(s).map((l) => `[${s.elapsedS.toFixed(1)}s] ${l}`)];
 }
 
+/**
+ * One line per alarm that is not ok (`ALARM "no data" triggered 5.2 s ago: jobs.dmm.msgs_per_s
+ * = 0 (< 1)`), then one line counting the ok ones; nothing without alarms.
+ */
+export function alarmLines(states: readonly AlarmState[], nowMs: number = Date.now()): string[] {
+  if (states.length === 0) return [];
+  const lines = states.filter((a) => a.state !== "ok").map((a) => {
+    const since = a.triggeredAt ? ((nowMs - Date.parse(a.triggeredAt)) / 1000).toFixed(1) : "?";
+    const value = a.value === undefined ? "" : `, now ${a.value}`;
+    return `${a.level.toUpperCase()} "${a.name}" ${a.state} ${since} s ago: ${a.condition}${value}`;
+  });
+  const ok = states.filter((a) => a.state === "ok");
+  const waiting = ok.filter((a) => a.holdingSince).map((a) => `"${a.name}" holding`);
+  lines.push(`alarms: ${ok.length} ok${waiting.length ? ` (${waiting.join(", ")})` : ""}`);
+  return lines;
+}
+
 /** Writes log lines and a status block, redrawing the block in place on a terminal. */
 export class StatusDisplay {
   #drawn = 0;
@@ -152,19 +170,23 @@ export class StatusDisplay {
     this.#drawn = lines.length;
   }
 
-  /** Shows the status of `s`: redrawn on a terminal, plain lines every second otherwise. */
-  status(s: StatsSnapshot): void {
+  /**
+   * Shows the status of `s` (and `extra` lines under it, e.g. alarms): redrawn on a terminal,
+   * plain lines every second otherwise.
+   */
+  status(s: StatsSnapshot, extra: readonly string[] = []): void {
     if (this.#quiet) return;
     if (this.#tty) {
       this.#clear();
-      this.#lastLines = statusTable(s);
+      this.#lastLines = [...statusTable(s), ...extra];
       this.#draw(this.#lastLines);
       return;
     }
     const now = performance.now();
     if (now - this.#lastPlain < this.#plainEveryMs) return;
     this.#lastPlain = now;
-    this.#write(statusLines(s).join("\n") + "\n");
+    const at = `[${s.elapsedS.toFixed(1)}s] `;
+    this.#write([...statusLines(s), ...extra.map((l) => at + l)].join("\n") + "\n");
   }
 
   /** Leaves the last table on screen and stops redrawing over it. */

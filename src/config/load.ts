@@ -11,6 +11,7 @@ import {
   type ValidationSite,
 } from "./_schema.ts";
 import { ConfigError } from "./errors.ts";
+import { type RawAlarm, resolveAlarms } from "./_alarms.ts";
 import type { Schema } from "apache-arrow";
 import {
   consumes,
@@ -137,7 +138,7 @@ export const COMMON_JOB_FIELDS: TableSpec = {
   ) as TableSpec,
 };
 
-const TOP_KEYS = ["supervisor", "jobs", "sequence"];
+const TOP_KEYS = ["supervisor", "jobs", "sequence", "alarms"];
 
 /**
  * Loads and validates a config: one TOML file, a folder whose `*.toml` files are read together,
@@ -276,6 +277,7 @@ export function parseConfigFiles(
   let supervisorSource: { file: string; text: string; table: Record<string, unknown> } | undefined;
   const jobs: JobConfig[] = [];
   let sequenceSource: { file: string; text: string; steps: unknown[] } | undefined;
+  const rawAlarms: RawAlarm[] = [];
   if (options.dataDir !== undefined) {
     const problem = folderProblem(options.dataDir);
     if (problem) throw new ConfigError({ file: "--data-dir" }, problem);
@@ -322,6 +324,15 @@ export function parseConfigFiles(
         jobs.push(resolveJob(raw, at, file, options.jobTypes));
       });
     }
+    if (doc.alarms !== undefined) {
+      if (!Array.isArray(doc.alarms)) {
+        fail(site(file, text, ""), "alarms", "expected [[alarms]] tables");
+      }
+      doc.alarms.forEach((raw, i) => {
+        if (!isTable(raw)) fail(site(file, text, ""), `alarms[${i}]`, "expected a table");
+        rawAlarms.push({ table: raw, site: site(file, text, ""), index: i });
+      });
+    }
   }
   const supSite = site(
     supervisorSource?.file ?? files[0]?.file ?? "<none>",
@@ -349,6 +360,17 @@ export function parseConfigFiles(
   if (jobs.length === 0) {
     throw new ConfigError({ file: files.map((f) => f.file).join(", ") }, "no [[jobs]] defined");
   }
+  const { alarms, watchers } = resolveAlarms(
+    rawAlarms,
+    jobs.map((j) => j.name),
+    jobs.flatMap((j) => j.sends),
+  );
+  for (const w of watchers) {
+    if (jobs.some((j) => j.name === w.table.name)) {
+      fail(w.site, "when", `a job is named ${w.table.name}, which the alarms' watcher needs`);
+    }
+    jobs.push(resolveJob(w.table, w.site, w.site.file, options.jobTypes));
+  }
   for (const job of jobs) {
     const declared = options.jobTypes[job.type].permissions(job, supervisor);
     job.permissions = narrowPermissions(job, declared, narrowings.get(job.name)!);
@@ -362,7 +384,7 @@ export function parseConfigFiles(
       jobs.map((j) => j.name),
     )
     : undefined;
-  return { supervisor, jobs, routes, files: files.map((f) => f.file), sequence };
+  return { supervisor, jobs, routes, files: files.map((f) => f.file), sequence, alarms };
 }
 
 function parseTomlText(file: string, text: string): Record<string, unknown> {
@@ -654,7 +676,9 @@ function checkInputSchemas(
   for (const job of jobs) {
     const result = jobTypes[job.type].checkInputs?.(job, inputsOf(job));
     if (result === undefined) continue;
-    const { key, problem } = typeof result === "string" ? { key: "inputs", problem: result } : result;
+    const { key, problem } = typeof result === "string"
+      ? { key: "inputs", problem: result }
+      : result;
     const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
     const text = files.find((f) => f.file === job.file)?.text ?? "";
     fail(site(job.file, text, `jobs[${idx}]`), key, problem);

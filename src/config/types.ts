@@ -3,6 +3,7 @@ import type { Schema } from "apache-arrow";
 import type { TableSpec } from "./_schema.ts";
 
 export type { FieldSpec, TableSpec } from "./_schema.ts";
+import type { AlarmSpec } from "../alarms/mod.ts";
 
 /** What a route does when the consumer's ring is full. */
 export type OverflowPolicy = "block" | "drop-newest" | "drop-oldest";
@@ -101,7 +102,7 @@ export interface JobType {
    * For producers that know their columns from their config (and, for processors, from the
    * columns of their inputs): the schema of what they send.
    */
-  schema?(job: JobConfig, inputs: InputSchema[]): Schema | undefined;
+  schema?(job: JobConfig, inputs?: InputSchema[]): Schema | undefined;
   /**
    * For consumers: what is wrong with the columns their inputs send (naming it), if anything;
    * a `key` names the job's own key at fault (default `inputs`).
@@ -191,4 +192,6 @@ export interface DaqConfig {
   files: string[];
   /** The `[[sequence]]` steps, when the config lists runs to make. */
   sequence?: SequenceStep[];
+  /** The `[[alarms]]`, validated (conditions parsed against the jobs and route keys). */
+  alarms: AlarmSpec[];
 }

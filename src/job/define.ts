@@ -192,7 +192,7 @@ export function jobType<S extends TableSpec>(
       withNoPermissions(d.permissions?.(typedJob(job), supervisor) ?? {}),
     permissionsWhy: d.permissionsWhy,
     schema: d.columns === undefined ? undefined : (job, inputs) => {
-      const columns = declaredColumns(d, job.fields, inputs);
+      const columns = declaredColumns(d, job.fields, inputs ?? []);
       return columns === undefined ? undefined : schemaOfColumns(columns);
     },
   };

@@ -6,6 +6,7 @@
 import type { JobTypes } from "../config/types.ts";
 import { jobType } from "../job/define.ts";
 import remote from "./links/remote/mod.ts";
+import alarmWatch from "./processors/alarm_watch.ts";
 import calibrate from "./processors/calibrate.ts";
 import coincidence from "./processors/coincidence.ts";
 import decimate from "./processors/decimate.ts";
@@ -35,6 +36,7 @@ export const BUILTIN_JOB_TYPES: JobTypes = {
   trigger: jobType(at("./processors/trigger.ts"), trigger),
   histogram: jobType(at("./processors/histogram.ts"), histogram),
   coincidence: jobType(at("./processors/coincidence.ts"), coincidence),
+  "alarm.watch": jobType(at("./processors/alarm_watch.ts"), alarmWatch),
   "store.null": jobType(at("./stores/null.ts"), nullStore),
   "store.memory": jobType(at("./stores/memory.ts"), memory),
   "store.csv": jobType(at("./stores/csv.ts"), csv),

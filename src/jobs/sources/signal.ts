@@ -115,6 +115,13 @@ export default defineJob({
       positive: true,
       doc: "throw after this many batches (to exercise supervision)",
     },
+    silent_after: {
+      type: "number",
+      integer: true,
+      min: 0,
+      doc: "go quiet after this many batches (an instrument that stops answering), for silent_for",
+    },
+    silent_for: { type: "duration", default: "1s", doc: "how long silent_after stays quiet" },
     channels: {
       type: "tables",
       default: [{ name: "sine", shape: "sine" }, { name: "noise", shape: "noise" }],
@@ -153,12 +160,22 @@ export default defineJob({
     ctx.onSetting((name, value) => applySignalSetting(channels, name, value));
     const { max_batches: maxBatches, crash_after: crashAfter } = ctx.fields;
     const startMs = Date.now();
-    const startNs = BigInt(startMs) * 1_000_000n;
-    const t0 = performance.now();
+    let startNs = BigInt(startMs) * 1_000_000n;
+    let t0 = performance.now();
     let late = 0;
     for (let k = 0; !ctx.stopping() && (maxBatches === undefined || k < maxBatches); k++) {
       if (crashAfter !== undefined && k === crashAfter) {
         throw new Error(`crash_after = ${crashAfter}: crashing on purpose`);
+      }
+      if (k === ctx.fields.silent_after) {
+        // Quiet, as an instrument that stopped answering: no rows for silent_for, then on,
+        // with the time gap in timestamp_ns.
+        const quietMs = ctx.fields.silent_for;
+        ctx.setFigure("silent", 1);
+        await ctx.sleep(quietMs);
+        ctx.setFigure("silent", 0);
+        t0 += quietMs;
+        startNs += BigInt(Math.round(quietMs * 1e6));
       }
       const dueMs = t0 + ((k + 1) * rows * 1000) / rateHz;
       const wait = dueMs - performance.now();

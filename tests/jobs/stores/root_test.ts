@@ -345,7 +345,7 @@ Deno.test("store.root: checkInputs names the column of any Arrow type ROOT canno
     new arrow.Field("label", new arrow.Utf8()),
   ]);
   const problem = checkInputs!(job, [{ key: "daq", from: "daq", schema }]);
-  assert.match(problem!, /column 'label': Arrow type Utf8 cannot be stored/);
+  assert.match(String(problem), /column 'label': Arrow type Utf8 cannot be stored/);
   assert.equal(checkInputs!(job, [{ key: "daq", from: "daq", schema: undefined }]), undefined);
 });
 
