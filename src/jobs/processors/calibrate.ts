@@ -14,14 +14,8 @@ import {
   Calibrator,
   checkCalibrateSpec,
 } from "../../processing/mod.ts";
-import {
-  BatchBuilder,
-  checkEachInput,
-  declaredColumns,
-  firstInputColumns,
-  kernelColumns,
-  specProblem,
-} from "./_columns.ts";
+import { checkEachInput, declaredColumns, firstInputColumns, specProblem } from "./_columns.ts";
+import { TableReader, TableWriter } from "./_tables.ts";
 
 const fields = {
   columns: {
@@ -57,9 +51,11 @@ export default defineJob({
   },
   async run(ctx) {
     const calibrator = new Calibrator(specOf(ctx.fields));
-    const builder = new BatchBuilder();
-    for await (const b of ctx.batches()) {
-      await ctx.sendBatch(builder.batch(calibrator.apply(kernelColumns(b.batch, b.columns))));
+    const reader = new TableReader(ctx);
+    const writer = new TableWriter(ctx);
+    for await (const msg of ctx.receive()) {
+      const columns = reader.read(msg);
+      if (columns) await writer.send(calibrator.apply(columns));
     }
   },
 });

@@ -12,14 +12,8 @@ import {
   coincidenceOutputColumns,
   type CoincidenceSpec,
 } from "../../processing/mod.ts";
-import {
-  BatchBuilder,
-  columnInfos,
-  declaredColumns,
-  kernelColumns,
-  rowsOf,
-  specProblem,
-} from "./_columns.ts";
+import { columnInfos, declaredColumns, specProblem } from "./_columns.ts";
+import { TableReader, TableWriter } from "./_tables.ts";
 
 const fields = {
   window: {
@@ -104,7 +98,8 @@ export default defineJob({
   async run(ctx) {
     const spec = specOf(ctx.job.inputs, ctx.fields);
     const c = new Coincidence(spec);
-    const builder = new BatchBuilder();
+    const reader = new TableReader(ctx);
+    const writer = new TableWriter(ctx);
     const figures = () => {
       ctx.setFigure("coincidences", c.counts.coincidences);
       for (const k of spec.inputs) {
@@ -114,11 +109,11 @@ export default defineJob({
       }
       ctx.setFigure("waiting", c.waiting);
     };
-    const send = async (columns: ReturnType<Coincidence["push"]>) => {
-      if (rowsOf(columns) > 0) await ctx.sendBatch(builder.batch(columns));
-    };
-    for await (const b of ctx.batches()) {
-      await send(c.push(b.key, kernelColumns(b.batch, b.columns)));
+    const send = (columns: ReturnType<Coincidence["push"]>) => writer.send(columns);
+    for await (const msg of ctx.receive()) {
+      const columns = reader.read(msg);
+      if (!columns) continue;
+      await send(c.push(msg.key, columns));
       figures();
     }
     await send(c.flush());

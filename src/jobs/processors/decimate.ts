@@ -13,14 +13,13 @@ import {
   Decimator,
 } from "../../processing/mod.ts";
 import {
-  BatchBuilder,
   checkEachInput,
   declaredColumns,
   firstInputColumns,
-  kernelColumns,
   rowsOf,
   specProblem,
 } from "./_columns.ts";
+import { TableReader, TableWriter } from "./_tables.ts";
 
 const fields = {
   every: { type: "number", integer: true, positive: true, doc: "rows per block" },
@@ -52,18 +51,19 @@ export default defineJob({
   async run(ctx) {
     const spec = specOf(ctx.fields);
     const byKey = new Map<string, Decimator>();
-    const builder = new BatchBuilder();
+    const reader = new TableReader(ctx);
+    const writer = new TableWriter(ctx);
     let sent = 0;
     const send = async (columns: ReturnType<Decimator["push"]>) => {
-      const rows = rowsOf(columns);
-      if (rows === 0) return;
-      await ctx.sendBatch(builder.batch(columns));
-      sent += rows;
+      sent += rowsOf(columns);
+      await writer.send(columns);
     };
-    for await (const b of ctx.batches()) {
-      let d = byKey.get(b.key);
-      if (!d) byKey.set(b.key, d = new Decimator(spec));
-      await send(d.push(kernelColumns(b.batch, b.columns)));
+    for await (const msg of ctx.receive()) {
+      const columns = reader.read(msg);
+      if (!columns) continue;
+      let d = byKey.get(msg.key);
+      if (!d) byKey.set(msg.key, d = new Decimator(spec));
+      await send(d.push(columns));
     }
     for (const d of byKey.values()) await send(d.flush());
     ctx.setFigure("rows_sent", sent);

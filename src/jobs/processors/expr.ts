@@ -12,14 +12,8 @@ import {
   exprOutputColumns,
   type ExprSpec,
 } from "../../processing/mod.ts";
-import {
-  BatchBuilder,
-  checkEachInput,
-  declaredColumns,
-  firstInputColumns,
-  kernelColumns,
-  specProblem,
-} from "./_columns.ts";
+import { checkEachInput, declaredColumns, firstInputColumns, specProblem } from "./_columns.ts";
+import { TableReader, TableWriter } from "./_tables.ts";
 
 const fields = {
   columns: {
@@ -44,11 +38,14 @@ export default defineJob({
   async run(ctx) {
     const spec: ExprSpec = { columns: ctx.fields.columns };
     const byKey = new Map<string, ExprEvaluator>();
-    const builder = new BatchBuilder();
-    for await (const b of ctx.batches()) {
-      let e = byKey.get(b.key);
-      if (!e) byKey.set(b.key, e = new ExprEvaluator(spec));
-      await ctx.sendBatch(builder.batch(e.apply(kernelColumns(b.batch, b.columns))));
+    const reader = new TableReader(ctx);
+    const writer = new TableWriter(ctx);
+    for await (const msg of ctx.receive()) {
+      const columns = reader.read(msg);
+      if (!columns) continue;
+      let e = byKey.get(msg.key);
+      if (!e) byKey.set(msg.key, e = new ExprEvaluator(spec));
+      await writer.send(e.apply(columns));
     }
   },
 });

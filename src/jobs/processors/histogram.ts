@@ -9,6 +9,7 @@ import { defineJob } from "../../job/mod.ts";
 import { checkHistogramSpec, Histogram } from "../../processing/mod.ts";
 import { histogramBatch } from "../../transport/histogram.ts";
 import { checkEachInput, specProblem } from "./_columns.ts";
+import { TableReader } from "./_tables.ts";
 
 const fields = {
   columns: {
@@ -83,23 +84,21 @@ export default defineJob({
     };
     let sends = 0;
     let due = performance.now() + ctx.fields.interval;
-    for await (const b of ctx.batches()) {
+    const reader = new TableReader(ctx);
+    for await (const msg of ctx.receive()) {
+      const columns = reader.read(msg);
+      if (!columns) continue;
       for (const h of histograms) {
-        const values = b.columns[h.spec.column];
-        if (values === undefined) {
+        const column = columns.find((c) => c.name === h.spec.column && !c.listSize);
+        if (column === undefined) {
           throw new Error(
-            `columns.${h.spec.column}: input "${b.key}" has no number column "${h.spec.column}"`,
+            `columns.${h.spec.column}: input "${msg.key}" has no number column "${h.spec.column}"`,
           );
         }
-        if (!units.has(h.spec.column)) {
-          units.set(
-            h.spec.column,
-            b.batch.schema.fields.find((f) => f.name === h.spec.column)?.metadata.get("unit"),
-          );
-        }
-        h.fill(values);
+        if (!units.has(h.spec.column)) units.set(h.spec.column, column.unit);
+        h.fill(column.values);
       }
-      filled += b.rows;
+      filled += columns[0]?.values.length ?? 0;
       ctx.setFigure("values_filled", filled);
       if (performance.now() >= due) {
         await send(false);

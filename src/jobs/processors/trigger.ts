@@ -13,15 +13,8 @@ import {
   triggerOutputColumns,
   type TriggerSpec,
 } from "../../processing/mod.ts";
-import {
-  BatchBuilder,
-  checkEachInput,
-  declaredColumns,
-  firstInputColumns,
-  kernelColumns,
-  rowsOf,
-  specProblem,
-} from "./_columns.ts";
+import { checkEachInput, declaredColumns, firstInputColumns, specProblem } from "./_columns.ts";
+import { TableReader, TableWriter } from "./_tables.ts";
 
 const fields = {
   column: { type: "string", required: true, doc: "the column to trigger on" },
@@ -70,7 +63,8 @@ export default defineJob({
   async run(ctx) {
     const spec = specOf(ctx.fields);
     const byKey = new Map<string, Trigger>();
-    const builder = new BatchBuilder();
+    const reader = new TableReader(ctx);
+    const writer = new TableWriter(ctx);
     const figures = () => {
       let triggers = 0, suppressed = 0, partial = 0;
       for (const t of byKey.values()) {
@@ -82,14 +76,15 @@ export default defineJob({
       ctx.setFigure("suppressed", suppressed);
       ctx.setFigure("partial_windows", partial);
     };
-    const send = async (columns: ReturnType<Trigger["push"]>) => {
-      if (rowsOf(columns) > 0) await ctx.sendBatch(builder.batch(columns));
-    };
-    for await (const b of ctx.batches()) {
-      let t = byKey.get(b.key);
-      if (!t) byKey.set(b.key, t = new Trigger(spec));
-      await send(t.push(kernelColumns(b.batch, b.columns)));
-      figures();
+    const send = (columns: ReturnType<Trigger["push"]>) => writer.send(columns);
+    for await (const msg of ctx.receive()) {
+      const columns = reader.read(msg);
+      if (!columns) continue;
+      let t = byKey.get(msg.key);
+      if (!t) byKey.set(msg.key, t = new Trigger(spec));
+      const before = t.counts.triggers + t.counts.suppressed;
+      await send(t.push(columns));
+      if (t.counts.triggers + t.counts.suppressed !== before) figures();
     }
     for (const t of byKey.values()) await send(t.flush());
     figures();
