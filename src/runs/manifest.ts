@@ -4,6 +4,7 @@
  * atomically (temporary file, then rename). Times are given twice: ISO 8601 UTC and ns since
  * the epoch (a decimal string: ns do not fit a JSON number exactly).
  */
+import type { AlarmEvent } from "../alarms/mod.ts";
 import { ManifestError } from "./errors.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
@@ -117,6 +118,8 @@ export interface RunManifest {
   /** Instrument identities reported by jobs (e.g. `*IDN?`), by job. */
   instruments: Record<string, string>;
   files: ManifestFile[];
+  /** Every change of state of the run's alarms, in order (see src/alarms). */
+  alarms: AlarmEvent[];
   jobs: Record<string, ManifestJob>;
   routes: ManifestRoute[];
   /**

@@ -1,4 +1,5 @@
 /** One numbered run: its folder, its supervisor, its manifest from start to stop. */
+import { type AlarmEvent, AlarmMonitor } from "../alarms/mod.ts";
 import { isAbsolute, relative, resolve } from "node:path";
 import { type DaqConfig, withDataDir } from "../config/types.ts";
 import {
@@ -78,6 +79,11 @@ export interface Run {
   manifest(): RunManifest;
   /** When data began to be kept, ns since the epoch (undefined while settings are sent). */
   startNs(): bigint | undefined;
+  /**
+   * The run's alarms (undefined without `[[alarms]]`): `states()` for an API to show,
+   * `acknowledge(name, by)` for it to call; each change is recorded in the manifest.
+   */
+  alarms: AlarmMonitor | undefined;
 }
 
 /**
@@ -135,17 +141,33 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
     pauses,
     instruments: sup.identities(),
     files: files.length ? files : reportedFiles(),
+    alarms: alarmEvents,
     jobs: last ? jobsOf(last) : {},
     routes: last ? routesOf(last) : [],
     unstored,
     updated: instantOf(epochNs()),
   });
 
+  const alarmEvents: AlarmEvent[] = [];
+  let stopForAlarm: (reason: string) => void = () => {};
+  const alarms = config.alarms.length === 0 ? undefined : new AlarmMonitor(config.alarms, {
+    jobs: config.jobs.map((j) => j.name),
+    routes: config.jobs.flatMap((j) => j.sends),
+  }, {
+    supervisor: config.supervisor.id,
+    log: (level, text) => options.onLog?.(level, undefined, `run ${number}: ${text}`),
+    stop: (why) => stopForAlarm(why),
+    onEvent: (e) => {
+      alarmEvents.push(e);
+      void save();
+    },
+  });
   const sup = startSupervisor(runConfig, {
     ...options,
     startPaused: (options.settings?.length ?? 0) > 0,
     onStats: (s) => {
       last = s;
+      alarms?.update(s);
       options.onStats?.(s);
     },
   });
@@ -183,6 +205,7 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
 
   const done = sup.done.then(async (result: RunResult) => {
     clearInterval(saver);
+    await alarms?.close();
     stopNs ??= epochNs();
     last = result.final;
     if (pauses.length && pauses.at(-1)!.stop === undefined) pauses.at(-1)!.stop = instantOf(stopNs);
@@ -222,10 +245,13 @@ export async function startRun(config: DaqConfig, options: RunOptions = {}): Pro
     return sup.stop(why).then(() => done);
   };
 
+  stopForAlarm = (why) => void stop(why);
+
   const run: Run = {
     number,
     dir,
     supervisor: sup,
+    alarms,
     async pause() {
       if (sup.paused() || startNs === undefined || stopNs !== undefined) return false;
       pauses.push({ start: instantOf(sup.pause()) });
