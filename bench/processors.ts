@@ -4,7 +4,7 @@
  * (keep = 0: reads every byte, keeps nothing), one `daq run` per processor, beside the same
  * pipeline without a processor in the same series of runs.
  *
- *   deno run -A bench/processors.ts [seconds per run] [rows per message]
+ *   deno run -A bench/processors.ts [seconds per run] [rows per message] [name filter]
  *
  * MB/s is what the processor took in per second over the last half of the run (from the
  * processor's `bytesIn` counter in --stats-json), 1 MB = 1e6 bytes; for "none" the store's.
@@ -15,6 +15,8 @@ import type { StatsSnapshot } from "../src/supervisor/stats.ts";
 
 const seconds = Number(Deno.args[0] ?? 6);
 const rows = Number(Deno.args[1] ?? 1000);
+/** Only the processors whose name contains this (and always "none"). */
+const only = Deno.args[2] ?? "";
 
 const PROCESSORS: Record<string, string> = {
   none: "",
@@ -50,6 +52,7 @@ console.log(`${seconds} s per run, ${rows} rows (${rows * 16} bytes) per message
 console.log("| processor | MB/s in | msgs/s | M values/s |");
 console.log("| --- | --- | --- | --- |");
 for (const [name, processor] of Object.entries(PROCESSORS)) {
+  if (processor && !name.includes(only)) continue;
   const dir = await Deno.makeTempDir({ prefix: "daq_bench_processors_" });
   try {
     await Deno.writeTextFile(`${dir}/lab.toml`, config(processor));
