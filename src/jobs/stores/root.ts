@@ -9,7 +9,7 @@
  * entries, bytes) after every flush and at its close, for the run's manifest.
  */
 import { histogramOfBatch } from "../../transport/histogram.ts";
-import { rootHistogram } from "./_histograms.ts";
+import { rootHistogram } from "./_histogram_root.ts";
 import type { RecordBatch, Schema } from "apache-arrow";
 import { nextFileName } from "../../formats/file_name.ts";
 import {

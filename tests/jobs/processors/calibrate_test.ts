@@ -1,3 +1,4 @@
+import { FIRST_RUN } from "../../_daq.ts";
 import assert from "node:assert/strict";
 import { signalJob } from "../../_daq.ts";
 import { readWithH5py } from "../../formats/hdf5/_readers.ts";
@@ -25,9 +26,11 @@ name = "h5"
 inputs = ["cal"]
 `);
   try {
-    const files = [...Deno.readDirSync(`${dir}/data/h5`)].filter((e) => e.name.endsWith(".h5"));
+    const files = [...Deno.readDirSync(`${dir}/data/${FIRST_RUN}/h5`)].filter((e) =>
+      e.name.endsWith(".h5")
+    );
     assert.equal(files.length, 1);
-    const file = await readWithH5py(`${dir}/data/h5/${files[0].name}`);
+    const file = await readWithH5py(`${dir}/data/${FIRST_RUN}/h5/${files[0].name}`);
     const values = (c: string) => file.datasets[`cal/${c}`].values.map(Number);
     const n = 3000;
     const expect = (ch: ChannelSpec, f: (x: number) => number) =>

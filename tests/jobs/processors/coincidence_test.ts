@@ -1,3 +1,4 @@
+import { FIRST_RUN } from "../../_daq.ts";
 import assert from "node:assert/strict";
 import { signalJob } from "../../_daq.ts";
 import type { ChannelSpec } from "../../../src/jobs/sources/signal.ts";
@@ -24,7 +25,7 @@ name = "csv"
 inputs = ["pairs"]
 `);
   try {
-    const out = readCsv(`${dir}/data/csv`);
+    const out = readCsv(`${dir}/data/${FIRST_RUN}/csv`);
     assert.deepEqual(Object.keys(out), [
       "timestamp_ns",
       "a_timestamp_ns",

@@ -1,3 +1,4 @@
+import { FIRST_RUN } from "../../_daq.ts";
 import assert from "node:assert/strict";
 import { signalJob } from "../../_daq.ts";
 import type { ChannelSpec } from "../../../src/jobs/sources/signal.ts";
@@ -36,9 +37,9 @@ name = "csv"
 inputs = ["slow", "buckets"]
 `);
   try {
-    const raw = readCsv(`${dir}/data/raw`);
+    const raw = readCsv(`${dir}/data/${FIRST_RUN}/raw`);
     assert.equal(raw.sine.length, 7000);
-    const slow = readCsv(`${dir}/data/csv`);
+    const slow = readCsv(`${dir}/data/${FIRST_RUN}/csv`);
     // Both decimators send to one store: rows of each told apart by their columns.
     const blocks = (n: number) => Array.from({ length: Math.ceil(7000 / n) }, (_, k) => k * n);
     const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;

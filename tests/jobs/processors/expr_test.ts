@@ -1,3 +1,4 @@
+import { FIRST_RUN } from "../../_daq.ts";
 import assert from "node:assert/strict";
 import { signalJob } from "../../_daq.ts";
 import { type ChannelSpec, signalValue } from "../../../src/jobs/sources/signal.ts";
@@ -26,7 +27,7 @@ name = "csv"
 inputs = ["derived"]
 `);
   try {
-    const out = readCsv(`${dir}/data/csv`);
+    const out = readCsv(`${dir}/data/${FIRST_RUN}/csv`);
     assert.deepEqual(Object.keys(out), [
       "timestamp_ns",
       "voltage",

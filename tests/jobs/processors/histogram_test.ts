@@ -1,3 +1,4 @@
+import { FIRST_RUN } from "../../_daq.ts";
 import assert from "node:assert/strict";
 import { makeSVG, openFile } from "jsroot";
 import { signalJob } from "../../_daq.ts";
@@ -58,8 +59,10 @@ inputs = ["hist"]
       "sent every interval and at the end",
     );
 
-    const h5 = [...Deno.readDirSync(`${dir}/data/h5`)].find((e) => e.name.endsWith(".h5"))!;
-    const file = await readWithH5py(`${dir}/data/h5/${h5.name}`);
+    const h5 = [...Deno.readDirSync(`${dir}/data/${FIRST_RUN}/h5`)].find((e) =>
+      e.name.endsWith(".h5")
+    )!;
+    const file = await readWithH5py(`${dir}/data/${FIRST_RUN}/h5/${h5.name}`);
     const ds = (p: string) => file.datasets[`histograms/hist/${p}`].values.map(Number);
     assert.deepEqual(ds("noise/counts"), noise.slice(1, 41));
     assert.deepEqual(ds("noise/underflow"), [noise[0]]);
@@ -69,7 +72,7 @@ inputs = ["hist"]
     assert.deepEqual(ds("sine/counts"), sine.slice(1, 13));
     assert.equal(file.groups["histograms/hist/noise"].unit, "keV");
 
-    const root = await openFile(`${dir}/data/root/root_001.root`);
+    const root = await openFile(`${dir}/data/${FIRST_RUN}/root/root_001.root`);
     const th1 = await root.readObject("hist_noise");
     assert.equal(th1._typename, "TH1D");
     assert.deepEqual(Array.from(th1.fArray), noise);
@@ -79,7 +82,9 @@ inputs = ["hist"]
     const svg: string = await makeSVG({ object: th1, option: "hist", width: 640, height: 400 });
     assert.match(svg, /noise \[keV\]/);
 
-    const csv = Deno.readTextFileSync(`${dir}/data/csv/csv_hist_noise.hist.csv`).split("\n")
+    const csv = Deno.readTextFileSync(`${dir}/data/${FIRST_RUN}/csv/csv_hist_noise.hist.csv`).split(
+      "\n",
+    )
       .filter((l) => l && !l.startsWith("#"));
     assert.equal(csv[0], "bin_low,bin_high,count");
     assert.deepEqual(csv.slice(1).map((l) => Number(l.split(",")[2])), noise);

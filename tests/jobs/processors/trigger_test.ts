@@ -1,3 +1,4 @@
+import { FIRST_RUN } from "../../_daq.ts";
 import assert from "node:assert/strict";
 import { signalJob } from "../../_daq.ts";
 import { readTreeWithJsroot } from "../../formats/root/_jsroot_read.ts";
@@ -65,7 +66,10 @@ inputs = ["events"]
   try {
     const edges = crossings(n, 2, 1);
     assert.equal(edges.length, 19, "20 Hz for 1 s, the first pulse at the start sets the state");
-    const { entries, columns } = await readTreeWithJsroot(`${dir}/data/root/root_001.root`, "win");
+    const { entries, columns } = await readTreeWithJsroot(
+      `${dir}/data/${FIRST_RUN}/root/root_001.root`,
+      "win",
+    );
     assert.equal(entries, edges.length);
     edges.forEach((at, k) => {
       const want = Array.from({ length: 25 }, (_, j) => signalValue(PULSES, at - 5 + j, RATE, 1));
@@ -74,7 +78,7 @@ inputs = ["events"]
     });
     assert.equal(figure(last, "win", "triggers"), edges.length);
     // Dead time 120 ms: of pulses 50 ms apart, every third one triggers.
-    const events = readCsv(`${dir}/data/csv`);
+    const events = readCsv(`${dir}/data/${FIRST_RUN}/csv`);
     const kept = edges.filter((_, k) => k % 3 === 0);
     assert.deepEqual(events.pmt, kept.map((i) => signalValue(PULSES, i, RATE, 1)));
     assert.equal(figure(last, "events", "triggers"), kept.length);

@@ -24,7 +24,7 @@
  * crash keeps `complete = 0`.
  */
 import { histogramOfBatch } from "../../../transport/histogram.ts";
-import { hdf5Histogram } from "../_histograms.ts";
+import { hdf5Histogram } from "./_histogram.ts";
 import type { Hdf5Histogram } from "../../../formats/hdf5/mod.ts";
 import type * as arrow from "apache-arrow";
 import { Schema } from "apache-arrow";
