@@ -6,7 +6,8 @@ import type { ChannelSpec } from "../../src/jobs/sources/signal.ts";
 const CHANNELS: ChannelSpec[] = [
   { name: "voltage", shape: "sine", freq_hz: 0.5, amplitude: 10, offset: 1, unit: "V" },
 ];
-const SUPERVISOR = `[supervisor]\nid = "t"\nstats_interval = "50ms"\nrestart_limit = 0\n`;
+const SUPERVISOR =
+  `[supervisor]\nid = "t"\nstats_interval = "50ms"\nrestart_limit = 0\nstop_timeout = "120s"\n`;
 
 type Line = {
   elapsedS: number;

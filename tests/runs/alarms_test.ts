@@ -11,6 +11,7 @@ Deno.test("runs: alarm state changes go into the manifest; stop_run ends the run
 id = "t"
 data_dir = "${dir}"
 stats_interval = "50ms"
+stop_timeout = "120s"
 
 [[jobs]]
 type = "signal"

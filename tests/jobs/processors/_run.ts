@@ -4,7 +4,8 @@ import { readStats, runDaq, runLabArgs } from "../../_daq.ts";
 import type { StatsSnapshot } from "../../../src/supervisor/stats.ts";
 
 /** The config's supervisor table: quick stats, no restarts. */
-export const SUPERVISOR = `[supervisor]\nid = "t"\nstats_interval = "50ms"\nrestart_limit = 0\n`;
+export const SUPERVISOR =
+  `[supervisor]\nid = "t"\nstats_interval = "50ms"\nrestart_limit = 0\nstop_timeout = "120s"\n`;
 
 /** Runs `daq run` on `toml` in a new folder; the run must end with exit code 0. */
 export async function runConfig(
