@@ -290,7 +290,7 @@ export function describeField(field: FieldSpec): string {
     case "map":
       return field.values.type === "table"
         ? "a table of tables"
-        : `a table whose values are ${describe(field.values)}`;
+        : `a table whose values are ${describeField(field.values)}`;
   }
 }
 
@@ -401,7 +401,9 @@ const SPEC_KEYS: Record<FieldSpec["type"], readonly string[]> = {
   duration: ["default", "allowZero"],
   size: ["default", "min", "max"],
   strings: ["default", "format"],
+  numbers: ["default"],
   tables: ["fields", "default"],
+  map: ["values", "default"],
 };
 
 /**
@@ -453,6 +455,16 @@ export function tableSpecProblem(spec: unknown, path = ""): string | undefined {
     }
     if (f.type === "tables") {
       const inner = tableSpecProblem(f.fields, `${at}.fields`);
+      if (inner !== undefined) return inner;
+    }
+    if (f.type === "map") {
+      const v = f.values as Record<string, unknown> | undefined;
+      if (v === null || typeof v !== "object" || Array.isArray(v)) {
+        return `${at}.values: expected a field spec, or { type: "table", fields }`;
+      }
+      const inner = v.type === "table"
+        ? tableSpecProblem(v.fields, `${at}.values.fields`)
+        : tableSpecProblem({ values: v }, at);
       if (inner !== undefined) return inner;
     }
     if (f.default !== undefined) {

@@ -1,9 +1,5 @@
 /** Messages between a `store.hdf5` job and its flusher Worker (`_flusher.ts`). */
-import type {
-  Hdf5CloseResult,
-  Hdf5Compression,
-  Hdf5Histogram,
-} from "../../../formats/hdf5/mod.ts";
+import type { Hdf5CloseResult, Hdf5Compression, Hdf5Histogram } from "../../../formats/hdf5/mod.ts";
 
 /** The flusher's Worker module. */
 export const FLUSHER_MODULE: URL = new URL("./_flusher.ts", import.meta.url);
