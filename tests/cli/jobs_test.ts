@@ -19,7 +19,10 @@ Deno.test("daq jobs: lists every built-in type with its summary, and a config's 
   const withConfig = await runDaq(["jobs", "--config", `${EXAMPLE}/lab.toml`]);
   assert.equal(withConfig.code, 0, withConfig.stderr);
   assert.match(withConfig.stdout, /jobs\/thermometer\.ts +thermometer \(simulated\): one reading/);
-  assert.match(withConfig.stdout, /^processors:$\n.*jobs\/moving_average\.ts +moving average/m);
+  assert.match(
+    withConfig.stdout,
+    /^processors:$\n(?:  \S+ .*\n)*?.*jobs\/moving_average\.ts +moving average/m,
+  );
 });
 
 Deno.test("daq jobs TYPE: fields with their types, defaults and docs, for built-ins and modules", async () => {
