@@ -21,7 +21,7 @@ Deno.test("daq jobs: lists every built-in type with its summary, and a config's 
   assert.match(withConfig.stdout, /jobs\/thermometer\.ts +thermometer \(simulated\): one reading/);
   assert.match(
     withConfig.stdout,
-    /^processors:$\n(?:  \S+ .*\n)*?.*jobs\/moving_average\.ts +moving average/m,
+    /^processors:$\n(?: {2}\S+ .*\n)*?.*jobs\/moving_average\.ts +moving average/m,
   );
 });
 
