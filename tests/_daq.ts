@@ -10,6 +10,7 @@ export const DAQ_ARGS = [
   "--allow-ffi",
   "--allow-sys",
   "--allow-net",
+  "--allow-run",
   // As the ./daq launcher: the import map (daq/job for job modules anywhere on disk).
   "--config",
   new URL("../deno.json", import.meta.url).pathname,

@@ -67,6 +67,18 @@ export function peerLines(s: StatsSnapshot): string[] {
   return lines;
 }
 
+/** A job's state, with what it says it is doing while it runs: `running: polling`. */
+function stateText(j: JobStats): string {
+  return j.state === "running" && j.status ? `running: ${j.status}` : j.state;
+}
+
+/** One line per job with an instrument identity: `dmm identity: SIMCO,SIM-1000,SN0001,1.0`. */
+export function identityLines(s: StatsSnapshot): string[] {
+  return s.jobs.flatMap((j) =>
+    j.identity === undefined ? [] : [`${j.name} identity: ${j.identity}`]
+  );
+}
+
 /** The status table as lines: one per job, under a header. */
 export function statusTable(s: StatsSnapshot): string[] {
   const rows = s.jobs.map((j) => {
@@ -75,7 +87,7 @@ export function statusTable(s: StatsSnapshot): string[] {
     return [
       j.name,
       j.type,
-      j.state,
+      stateText(j),
       formatRate(r.msgs),
       formatMBps(r.bytes),
       consumer ? `${(j.ringFill * 100).toFixed(0)}%` : "-",
@@ -94,6 +106,7 @@ export function statusTable(s: StatsSnapshot): string[] {
     line(COLUMNS),
     ...rows.map(line),
     ...peerLines(s),
+    ...identityLines(s),
   ];
 }
 
@@ -101,9 +114,9 @@ export function statusTable(s: StatsSnapshot): string[] {
 export function statusLines(s: StatsSnapshot): string[] {
   const jobLines = s.jobs.map((j) => {
     const r = jobRates(j);
-    return `[${s.elapsedS.toFixed(1)}s] ${j.name} ${j.state} msgs/s=${formatRate(r.msgs)} MB/s=${
-      formatMBps(r.bytes)
-    } ring=${
+    return `[${s.elapsedS.toFixed(1)}s] ${j.name} ${stateText(j)} msgs/s=${
+      formatRate(r.msgs)
+    } MB/s=${formatMBps(r.bytes)} ring=${
       (j.ringFill * 100).toFixed(0)
     }% drops=${j.drops} gaps=${j.gaps} restarts=${j.restarts}`;
   });

@@ -429,6 +429,20 @@ function resolveJob(
   validateTable({ type: raw.type }, typeField, at);
   const type = jobTypes[modulePath ?? raw.type as string];
   if (type === undefined) fail(at, "type", `job module ${raw.type} was not loaded`);
+  const included = type.include?.(raw, file);
+  if (included && "problem" in included) fail(at, included.key, included.problem);
+  if (included) {
+    // The included keys are checked where they are written; the job's own keys win.
+    const spec: TableSpec = {};
+    for (const key of Object.keys(included.table)) {
+      if (!(key in type.fields)) {
+        fail(site(included.file, included.text, ""), key, `not a key of a ${raw.type} job`);
+      }
+      spec[key] = type.fields[key];
+    }
+    validateTable(included.table, spec, site(included.file, included.text, ""));
+    raw = { ...included.table, ...raw };
+  }
   const common = validateTable(raw, { ...typeField, ...COMMON_JOB_FIELDS, ...type.fields }, at);
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(type.fields)) if (common[k] !== undefined) fields[k] = common[k];

@@ -113,6 +113,26 @@ export interface JobType {
   ): string | { key: string; problem: string } | undefined;
   /** What the field specs cannot express; returns the key at fault and the problem. */
   check?(fields: Record<string, unknown>): { key: string; problem: string } | undefined;
+  /**
+   * Keys the job takes from another file (a device profile), read before its keys are
+   * validated: `raw` is the job's table as written in `configFile`. The loader checks the
+   * included keys against the field specs where they are written, then lays the job's own keys
+   * over them. Returns the problem (naming the job's key) when the file cannot be used.
+   */
+  include?(
+    raw: Record<string, unknown>,
+    configFile: string,
+  ): IncludedKeys | { key: string; problem: string } | undefined;
+}
+
+/** Keys a job takes from another file (see {@link JobType.include}). */
+export interface IncludedKeys {
+  /** The file they come from, as shown in errors. */
+  file: string;
+  /** Its text (to find lines for errors). */
+  text: string;
+  /** Its keys, as written. */
+  table: Record<string, unknown>;
 }
 
 /** Job types by their `type` key. */

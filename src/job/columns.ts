@@ -5,6 +5,7 @@
 import {
   type DataType,
   Field,
+  FixedSizeList,
   Float32,
   Float64,
   Int16,
@@ -39,7 +40,12 @@ export type ColumnType =
   | "float64";
 
 /** One declared column: its type, or its type and physical unit. */
-export type ColumnDeclaration = ColumnType | { type: ColumnType; unit?: string };
+export type ColumnDeclaration = ColumnType | {
+  type: ColumnType;
+  unit?: string;
+  /** Values per row: a fixed-size array (Arrow `FixedSizeList<count>`); default 1. */
+  count?: number;
+};
 
 /** Declared columns by name, in the order they are sent. */
 export type Columns = Record<string, ColumnDeclaration>;
@@ -86,7 +92,7 @@ function typeOfArray(values: NumericArray): ColumnType {
 export function schemaOfColumns(columns: Columns): Schema {
   return new Schema(
     Object.entries(columns).map(([name, d]) => {
-      const { type, unit } = typeof d === "string" ? { type: d, unit: undefined } : d;
+      const { type, unit, count = 1 } = typeof d === "string" ? { type: d, unit: undefined } : d;
       if (!(type in ARRAYS)) {
         throw new JobColumnsError(
           `column "${name}": unknown type ${JSON.stringify(type)}; known: ${
@@ -94,7 +100,9 @@ export function schemaOfColumns(columns: Columns): Schema {
           }`,
         );
       }
-      return new Field(name, ARROW_TYPES[type](), false, unit ? new Map([["unit", unit]]) : null);
+      const item = ARROW_TYPES[type]();
+      const arrowType = count > 1 ? new FixedSizeList(count, new Field("item", item, false)) : item;
+      return new Field(name, arrowType, false, unit ? new Map([["unit", unit]]) : null);
     }),
   );
 }
@@ -130,6 +138,11 @@ export class ColumnBatcher {
     let rows = -1;
     for (const name of order) {
       const d = declared?.[name];
+      if (typeof d === "object" && (d.count ?? 1) > 1) {
+        throw new JobColumnsError(
+          `column "${name}" is declared as ${d.count} values per row: send it with sendBatch`,
+        );
+      }
       const want = d === undefined ? undefined : typeof d === "string" ? d : d.type;
       const values = toArray(name, columns[name], want);
       if (rows === -1) rows = values.length;

@@ -118,6 +118,11 @@ export interface JobContext<F = Record<string, unknown>> {
 
   /** Sets a job-specific figure shown in stats. */
   setFigure(name: string, value: number): void;
+  /**
+   * Says what the job is doing, in words, for the status table and stats (`status`), e.g.
+   * `connecting (attempt 3, next in 4 s)`.
+   */
+  setStatus(text: string): void;
   log(text: string): void;
   warn(text: string): void;
   /** Lets timers and messages run; busy loops call it now and then. */

@@ -3,6 +3,7 @@
  * columns and `run`, and types the field values that `run` gets from the field specs.
  */
 import type {
+  IncludedKeys,
   InputSchema,
   JobConfig,
   JobRole,
@@ -70,6 +71,14 @@ export interface JobDefinition<S extends TableSpec = TableSpec> {
   /** Checks what the field specs cannot say; returns the key at fault and the problem. */
   check?(fields: FieldValues<S>): { key: string; problem: string } | undefined;
   /**
+   * Takes keys from another file before the fields are validated (a device profile named by
+   * a key): `raw` is the job's table as written in `configFile`. The job's own keys win.
+   */
+  include?(
+    raw: Record<string, unknown>,
+    configFile: string,
+  ): IncludedKeys | { key: string; problem: string } | undefined;
+  /**
    * Consumers: checks the columns that its inputs declare (schema undefined when a producer
    * declares none); returns the problem, naming the column, or undefined.
    */
@@ -126,7 +135,7 @@ export function definitionProblem(value: unknown): string | undefined {
     return "fields: expected an object of field specs";
   }
   if (typeof d.run !== "function") return "run: expected a function run(ctx)";
-  for (const key of ["permissions", "sends", "check", "checkInputs"] as const) {
+  for (const key of ["permissions", "sends", "check", "checkInputs", "include"] as const) {
     if (d[key] !== undefined && typeof d[key] !== "function") return `${key}: expected a function`;
   }
   if (d.columns !== undefined && typeof d.columns !== "function" && typeof d.columns !== "object") {
@@ -188,6 +197,7 @@ export function jobType<S extends TableSpec>(
     sends: d.sends ? (fields) => d.sends!(typed(fields)) : undefined,
     check: d.check ? (fields) => d.check!(typed(fields)) : undefined,
     checkInputs: d.checkInputs ? (job, inputs) => d.checkInputs!(typedJob(job), inputs) : undefined,
+    include: d.include,
     permissions: (job, supervisor) =>
       withNoPermissions(d.permissions?.(typedJob(job), supervisor) ?? {}),
     permissionsWhy: d.permissionsWhy,

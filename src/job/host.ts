@@ -200,6 +200,7 @@ function createContext(
   const portInputs = inputs.map((i) => i.reader).filter((r) => r instanceof PortReader);
   const bell = start.bell ? new Int32Array(start.bell.sab) : undefined;
   const counts = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, rows: 0 };
+  let status: string | undefined;
   const extra: Record<string, number> = {};
   const latency = new Float64Array(LATENCY_SAMPLES);
   let latencyCount = 0;
@@ -544,6 +545,9 @@ function createContext(
     reportFile(file) {
       post({ kind: "file", path: file.path, rows: file.rows, bytes: file.bytes });
     },
+    setStatus(text) {
+      status = text;
+    },
     setIdentity(text) {
       post({ kind: "identity", text });
     },
@@ -596,6 +600,7 @@ function createContext(
         latency: summary,
         latencyHistogram: Array.from(histogram),
         extra: { ...extra },
+        ...(status === undefined ? {} : { status }),
       };
     },
   };

@@ -110,6 +110,8 @@ export interface StatsMessage {
   latencyHistogram: number[];
   /** Job-specific figures shown by name, e.g. `files` or `lost_records`. */
   extra: Record<string, number>;
+  /** What the job says it is doing, e.g. `connecting (attempt 3, next in 4 s)`. */
+  status?: string;
 }
 
 /** Job to supervisor: a line for the log. */

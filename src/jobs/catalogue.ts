@@ -16,6 +16,10 @@ import trigger from "./processors/trigger.ts";
 import bench from "./sources/bench.ts";
 import signal from "./sources/signal.ts";
 import arrowStore from "./stores/arrow.ts";
+import scpi from "./sources/scpi.ts";
+import udp from "./sources/udp.ts";
+import exec from "./sources/exec.ts";
+import modbus from "./sources/modbus.ts";
 import csv from "./stores/csv.ts";
 import hdf5 from "./stores/hdf5/mod.ts";
 import memory from "./stores/memory.ts";
@@ -29,6 +33,10 @@ const at = (path: string) => new URL(path, import.meta.url);
 export const BUILTIN_JOB_TYPES: JobTypes = {
   signal: jobType(at("./sources/signal.ts"), signal),
   bench: jobType(at("./sources/bench.ts"), bench),
+  scpi: jobType(at("./sources/scpi.ts"), scpi),
+  udp: jobType(at("./sources/udp.ts"), udp),
+  exec: jobType(at("./sources/exec.ts"), exec),
+  modbus: jobType(at("./sources/modbus.ts"), modbus),
   remote: jobType(at("./links/remote/mod.ts"), remote),
   decimate: jobType(at("./processors/decimate.ts"), decimate),
   calibrate: jobType(at("./processors/calibrate.ts"), calibrate),

@@ -37,6 +37,10 @@ export interface JobStats {
   latencyMaxMs: number;
   /** Job-specific figures, e.g. `files`, `lost_records`. */
   extra: Record<string, number>;
+  /** What the job says it is doing, e.g. `connecting (attempt 3, next in 4 s)`. */
+  status?: string;
+  /** The identity of the instrument behind the job (e.g. its `*IDN?` answer), once reported. */
+  identity?: string;
   /** Last error, for failed or restarted jobs. */
   lastError?: string;
 }

@@ -543,6 +543,9 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         latencyP99Ms: figures?.latency.p99 ?? 0,
         latencyMaxMs: figures?.latency.max ?? 0,
         extra: figures?.extra ?? {},
+        // What a running job says it does; a job that ended says nothing any more.
+        ...(rt.last?.status === undefined ? {} : { status: rt.last.status }),
+        ...(identities[rt.job.name] === undefined ? {} : { identity: identities[rt.job.name] }),
         lastError: rt.lastError,
       };
       rt.history.push({ ...total, at: now });

@@ -228,3 +228,23 @@ Deno.test("scpi session over a serial line (pseudo-terminal): the same values", 
     await sim.stop();
   }
 });
+
+Deno.test("scpi session: a setting sent before the instrument is connected waits for it", async () => {
+  const sim = startSimulator("sim_scpi.py", ["--tcp", "0"]);
+  const stop = new AbortController();
+  try {
+    const { port } = await sim.next("listening") as { port: number };
+    const r = recorder(stop.signal);
+    const session = new ScpiSession(options(`tcp://127.0.0.1:${port}`), r.report, stop.signal);
+    const applied = session.set("volt", 3);
+    const running = session.run();
+    assert.equal((await applied).command, "VOLT 3");
+    const commands = sim.all("command").map((c) => c.text);
+    assert.ok(commands.indexOf("VOLT 3") > commands.indexOf("*IDN?"), "after init and *IDN?");
+    stop.abort();
+    await running;
+  } finally {
+    stop.abort();
+    await sim.stop();
+  }
+});

@@ -105,6 +105,9 @@ export function columnLayout(source: string, field: arrow.Field): ColumnLayout {
     textAttributes.units = unit;
   }
   if (values.timezone !== undefined) textAttributes.timezone = values.timezone;
+  // The instrument a column was read from (e.g. its *IDN? answer), from the source's metadata.
+  const instrument = field.metadata.get("instrument");
+  if (instrument !== undefined) textAttributes.instrument = instrument;
   return {
     name: field.name,
     dtype: values.dtype,

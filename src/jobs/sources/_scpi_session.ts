@@ -71,6 +71,8 @@ class QueryTimeout extends Error {
 }
 
 const MAX_DISTINCT_PROBLEMS = 100;
+/** How long a setting waits for the instrument to be connected and the command sent. */
+const SETTING_CONNECT_WAIT_MS = 5000;
 const MAX_ERROR_DRAIN = 20;
 
 /** Counters a session keeps, all shown as figures. */
@@ -142,8 +144,8 @@ export class ScpiSession {
 
   /**
    * Sets a settable output between two polls: sends its command (and checks the error queue
-   * when `check_errors`). Rejects when the setting is unknown, the value out of its range, or
-   * the instrument is not connected.
+   * when `check_errors`). Rejects when the setting is unknown, the value out of its range, the
+   * connection drops before it is sent, or it could not be sent within 5 s (not connected).
    */
   set(name: string, value: number): Promise<SettingResult> {
     const spec = this.#o.settings.find((s) => s.name === name);
@@ -156,11 +158,24 @@ export class ScpiSession {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (!this.#connected) {
-      return Promise.reject(new Error(`setting "${name}": instrument not connected`));
-    }
+    // While (re)connecting, a setting waits for the connection, up to SETTING_CONNECT_WAIT_MS.
     return new Promise((resolve, reject) => {
-      this.#pending.push({ spec, value, resolve, reject });
+      const entry = { spec, value, resolve, reject };
+      const timer = setTimeout(() => {
+        const i = this.#pending.indexOf(entry);
+        if (i < 0) return;
+        this.#pending.splice(i, 1);
+        reject(new Error(`setting "${name}": the instrument is not connected`));
+      }, SETTING_CONNECT_WAIT_MS);
+      entry.resolve = (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+      entry.reject = (e) => {
+        clearTimeout(timer);
+        reject(e);
+      };
+      this.#pending.push(entry);
       this.#wake?.();
     });
   }

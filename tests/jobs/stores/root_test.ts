@@ -423,6 +423,7 @@ async function runOnBatches(dir: string, batches: arrow.RecordBatch[]) {
     batchOf: (msg) => decodeBatch(msg.payload),
     countRows: () => {},
     setFigure: (name, value) => void (figures[name] = value),
+    setStatus: () => {},
     log: () => {},
     warn: () => {},
     breathe: () => Promise.resolve(),

@@ -1,0 +1,130 @@
+// The `udp` job end to end: `daq run` (udp -> store.hdf5) against the simulated digitizer
+// with planted faults; counters equal what was planted, values read back with h5py.
+import assert from "node:assert/strict";
+import { spawnDaq } from "../../_daq.ts";
+import { freePort } from "../../remote/_helpers.ts";
+import { PYTHON, simPath } from "../../instruments/_sim.ts";
+import { lastStats, until } from "./_instruments.ts";
+
+Deno.test("udp: planted gaps, swaps, duplicates and malformed packets counted as planted; values in HDF5 as sent", async () => {
+  const dir = await Deno.makeTempDir();
+  const port = freePort();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/lab.toml`,
+      `[supervisor]
+id = "udp-${crypto.randomUUID().slice(0, 8)}"
+stats_interval = "100ms"
+[[jobs]]
+type = "udp"
+name = "digitizer"
+listen = "udp://127.0.0.1:${port}"
+byte_order = "little"
+sequence = "seq"
+batch_rows = 512
+batch_interval = "10ms"
+[[jobs.fields]]
+name = "seq"
+type = "uint32"
+[[jobs.fields]]
+name = "t_ns"
+type = "uint64"
+unit = "ns"
+[[jobs.fields]]
+name = "adc"
+type = "int16"
+count = 256
+unit = "count"
+[[jobs]]
+type = "store.hdf5"
+name = "h5"
+inputs = ["digitizer"]
+ring_path = "${dir}/h5.ring"
+flush_interval = "200ms"
+`,
+    );
+    const child = spawnDaq([
+      "run",
+      `${dir}/lab.toml`,
+      "--data-dir",
+      `${dir}/data`,
+      "--stats-json",
+      `${dir}/stats.ndjson`,
+    ]);
+    await until(
+      async () =>
+        (await lastStats(`${dir}/stats.ndjson`))?.jobs[0].extra.receive_buffer !== undefined,
+      20_000,
+      "the socket",
+    );
+    const out = await new Deno.Command(PYTHON, {
+      args: [
+        simPath("sim_udp.py"),
+        "--port",
+        String(port),
+        "--packets",
+        "20000",
+        "--plant",
+        "--seed",
+        "11",
+        "--rate",
+        "20000",
+      ],
+      stdout: "piped",
+    }).output();
+    const planted = JSON.parse(new TextDecoder().decode(out.stdout));
+    await until(
+      async () => (await lastStats(`${dir}/stats.ndjson`))?.jobs[0].extra.packets === planted.sent,
+      20_000,
+      "every packet",
+    );
+    child.kill("SIGINT");
+    const done = await child.output();
+    assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
+    const last = (await lastStats(`${dir}/stats.ndjson`))!;
+    const udp = last.jobs.find((j) => j.name === "digitizer")!.extra;
+    assert.deepEqual(
+      [udp.packets, udp.malformed, udp.gaps, udp.reordered, udp.duplicates, udp.kernel_drops],
+      [planted.sent, planted.malformed, planted.gaps, planted.reordered, planted.duplicates, 0],
+    );
+    assert.ok(
+      planted.gaps > 10 && planted.reordered > 10 && planted.duplicates > 10 &&
+        planted.malformed > 10,
+    );
+    const rows = planted.sent - planted.malformed;
+    assert.equal(udp.rows, rows);
+    assert.equal(last.jobs.find((j) => j.name === "h5")!.extra.hdf5_rows, rows);
+    const files = [...Deno.readDirSync(`${dir}/data/run000001/h5`)].map((e) =>
+      `${dir}/data/run000001/h5/${e.name}`
+    );
+    const check = await new Deno.Command(PYTHON, {
+      args: [
+        "-c",
+        `
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+g = f["digitizer"]
+seq = g["seq"][:].astype(np.int64)
+assert g["adc"].shape == (len(seq), 256), g["adc"].shape
+assert g["adc"].dtype == np.int16 and g["seq"].dtype == np.uint32 and g["t_ns"].dtype == np.uint64
+assert (g["t_ns"][:].astype(object) == [10**15 + 1000 * int(s) for s in seq]).all()
+want = ((seq[:, None] * 31 + np.arange(256)[None, :] * 7) % 65536 - 32768).astype(np.int16)
+assert (g["adc"][:] == want).all()
+ts = g["timestamp_ns"][:]
+assert (np.diff(ts) >= 0).all()
+assert g["adc"].attrs["unit"] == "count"
+print(len(seq), len(set(seq.tolist())))
+`,
+        ...files,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
+    const [n, unique] = new TextDecoder().decode(check.stdout).trim().split(" ").map(Number);
+    assert.equal(n, rows);
+    assert.equal(unique, rows - planted.duplicates);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
