@@ -52,11 +52,14 @@ Deno.test("scpi over TCP: values in order in the CSV, a drop and a stall counted
     await Deno.writeTextFile(`${dir}/lab.toml`, scpiConfig(`tcp://127.0.0.1:${port}`));
     const child = spawnDaq(runLabArgs(dir));
     await sim.next("stall", 30_000);
-    // Stalled for good: wait for a timeout and a reconnect attempt, then Ctrl-C.
+    // Stalled for good: wait for the timeout and the reconnect after it, then Ctrl-C.
     await until(
-      async () => ((await lastStats(`${dir}/stats.ndjson`))?.jobs[0].extra.timeouts ?? 0) >= 1,
-      20_000,
-      "a timeout",
+      async () => {
+        const extra = (await lastStats(`${dir}/stats.ndjson`))?.jobs[0].extra;
+        return (extra?.timeouts ?? 0) >= 1 && (extra?.reconnects ?? 0) >= 2;
+      },
+      30_000,
+      "a timeout and two reconnects",
     );
     const t = performance.now();
     child.kill("SIGINT");
