@@ -213,6 +213,23 @@ export const API_ROUTES: readonly ServeRoute[] = [
   },
   {
     method: "GET",
+    path: "/api/alarms",
+    summary: "the current run's alarms: state (ok, triggered, acknowledged), value, times",
+    handle: (ctx) => jsonResponse(ctx.service.alarms()),
+  },
+  {
+    method: "POST",
+    path: "/api/alarms/:name/acknowledge",
+    summary: "acknowledge a triggered alarm of the current run",
+    handle: async (ctx) => {
+      const name = ctx.params.name;
+      if (name.length > 200) throw new ServeError(400, "alarm name: longer than 200 characters");
+      await noBody(ctx);
+      return jsonResponse(ctx.service.acknowledgeAlarm(name, "api"));
+    },
+  },
+  {
+    method: "GET",
     path: "/metrics",
     summary: "Prometheus metrics",
     handle: (ctx) =>

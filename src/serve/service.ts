@@ -19,6 +19,7 @@ import { JobActionError, SettingRefusedError, type TapRing } from "../supervisor
 import type { JobStats, StatsSnapshot } from "../supervisor/stats.ts";
 import { VERSION } from "../version.ts";
 import { ServeError } from "./errors.ts";
+import { AlarmActionError, type AlarmEvent, type AlarmState } from "../alarms/mod.ts";
 
 /** States of the service. */
 export type ServeState = "idle" | "running" | "paused" | "stopping";
@@ -149,6 +150,10 @@ export interface DaqService {
   taps(): TapRing[];
   /** Log lines after `since` (their `id`), oldest first; the last 500 are kept. */
   logLines(since: number): LogLine[];
+  /** The current run's alarms (none while idle or without `[[alarms]]`). */
+  alarms(): AlarmState[];
+  /** Acknowledges a triggered alarm of the current run; 404 unknown, 409 not triggered. */
+  acknowledgeAlarm(name: string, by: string): AlarmEvent;
 }
 
 /** One line of the service's log. */
@@ -358,6 +363,19 @@ export function createService(config: DaqConfig, options: ServiceOptions = {}): 
   };
 
   const service: DaqService = {
+    alarms: () => current?.alarms?.states() ?? [],
+    acknowledgeAlarm(name, by) {
+      const run = needRun("acknowledge");
+      if (!run.alarms) throw new ServeError(404, "the config has no [[alarms]]");
+      try {
+        return run.alarms.acknowledge(name, by);
+      } catch (e) {
+        if (e instanceof AlarmActionError) {
+          throw new ServeError(/^no alarm/.test(e.message) ? 404 : 409, e.message);
+        }
+        throw e;
+      }
+    },
     config,
     state,
     status,
