@@ -46,6 +46,11 @@ inputs = ["sim", "scope"]
 [[jobs]]
 type = "${SCOPE_JOB}"
 name = "scope"
+
+[[alarms]]
+name = "many rows"
+when = "jobs.csv.rows >= 100"
+level = "alarm"
 `);
 
 /** Drawn pixels of the canvas under `selector`, as the page sees them. */
@@ -115,6 +120,17 @@ Deno.test({
       assert.match(
         String(await page.evaluate(text("#live-note"))),
         /rows seen by the tap · tap drops \d+/,
+      );
+      await until(
+        page,
+        "the alarm shown as triggered",
+        `document.querySelector('.alarm[data-alarm="many rows"].triggered.alarm-level button')`,
+      );
+      await page.click('.alarm[data-alarm="many rows"] button');
+      await until(
+        page,
+        "the alarm acknowledged",
+        `document.querySelector('.alarm[data-alarm="many rows"].acknowledged')`,
       );
       await page.select("#live-key", "scope");
       const wave = await until(page, "the scope's latest trace drawn", drawnPixels("#wave-plot"));

@@ -196,6 +196,46 @@ $("btn-token").onclick = () => {
   if (t !== null) setToken(t.trim());
 };
 
+// ---- alarms ---------------------------------------------------------------------------------
+let alarmsAsked = 0;
+
+async function refreshAlarms() {
+  let alarms;
+  try {
+    alarms = await api("/api/alarms");
+  } catch {
+    return;
+  }
+  const box = $("alarms");
+  box.replaceChildren();
+  for (const a of alarms) {
+    const chip = el("span", {
+      class: `alarm ${a.state} ${a.level}-level`,
+      "data-alarm": a.name,
+      title: `${a.condition}${
+        a.value === undefined ? "" : ` (now ${a.value})`
+      }; triggered ${a.triggers} time(s)`,
+    });
+    chip.append(
+      el("span", {}, `${a.level === "alarm" ? "ALARM" : "warning"}: ${a.name} · ${a.state}`),
+    );
+    if (a.state === "triggered") {
+      const ack = el("button", {}, "Ack");
+      ack.disabled = !state.token;
+      ack.onclick = async () => {
+        try {
+          await api(`/api/alarms/${encodeURIComponent(a.name)}/acknowledge`, { method: "POST" });
+        } catch (e) {
+          addLog("error", `acknowledge ${a.name}: ${e.message}`);
+        }
+        refreshAlarms();
+      };
+      chip.append(ack);
+    }
+    box.append(chip);
+  }
+}
+
 // ---- jobs table ----------------------------------------------------------------------------
 function trouble(job) {
   if (job.state === "failed") return "bad";
@@ -506,6 +546,10 @@ function onStatus(s) {
   renderHeader(s);
   renderJobs(s);
   addRates(s);
+  if (Date.now() - alarmsAsked > 1000) {
+    alarmsAsked = Date.now();
+    refreshAlarms();
+  }
   if (prev && (prev.state !== s.state || (prev.run && s.run && prev.run.number !== s.run.number))) {
     refreshRuns();
     refreshKeys();
