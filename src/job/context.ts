@@ -145,6 +145,11 @@ export interface JobContext<F = Record<string, unknown>> {
    * setting that comes before a handler is set waits up to {@link SETTING_WAIT_MS} for one.
    */
   onSetting(handler: SettingHandler): void;
+  /**
+   * Sends a setting to another job (e.g. `requestSetting("psu", "voltage", 2.5)` from a user's
+   * sequencer), as the HTTP API and run sequences do; rejects with the reason it was refused.
+   */
+  requestSetting(job: string, name: string, value: unknown): Promise<void>;
 }
 
 /** Applies one setting; throws or rejects to refuse it (the message goes to the operator). */

@@ -25,6 +25,7 @@ import {
   type LatencySummary,
   type PortMessage,
   type SettingMessage,
+  type SettingRequestResultMessage,
   type StartMessage,
   STOP_FORCED,
   type SupervisorMessage,
@@ -63,6 +64,10 @@ export function hostJob<S extends TableSpec>(definition: JobDefinition<S>): void
       // The supervisor set the word already (to 1, or to STOP_FORCED): never lower it.
       if (control) Atomics.compareExchange(control, CONTROL_STOP, 0, 1);
       abort.abort();
+      return;
+    }
+    if (msg.kind === "setting-request-result") {
+      ctx?.settingRequestResult(msg);
       return;
     }
     if (msg.kind === "setting") {
@@ -181,6 +186,7 @@ function createContext(
   stats(): JobMessage;
   endPorts(): void;
   applySetting(msg: SettingMessage): void;
+  settingRequestResult(msg: SettingRequestResultMessage): void;
 } {
   const control = new Int32Array(start.control);
   const controlNs = new BigInt64Array(start.control);
@@ -212,6 +218,9 @@ function createContext(
   const aborting = () => Atomics.load(control, CONTROL_STOP) === STOP_FORCED;
   const paused = () => Atomics.load(control, CONTROL_PAUSED) !== 0;
   let settingHandler: SettingHandler | undefined;
+  /** Settings this job asked for on other jobs, waiting for the supervisor's answer. */
+  const settingRequests = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  let nextRequest = 1;
   let settingsWaiting: { msg: SettingMessage; timer: ReturnType<typeof setTimeout> }[] = [];
   const applySetting = (msg: SettingMessage) => {
     if (!settingHandler) {
@@ -409,6 +418,7 @@ function createContext(
     stats(): JobMessage;
     endPorts(): void;
     applySetting(msg: SettingMessage): void;
+    settingRequestResult(msg: SettingRequestResultMessage): void;
   } = {
     endPorts() {
       for (const o of outputs) if (o instanceof PortWriter) o.end();
@@ -550,6 +560,19 @@ function createContext(
     },
     setIdentity(text) {
       post({ kind: "identity", text });
+    },
+    requestSetting(job, name, value) {
+      const id = nextRequest++;
+      return new Promise<void>((resolve, reject) => {
+        settingRequests.set(id, { resolve, reject });
+        post({ kind: "setting-request", id, job, name, value });
+      });
+    },
+    settingRequestResult(msg) {
+      const waiting = settingRequests.get(msg.id);
+      settingRequests.delete(msg.id);
+      if (msg.error === undefined) waiting?.resolve();
+      else waiting?.reject(new Error(msg.error));
     },
     onSetting(handler) {
       settingHandler = handler;

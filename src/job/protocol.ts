@@ -86,7 +86,20 @@ export interface SettingMessage {
 }
 
 /** Anything the supervisor posts to a job. */
-export type SupervisorMessage = StartMessage | StopMessage | SettingMessage;
+/** Supervisor to job: how a setting the job asked for ({@link SettingRequestMessage}) went. */
+export interface SettingRequestResultMessage {
+  kind: "setting-request-result";
+  id: number;
+  /** Why it was refused, when it was. */
+  error?: string;
+}
+
+/** Anything the supervisor posts to a job. */
+export type SupervisorMessage =
+  | StartMessage
+  | StopMessage
+  | SettingMessage
+  | SettingRequestResultMessage;
 
 /** Latency of messages received during one stats interval, in ms. */
 export interface LatencySummary {
@@ -161,7 +174,18 @@ export interface SettingResultMessage {
 }
 
 /** Anything a job posts to the supervisor. */
+/** Job to supervisor: apply a setting to another job (a user's sequencer setting a supply). */
+export interface SettingRequestMessage {
+  kind: "setting-request";
+  id: number;
+  job: string;
+  name: string;
+  value: unknown;
+}
+
+/** Anything a job posts to the supervisor. */
 export type JobMessage =
+  | SettingRequestMessage
   | ReadyMessage
   | StatsMessage
   | LogMessage

@@ -394,6 +394,18 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       case "identity":
         identities[rt.job.name] = msg.text;
         break;
+      case "setting-request":
+        // A job sets another job's setting: the same path as the HTTP API and run sequences.
+        applySetting(msg.job, msg.name, msg.value).then(
+          () => worker.postMessage({ kind: "setting-request-result", id: msg.id }),
+          (e) =>
+            worker.postMessage({
+              kind: "setting-request-result",
+              id: msg.id,
+              error: (e as Error).message,
+            }),
+        );
+        break;
       case "setting-result": {
         const pending = rt.settings.get(msg.id);
         rt.settings.delete(msg.id);

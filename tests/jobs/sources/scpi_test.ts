@@ -8,6 +8,7 @@ import { csvRows, lastStats, until } from "./_instruments.ts";
 import { parseConfigFiles } from "../../../src/config/load.ts";
 import { BUILTIN_JOB_TYPES } from "../../../src/jobs/catalogue.ts";
 import { startSupervisor } from "../../../src/supervisor/mod.ts";
+import { jobType } from "../../../src/job/define.ts";
 
 function scpiConfig(address: string, extra = ""): string {
   return `[supervisor]
@@ -200,6 +201,59 @@ inputs = ["dmm"]
       );
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${logs.join("\n")}`);
+    } finally {
+      await sup.stop();
+    }
+  } finally {
+    await sim.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("scpi settings: sent from a user's job with ctx.requestSetting", async () => {
+  const sim = startSimulator("sim_scpi.py", ["--tcp", "0"]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const { port } = await sim.next("listening") as { port: number };
+    const setterUrl = new URL("./_setter_job.ts", import.meta.url);
+    const jobTypes = {
+      ...BUILTIN_JOB_TYPES,
+      setter: jobType(setterUrl, (await import(setterUrl.href)).default),
+    };
+    const text = scpiConfig(
+      `tcp://127.0.0.1:${port}`,
+      `[[jobs.settings]]\nname = "voltage"\ncommand = "VOLT {value}"\nmin = 0\nmax = 30\n`,
+    ).replace(
+      /\[\[jobs\]\]\ntype = "store.csv"[^]*$/,
+      `[[jobs]]
+type = "store.memory"
+name = "mem"
+inputs = ["dmm"]
+[[jobs]]
+type = "setter"
+name = "sequencer"
+target = "dmm"
+value = 7.5
+`,
+    );
+    const config = parseConfigFiles([{ file: `${dir}/lab.toml`, text }], {
+      jobTypes,
+      dataDir: `${dir}/data`,
+    });
+    const logs: string[] = [];
+    const sup = startSupervisor(config, { onLog: (_l, job, t) => logs.push(`${job}: ${t}`) });
+    try {
+      await until(
+        () => logs.some((l) => l.startsWith("sequencer: refused")),
+        60_000,
+        "both settings",
+      );
+      assert.ok(logs.includes("sequencer: set dmm voltage = 7.5"), logs.join("\n"));
+      assert.ok(
+        logs.some((l) => /^sequencer: refused: .*1000 is above max 30/.test(l)),
+        logs.join("\n"),
+      );
+      assert.ok(sim.all("command").some((c) => c.text === "VOLT 7.5"));
     } finally {
       await sup.stop();
     }

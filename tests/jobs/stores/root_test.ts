@@ -424,6 +424,7 @@ async function runOnBatches(dir: string, batches: arrow.RecordBatch[]) {
     countRows: () => {},
     setFigure: (name, value) => void (figures[name] = value),
     setStatus: () => {},
+    requestSetting: () => Promise.resolve(),
     log: () => {},
     warn: () => {},
     breathe: () => Promise.resolve(),
