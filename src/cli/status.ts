@@ -120,7 +120,10 @@ export function statusLines(s: StatsSnapshot): string[] {
       (j.ringFill * 100).toFixed(0)
     }% drops=${j.drops} gaps=${j.gaps} restarts=${j.restarts}`;
   });
-  return [...jobLines, ...peerLines(s).map((l) => `[${s.elapsedS.toFixed(1)}s] ${l}`)];
+  return [
+    ...jobLines,
+    ...[...peerLines(s), ...identityLines(s)].map((l) => `[${s.elapsedS.toFixed(1)}s] ${l}`),
+  ];
 }
 
 /**

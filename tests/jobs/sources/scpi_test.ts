@@ -75,6 +75,8 @@ Deno.test("scpi over TCP: values in order in the CSV, a drop and a stall counted
     assert.ok(dmm.extra.reconnects >= 2, `reconnects ${dmm.extra.reconnects}`);
     assert.ok(dmm.extra.timeouts >= 1);
     assert.equal(dmm.identity, "SIMCO,SIM-1000,SN0001,1.0");
+    assert.match(stderr, /\] dmm identity: SIMCO,SIM-1000,SN0001,1\.0/);
+    assert.match(stderr, /dmm running: (polling|connecting \(attempt \d+, next in [\d.]+ s\))/);
     const { header, rows } = await csvRows(`${dir}/data/run000001/csv`);
     assert.deepEqual(header, ["timestamp_ns", "voltage"]);
     assert.equal(rows.length, 13, "14 queries answered before the stall, one of them dropped");
