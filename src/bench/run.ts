@@ -1,9 +1,13 @@
 import os from "node:os";
 import process from "node:process";
 import { parseConfigFiles } from "../config/load.ts";
-import type { JobType, OverflowPolicy, TransportKind } from "../config/types.ts";
+import {
+  type JobType,
+  type OverflowPolicy,
+  ringBytesFor,
+  type TransportKind,
+} from "../config/types.ts";
 import { BUILTIN_JOB_TYPES } from "../jobs/catalogue.ts";
-import { batchFromColumns, encodeBatch } from "../transport/payload.ts";
 import { createHistogram, histogramQuantile, mergeHistogram } from "../transport/latency.ts";
 import { startSupervisor } from "../supervisor/supervisor.ts";
 import type { StatsSnapshot } from "../supervisor/stats.ts";
@@ -26,39 +30,24 @@ export function availableBenchStores(): string[] {
   );
 }
 
-/** Bytes of one ring record's header (transport/ring.ts). */
-const RECORD_HEADER_BYTES = 24;
-
 /**
  * A ring that holds a few messages: small enough to stay in the CPU caches (a 4 MiB ring
  * moved 100000-row messages 25% faster than a 64 MiB one here), large enough to take
  * 2.5 messages (a record may use half the ring); messages past 26 MiB get the smallest ring
- * that takes one ({@link benchRingHolds}).
+ * that takes one.
  */
 export function defaultBenchRingBytes(messageBytes: number): number {
   const few = Math.min(64 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(messageBytes * 2.5))));
-  return Math.max(few, 2 ** Math.ceil(Math.log2(2 * (messageBytes + RECORD_HEADER_BYTES))));
+  return Math.max(few, ringBytesFor(messageBytes));
 }
 
-/** Whether a ring of `ringBytes` takes a record of `messageBytes` (at most half of it). */
-export function benchRingHolds(ringBytes: number, messageBytes: number): boolean {
-  const capacity = 2 ** Math.ceil(Math.log2(Math.max(ringBytes, 1024)));
-  return messageBytes + RECORD_HEADER_BYTES <= capacity / 2;
-}
-
-/**
- * Bytes of one bench message: `payloadBytes` raw, or an Arrow batch of `payloadRows` rows
- * (an int64 and a float64 each; the framing measured once, the rows added 16 bytes each).
- */
+/** Bytes of one bench message: `payloadBytes` raw, or an Arrow batch of `payloadRows` rows. */
 export function benchMessageBytes(payloadRows: number, payloadBytes?: number): number {
-  if (payloadBytes !== undefined) return payloadBytes;
-  const encoded = (rows: number) =>
-    encodeBatch(batchFromColumns([
-      { name: "timestamp_ns", values: new BigInt64Array(rows), unit: "ns" },
-      { name: "value", values: new Float64Array(rows) },
-    ])).length;
-  const one = encoded(1);
-  return one + (encoded(2) - one) * (payloadRows - 1);
+  return BUILTIN_JOB_TYPES.bench.messageBytes!({
+    payload_rows: payloadRows,
+    payload_bytes: payloadBytes,
+    payload: "arrow",
+  })!;
 }
 
 /** What to run. */

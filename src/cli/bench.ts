@@ -2,14 +2,18 @@
 import { formatBytes, parseSize } from "../config/units.ts";
 import { MAX_RING_BYTES } from "../config/load.ts";
 import { folderProblem } from "../config/_schema.ts";
-import type { JobType, OverflowPolicy, TransportKind } from "../config/types.ts";
+import {
+  type JobType,
+  type OverflowPolicy,
+  ringMessageLimit,
+  type TransportKind,
+} from "../config/types.ts";
 import { loadJobModule } from "../job/module.ts";
 import { resolve } from "node:path";
 import {
   availableBenchStores,
   BENCH_STORES,
   benchMessageBytes,
-  benchRingHolds,
   defaultBenchRingBytes,
   runBench,
 } from "../bench/run.ts";
@@ -130,7 +134,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const payloadOption = payloadBytes !== undefined
     ? `--payload-bytes ${values["payload-bytes"]}`
     : `--payload-rows ${payloadRows}`;
-  if (!benchRingHolds(MAX_RING_BYTES, messageBytes)) {
+  if (messageBytes > ringMessageLimit(MAX_RING_BYTES)) {
     throw new UsageError(
       `${payloadOption}: messages of ${formatBytes(messageBytes)} do not fit the largest ring ` +
         `(1GiB takes messages of at most 512MiB)`,
@@ -147,7 +151,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       `--ring-size: expected a size from 64KiB to 1GiB, got "${values["ring-size"]}"`,
     );
   }
-  if (!benchRingHolds(ringBytes, messageBytes)) {
+  if (messageBytes > ringMessageLimit(ringBytes)) {
     throw new UsageError(
       `--ring-size ${values["ring-size"]}: a ring takes messages of at most half its size; ` +
         `${payloadOption} makes messages of ${formatBytes(messageBytes)}`,

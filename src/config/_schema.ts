@@ -276,8 +276,8 @@ export function describeField(field: FieldSpec): string {
       }, at most 596h`;
     case "size": {
       const limits = [
-        ...(field.min !== undefined ? [`at least ${formatSize(field.min)}`] : []),
-        `at most ${formatSize(field.max ?? MAX_SIZE_BYTES)}`,
+        ...(field.min !== undefined ? [`at least ${exactSize(field.min)}`] : []),
+        `at most ${exactSize(field.max ?? MAX_SIZE_BYTES)}`,
       ];
       return `a size such as "64MiB", "512KiB", "1GB" (${limits.join(", ")})`;
     }
@@ -302,8 +302,8 @@ function describeItem(field: { format?: "name" | "pattern" }): string {
   return "non-empty string without control characters";
 }
 
-/** Exact sizes for limits: `64KiB`, `1GiB`, else bytes. */
-function formatSize(n: number): string {
+/** A size exactly, as configs write it: `64KiB`, `1GiB`, else `N bytes`. */
+export function exactSize(n: number): string {
   for (const [unit, f] of [["TiB", 2 ** 40], ["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 1024]]) {
     if (n % (f as number) === 0) return `${n / (f as number)}${unit}`;
   }

@@ -1,6 +1,7 @@
 import { parse as parseToml, TomlError } from "smol-toml";
 import { dirname, resolve } from "node:path";
 import {
+  exactSize,
   fail,
   folderProblem,
   isName,
@@ -22,6 +23,8 @@ import {
   type JobTypes,
   type OverflowPolicy,
   produces,
+  ringBytesFor,
+  ringMessageLimit,
   type RouteConfig,
   type SupervisorConfig,
   type TransportKind,
@@ -661,7 +664,11 @@ function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[
   return routes;
 }
 
-/** Lets each consumer check the schemas its sources declare (e.g. store.root: ROOT types). */
+/**
+ * Checks each consumer's rings against the messages its producers say they send (a ring too
+ * small for one would leave the producer failing at its first message), then lets each consumer
+ * check the schemas and message sizes its sources declare (e.g. store.root: ROOT types).
+ */
 function checkInputSchemas(
   jobs: JobConfig[],
   routes: RouteConfig[],
@@ -672,11 +679,15 @@ function checkInputSchemas(
   const schemas = new Map<string, Schema | undefined>();
   const working = new Set<string>();
   const inputsOf = (job: JobConfig): InputSchema[] =>
-    routes.filter((r) => r.to === job.name).map((r) => ({
-      key: r.key,
-      from: r.from,
-      schema: schemaOf(jobs.find((j) => j.name === r.from)!),
-    }));
+    routes.filter((r) => r.to === job.name).map((r) => {
+      const from = jobs.find((j) => j.name === r.from)!;
+      return {
+        key: r.key,
+        from: r.from,
+        schema: schemaOf(from),
+        messageBytes: jobTypes[from.type].messageBytes?.(from.fields),
+      };
+    });
   const schemaOf = (job: JobConfig): Schema | undefined => {
     if (schemas.has(job.name)) return schemas.get(job.name);
     if (working.has(job.name)) return undefined; // a loop of routes: no schema to go by
@@ -688,13 +699,29 @@ function checkInputSchemas(
     return schema;
   };
   for (const job of jobs) {
-    const result = jobTypes[job.type].checkInputs?.(job, inputsOf(job));
+    const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
+    const text = files.find((f) => f.file === job.file)?.text ?? "";
+    const at = site(job.file, text, `jobs[${idx}]`);
+    const inputs = inputsOf(job);
+    for (const r of routes) {
+      if (r.to !== job.name || r.transport !== "ring") continue;
+      const messageBytes = inputs.find((i) => i.key === r.key && i.from === r.from)?.messageBytes;
+      if (messageBytes !== undefined && messageBytes > ringMessageLimit(r.ringBytes)) {
+        fail(
+          at,
+          "ring_size",
+          `a ring of ${exactSize(r.ringBytes)} takes messages of at most ` +
+            `${ringMessageLimit(r.ringBytes)} bytes; job "${r.from}" sends messages of ` +
+            `${messageBytes} bytes; raise ring_size to at least ` +
+            exactSize(ringBytesFor(messageBytes)),
+        );
+      }
+    }
+    const result = jobTypes[job.type].checkInputs?.(job, inputs);
     if (result === undefined) continue;
     const { key, problem } = typeof result === "string"
       ? { key: "inputs", problem: result }
       : result;
-    const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
-    const text = files.find((f) => f.file === job.file)?.text ?? "";
-    fail(site(job.file, text, `jobs[${idx}]`), key, problem);
+    fail(at, key, problem);
   }
 }

@@ -77,6 +77,8 @@ export interface InputSchema {
   from: string;
   /** The columns the producer declares, or undefined when it does not. */
   schema: Schema | undefined;
+  /** The bytes of the producer's largest message, when its fields say (see JobType). */
+  messageBytes?: number;
 }
 
 /**
@@ -103,6 +105,11 @@ export interface JobType {
    * columns of their inputs): the schema of what they send.
    */
   schema?(job: JobConfig, inputs?: InputSchema[]): Schema | undefined;
+  /**
+   * For producers whose fields fix how large their messages are (columns x rows per batch):
+   * the bytes of the largest, so that a ring too small for it is a config error.
+   */
+  messageBytes?(fields: Record<string, unknown>): number | undefined;
   /**
    * For consumers: what is wrong with the columns their inputs send (naming it), if anything;
    * a `key` names the job's own key at fault (default `inputs`).
@@ -164,6 +171,20 @@ export function withDataDir(config: DaqConfig, dataDir: string): DaqConfig {
       },
     })),
   };
+}
+
+/**
+ * The largest message a ring of `ringBytes` takes: rings are rounded up to a power of two (at
+ * least 1 KiB) and a record (a 24-byte header and the message, padded to 8 bytes) may fill at
+ * most half of one. transport/ring.ts keeps to it.
+ */
+export function ringMessageLimit(ringBytes: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(ringBytes, 1024))) / 2 - 24;
+}
+
+/** The smallest ring size (a power of two) that takes a message of `messageBytes`. */
+export function ringBytesFor(messageBytes: number): number {
+  return 2 ** Math.ceil(Math.log2(2 * (Math.ceil(messageBytes / 8) * 8 + 24)));
 }
 
 /** Whether jobs of this role send messages on a route. */

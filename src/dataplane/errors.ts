@@ -53,3 +53,8 @@ export class RingFileRefusedError extends RingFileError {
 export class RingFileTruncatedError extends RingFileError {
   override name = "RingFileTruncatedError";
 }
+
+/** A record larger than the ring file can ever take (see `ringFileMaxPayload`). */
+export class RingFileRecordTooLargeError extends RingFileError {
+  override name = "RingFileRecordTooLargeError";
+}

@@ -35,7 +35,12 @@
  *
  * @module
  */
-export { createRingFile, DEFAULT_CAPACITY_BYTES, RingFileWriter } from "./writer.ts";
+export {
+  createRingFile,
+  DEFAULT_CAPACITY_BYTES,
+  ringFileMaxPayload,
+  RingFileWriter,
+} from "./writer.ts";
 export type { ColumnViews, CreateRingOptions, OverrunPolicy } from "./writer.ts";
 export {
   claimRingFile,
@@ -57,6 +62,7 @@ export type {
 export {
   ENOENT,
   RingFileError,
+  RingFileRecordTooLargeError,
   RingFileRefusedError,
   RingFileTruncatedError,
   RingFullError,

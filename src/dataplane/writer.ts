@@ -14,7 +14,7 @@ import {
   type RingMapping,
   syncMappingToFile,
 } from "./_mapping.ts";
-import { RingFileError, RingFullError } from "./errors.ts";
+import { RingFileError, RingFileRecordTooLargeError, RingFullError } from "./errors.ts";
 
 /** What the writer does when the ring is full: overwrite the oldest records, or wait. */
 export type OverrunPolicy = "overwrite" | "block";
@@ -130,7 +130,7 @@ export class RingFileWriter {
     this.capacity = m.capacity;
     this.schema = schema;
     this.policy = policy;
-    this.maxPayloadBytes = Math.floor(m.capacity / 4) - L.RECORD_HEADER_BYTES;
+    this.maxPayloadBytes = ringFileMaxPayload(m.capacity);
     this.#m = m;
     this.streamId = new DataView(m.file.buffer).getBigUint64(L.H_STREAM_ID, true);
     this.#blockTimeoutMs = blockTimeoutMs;
@@ -334,7 +334,7 @@ export class RingFileWriter {
   #reserve(length: number, type: number): number {
     if (this.#closed) throw new RingFileError(this.path, "write after close()");
     if (length > this.maxPayloadBytes) {
-      throw new RingFileError(
+      throw new RingFileRecordTooLargeError(
         this.path,
         `a ${length}-byte record does not fit: at most ${this.maxPayloadBytes} bytes ` +
           `(a quarter of the ${this.capacity}-byte capacity, minus the record header)`,
@@ -433,6 +433,14 @@ export class RingFileWriter {
       }
     }
   }
+}
+
+/**
+ * The largest record payload a ring file of `capacityBytes` takes: a quarter of its data region
+ * (rounded down to 8 bytes), less the record header. For config checks and the writer alike.
+ */
+export function ringFileMaxPayload(capacityBytes: number): number {
+  return Math.floor(Math.floor(capacityBytes / 8) * 8 / 4) - L.RECORD_HEADER_BYTES;
 }
 
 /** Creates (or re-creates) a ring file at `path`, maps it, and returns its writer. */

@@ -23,6 +23,7 @@ import {
   Uint8,
 } from "apache-arrow";
 import { unpackBits } from "../arrow/bits.ts";
+import { batchStreamBytes } from "../transport/payload.ts";
 import type { NumericArray } from "../arrow/types.ts";
 import { JobColumnsError } from "./errors.ts";
 
@@ -86,6 +87,15 @@ function typeOfArray(values: NumericArray): ColumnType {
     if (values instanceof Ctor) return type as ColumnType;
   }
   throw new JobColumnsError(`unsupported array ${values.constructor.name}`);
+}
+
+/**
+ * The bytes of one message holding a batch of `rows` rows of `columns`, as `sendColumns` and
+ * `sendBatch` send it (for a job definition's `messageBytes`); undefined for columns that are
+ * not fixed-width.
+ */
+export function batchBytes(columns: Columns, rows: number): number | undefined {
+  return batchStreamBytes(schemaOfColumns(columns), rows);
 }
 
 /** The declared columns of a job as an Arrow schema (units as field metadata `unit`). */

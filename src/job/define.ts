@@ -68,6 +68,12 @@ export interface JobDefinition<S extends TableSpec = TableSpec> {
   columns?: Columns | ((fields: FieldValues<S>, inputs: InputSchema[]) => Columns | undefined);
   /** The route keys it sends, from its fields; default `[route]` (its name) for producers. */
   sends?(fields: FieldValues<S>): string[];
+  /**
+   * The bytes of the largest message it sends, when its fields fix them (e.g.
+   * `batchBytes(columns, fields.batch_rows)`): a consumer's ring too small for it is then a
+   * config error rather than a job that fails at its first batch.
+   */
+  messageBytes?(fields: FieldValues<S>): number | undefined;
   /** Checks what the field specs cannot say; returns the key at fault and the problem. */
   check?(fields: FieldValues<S>): { key: string; problem: string } | undefined;
   /**
@@ -79,8 +85,9 @@ export interface JobDefinition<S extends TableSpec = TableSpec> {
     configFile: string,
   ): IncludedKeys | { key: string; problem: string } | undefined;
   /**
-   * Consumers: checks the columns that its inputs declare (schema undefined when a producer
-   * declares none); returns the problem, naming the column, or undefined.
+   * Consumers: checks the columns (and message sizes) that its inputs declare (schema undefined
+   * when a producer declares none); returns the problem, naming the column, or the key at
+   * fault and the problem when it is not `inputs`; undefined when all is well.
    */
   checkInputs?(
     job: TypedJob<S>,
@@ -135,7 +142,16 @@ export function definitionProblem(value: unknown): string | undefined {
     return "fields: expected an object of field specs";
   }
   if (typeof d.run !== "function") return "run: expected a function run(ctx)";
-  for (const key of ["permissions", "sends", "check", "checkInputs", "include"] as const) {
+  for (
+    const key of [
+      "permissions",
+      "sends",
+      "messageBytes",
+      "check",
+      "checkInputs",
+      "include",
+    ] as const
+  ) {
     if (d[key] !== undefined && typeof d[key] !== "function") return `${key}: expected a function`;
   }
   if (d.columns !== undefined && typeof d.columns !== "function" && typeof d.columns !== "object") {
@@ -195,6 +211,7 @@ export function jobType<S extends TableSpec>(
     fields: d.fields,
     module: String(module),
     sends: d.sends ? (fields) => d.sends!(typed(fields)) : undefined,
+    messageBytes: d.messageBytes ? (fields) => d.messageBytes!(typed(fields)) : undefined,
     check: d.check ? (fields) => d.check!(typed(fields)) : undefined,
     checkInputs: d.checkInputs ? (job, inputs) => d.checkInputs!(typedJob(job), inputs) : undefined,
     include: d.include,

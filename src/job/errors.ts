@@ -14,3 +14,12 @@ export class JobColumnsError extends Error {
 export class JobModuleError extends Error {
   override name = "JobModuleError";
 }
+
+/**
+ * A job failure that a restart cannot mend (what the config asks for cannot work, e.g. a batch
+ * larger than the store's ring file): the supervisor gives the job up at once (exit 2) instead of
+ * restarting it in a loop. Throw it from `run`.
+ */
+export class PermanentJobError extends Error {
+  override name = "PermanentJobError";
+}

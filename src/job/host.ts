@@ -30,7 +30,8 @@ import {
   STOP_FORCED,
   type SupervisorMessage,
 } from "./protocol.ts";
-import { RingReader, RingWriter, waitDoorbell } from "../transport/ring.ts";
+import { RecordTooLargeError, RingReader, RingWriter, waitDoorbell } from "../transport/ring.ts";
+import { PermanentJobError } from "./errors.ts";
 import { createHistogram, recordLatency } from "../transport/latency.ts";
 import { MAX_ORIGINS, originId, originNumber, OriginTableError } from "../transport/origins.ts";
 import { decodeBatch, encodeMessage, planBatch, RecordType } from "../transport/payload.ts";
@@ -90,7 +91,11 @@ export function hostJob<S extends TableSpec>(definition: JobDefinition<S>): void
       (err) => {
         clearInterval(timer);
         post(started.stats());
-        post({ kind: "failed", error: failureText(err, msg.job.name) });
+        post({
+          kind: "failed",
+          error: failureText(err, msg.job.name),
+          permanent: err instanceof PermanentJobError || err instanceof RecordTooLargeError,
+        });
       },
     );
   };
@@ -98,6 +103,8 @@ export function hostJob<S extends TableSpec>(definition: JobDefinition<S>): void
 }
 
 const LATENCY_SAMPLES = 4096;
+/** The longest wait one timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Messages between two looks at the clock for the 20 ms breathing rule, and between two
  * latency samples within a burst (every message taken after a wait is sampled). A clock read
@@ -586,13 +593,22 @@ function createContext(
     sleep(ms) {
       if (signal.aborted) return Promise.resolve();
       return new Promise((resolve) => {
+        // A timer takes at most 2^31 - 1 ms (a longer one fires at once): longer waits go by
+        // in steps, to the same end.
+        const end = performance.now() + ms;
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const done = () => {
           clearTimeout(timer);
           signal.removeEventListener("abort", done);
           resolve();
         };
-        const timer = setTimeout(done, ms);
+        const step = () => {
+          const left = end - performance.now();
+          if (left <= 0) done();
+          else timer = setTimeout(step, Math.min(left, MAX_TIMER_MS));
+        };
         signal.addEventListener("abort", done);
+        step();
       });
     },
     stats() {

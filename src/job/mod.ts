@@ -46,7 +46,8 @@ export {
 } from "./define.ts";
 export type { JobContext, ReceivedBatch, ReceivedMessage, SendOptions } from "./context.ts";
 export type { ColumnDeclaration, ColumnInput, Columns, ColumnType } from "./columns.ts";
-export { JobColumnsError, JobDefinitionError } from "./errors.ts";
+export { batchBytes } from "./columns.ts";
+export { JobColumnsError, JobDefinitionError, PermanentJobError } from "./errors.ts";
 export type {
   FieldSpec,
   InputSchema,

@@ -143,6 +143,8 @@ export interface DoneMessage {
 export interface FailedMessage {
   kind: "failed";
   error: string;
+  /** A restart cannot mend it (e.g. a message larger than its ring): give the job up at once. */
+  permanent?: boolean;
 }
 
 /** A file a job wrote (or is writing): for the run's manifest. Sent again as it grows. */

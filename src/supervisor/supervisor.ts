@@ -378,7 +378,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
         progress();
         break;
       case "failed":
-        onCrash(rt, worker, msg.error);
+        onCrash(rt, worker, msg.error, msg.permanent === true);
         break;
       case "file": {
         const file: WrittenFile = {
@@ -417,7 +417,8 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     }
   };
 
-  const onCrash = (rt: JobRuntime, worker: Worker, error: string) => {
+  /** A job's Worker failed; `permanent`: a restart cannot mend it (the job said so). */
+  const onCrash = (rt: JobRuntime, worker: Worker, error: string, permanent = false) => {
     if (rt.worker !== worker) return;
     retire(rt);
     rt.lastError = error;
@@ -431,7 +432,7 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
       progress();
       return;
     }
-    if (rt.stopAsked && rt.job.inputs.length === 0) {
+    if (rt.stopAsked && rt.job.inputs.length === 0 && !permanent) {
       rt.state = "finished";
       log("warn", rt.job.name, `crashed while stopping: ${error}`);
       progress();
@@ -440,12 +441,18 @@ export function startSupervisor(config: DaqConfig, options: SupervisorOptions = 
     const portRoutes = routes.some((r) =>
       r.channel && (r.from === rt.job.name || r.to === rt.job.name)
     );
-    if (rt.consecutive > sup.restartLimit || portRoutes) {
+    if (rt.consecutive > sup.restartLimit || portRoutes || permanent) {
       if (portRoutes) {
         log("warn", rt.job.name, "postmessage routes cannot be re-established: no restart");
       }
       rt.state = "failed";
-      log("error", rt.job.name, `crashed: ${error}; gave up after ${rt.restarts} restarts`);
+      log(
+        "error",
+        rt.job.name,
+        permanent
+          ? `failed: ${error}; not restarted (a restart cannot mend it)`
+          : `crashed: ${error}; gave up after ${rt.restarts} restarts`,
+      );
       for (const r of routes) {
         if (r.to === rt.job.name && r.ring) {
           setRingPolicy(r.ring, "drop-newest");

@@ -20,6 +20,7 @@ import {
   decodeBatch as decodeBatchMessage,
   decodeSchemaMessage,
   encodeSchemaMessage,
+  fixedByteWidth,
   fixedWidthColumns,
   messageBytes,
   schemaMessageLength,
@@ -82,6 +83,30 @@ export function planBatch(batch: RecordBatch): EncodedBatch {
       dst.set(EOS, head.length + messageLength);
     },
   };
+}
+
+/**
+ * Bytes of the Arrow IPC stream {@link planBatch} makes of a batch of `rows` rows without nulls
+ * of `schema`, computed without building it; undefined when a column is not fixed-width.
+ * Lets a source that knows its columns and batch size say how large its messages are.
+ */
+export function batchStreamBytes(schema: Schema, rows: number): number | undefined {
+  const columns = [];
+  for (const f of schema.fields) {
+    const width = fixedByteWidth(f.type);
+    if (width < 0) return undefined;
+    columns.push({
+      validityBytes: 0,
+      valueBytes: width ? width * rows : Math.ceil(rows / 8),
+      nullCount: 0,
+    });
+  }
+  let schemaMessage = schemaMessages.get(schema);
+  if (!schemaMessage) {
+    schemaMessage = encodeSchemaMessage(schema);
+    schemaMessages.set(schema, schemaMessage);
+  }
+  return schemaMessage.length + messageBytes(columns) + EOS.length;
 }
 
 /** Encodes one record batch as an Arrow IPC stream (schema, batch, end marker). */

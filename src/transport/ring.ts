@@ -11,7 +11,7 @@
  * A consumer may take several rings; producers ring its {@link Doorbell} after each write so
  * that an idle consumer sleeps in `Atomics.waitAsync` instead of spinning.
  */
-import type { OverflowPolicy } from "../config/types.ts";
+import { type OverflowPolicy, ringMessageLimit } from "../config/types.ts";
 
 /** Bytes of each record's header. */
 export const RECORD_HEADER_BYTES = 24;
@@ -229,7 +229,7 @@ export class RingWriter {
 
   /** The largest payload this ring takes. */
   get maxPayload(): number {
-    return this.#capacity / 2 - RECORD_HEADER_BYTES;
+    return ringMessageLimit(this.#capacity);
   }
 
   /**

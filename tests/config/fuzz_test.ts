@@ -3,6 +3,7 @@
 // that keeps the loader's promises; never another exception, a stack trace or a hang.
 // DAQ_FUZZ_SEED and DAQ_FUZZ_CASES change the seed and the number of cases.
 import assert from "node:assert/strict";
+import { fuzzSeed, prng } from "../_fuzz.ts";
 import {
   CONFIG_LIMITS,
   ConfigError,
@@ -10,9 +11,10 @@ import {
   parseConfigFiles,
 } from "../../src/config/mod.ts";
 import { folderProblem, isName } from "../../src/config/_schema.ts";
+import { ringMessageLimit } from "../../src/config/types.ts";
 import { BUILTIN_JOB_TYPES } from "../../src/jobs/catalogue.ts";
 
-const SEED = Number(Deno.env.get("DAQ_FUZZ_SEED") ?? 16);
+const SEED = fuzzSeed(16);
 const CASES = Number(Deno.env.get("DAQ_FUZZ_CASES") ?? 5000);
 
 const shipped = [
@@ -81,18 +83,6 @@ rotate_interval = "1h"
 ];
 
 const SEEDS = [...shipped, ...TEST_CONFIGS];
-
-/** mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALUES = [
   "0",
@@ -214,13 +204,20 @@ function assertKeepsPromises(c: DaqConfig): void {
     }
     BUILTIN_JOB_TYPES[j.type].permissions(j, c.supervisor);
   }
+  for (const r of c.routes) {
+    const from = c.jobs.find((j) => j.name === r.from)!;
+    const bytes = BUILTIN_JOB_TYPES[from.type].messageBytes?.(from.fields);
+    if (bytes !== undefined && r.transport === "ring") {
+      assert.ok(bytes <= ringMessageLimit(r.ringBytes), `${r.from} -> ${r.to}: ${bytes} bytes`);
+    }
+  }
   const routes = new Set(c.routes.map((r) => `${r.from}|${r.to}|${r.key}`));
   assert.equal(routes.size, c.routes.length, "each route once");
   JSON.stringify(c);
 }
 
 Deno.test(`config fuzz: ${CASES} mutated configs (seed ${SEED}) end in a ConfigError or a valid config`, () => {
-  const rand = generator(SEED);
+  const rand = prng(SEED);
   let valid = 0;
   const errors = new Map<string, number>();
   for (let n = 0; n < CASES; n++) {

@@ -113,6 +113,70 @@ const BAD: [string, string, string][] = [
     GOOD.replace('inputs = ["sim"]', `inputs = [${'"sim",'.repeat(1025)}]`),
     "jobs[1].inputs: expected a list of at most 1024",
   ],
+  [
+    "a channel named timestamp_ns",
+    GOOD.replace(
+      "rate_hz = 1000",
+      'rate_hz = 1000\n[[jobs.channels]]\nname = "timestamp_ns"\nshape = "sine"',
+    ),
+    'lab.toml:10: jobs[0].channels[0].name: "timestamp_ns" is the time column every signal sends; give the channel another name',
+  ],
+  [
+    "two channels of one name",
+    GOOD.replace(
+      "rate_hz = 1000",
+      'rate_hz = 1000\n[[jobs.channels]]\nname = "v"\nshape = "sine"\n[[jobs.channels]]\nname = "v"\nshape = "noise"',
+    ),
+    'lab.toml:13: jobs[0].channels[1].name: "v" is already the name of channels[0]',
+  ],
+  [
+    "a 300-character channel name",
+    GOOD.replace(
+      "rate_hz = 1000",
+      `rate_hz = 1000\n[[jobs.channels]]\nname = "${long}"\nshape = "sine"`,
+    ),
+    "lab.toml:10: jobs[0].channels[0].name: expected a column name of at most 255 characters",
+  ],
+  [
+    "a batch larger than its ring",
+    GOOD.replace("rate_hz = 1000", "rate_hz = 1000\nbatch_rows = 100000").replace(
+      'inputs = ["sim"]',
+      'inputs = ["sim"]\nring_size = "1MiB"',
+    ),
+    'lab.toml:15: jobs[1].ring_size: a ring of 1MiB takes messages of at most 524264 bytes; job "sim" sends messages of 2400656 bytes; raise ring_size to at least 8MiB',
+  ],
+  [
+    "a prefix with a slash",
+    GOOD.replace('inputs = ["sim"]', 'inputs = ["sim"]\nprefix = "../x"'),
+    'lab.toml:14: jobs[1].prefix: expected a name of up to 64 letters, digits, "_", "-" or "." (not "." or ".."), got "../x"',
+  ],
+  [
+    "zlib level 22",
+    GOOD.replace('type = "store.csv"', 'type = "store.root"').replace(
+      'inputs = ["sim"]',
+      'inputs = ["sim"]\ncompression = "zlib"\ncompression_level = 22',
+    ),
+    "lab.toml:15: jobs[1].compression_level: expected 1 to 9 for zlib, got 22",
+  ],
+  [
+    "a slash in an HDF5 column name",
+    GOOD.replace(
+      "rate_hz = 1000",
+      'rate_hz = 1000\n[[jobs.channels]]\nname = "a/b"\nshape = "sine"',
+    )
+      .replace('type = "store.csv"', 'type = "store.hdf5"'),
+    'lab.toml:16: jobs[1].inputs: job "sim" sends column "a/b": an HDF5 name cannot hold "/" or be "." or ".."',
+  ],
+  [
+    "a ring file smaller than one batch",
+    GOOD.replace("rate_hz = 1000", "rate_hz = 1000\nbatch_rows = 10000")
+      .replace('type = "store.csv"', 'type = "store.hdf5"')
+      .replace(
+        'inputs = ["sim"]',
+        'inputs = ["sim"]\nring_size = "4MiB"\nring_file_size = "64KiB"',
+      ),
+    'lab.toml:16: jobs[1].ring_file_size: a ring file of 65536 bytes takes records of at most 16352 bytes (a quarter of it, less a header); job "sim" sends batches of up to 240656 bytes; raise ring_file_size to at least 941KiB',
+  ],
 ];
 
 for (const [what, text, expected] of BAD) {

@@ -8,7 +8,7 @@
  */
 import { batchFromColumns, decodeBatch, encodeBatch, RecordType } from "../../transport/payload.ts";
 import { wordViews } from "../../transport/words.ts";
-import { defineJob } from "../../job/mod.ts";
+import { batchBytes, type Columns, defineJob } from "../../job/mod.ts";
 
 /** Where the columns sit inside an encoded batch of a given row count. */
 interface BatchLayout {
@@ -111,6 +111,9 @@ export function fillBenchEvent(dst: Uint8Array, seq: number, timeNs: number): vo
   for (let i = 0; i < 8; i++) dst[EVENT_VALUE + i] = valueBytes[7 - i];
 }
 
+/** The columns of the bench's Arrow messages, as {@link benchBatchLayout} encodes them. */
+const BENCH_COLUMNS: Columns = { timestamp_ns: { type: "int64", unit: "ns" }, value: "float64" };
+
 /** `bench`: synthetic load for `daq bench`. */
 export default defineJob({
   role: "source",
@@ -139,9 +142,10 @@ export default defineJob({
     max_messages: { type: "number", integer: true, min: 0, doc: "stop after this many messages" },
   },
   columns: (f) =>
-    f.payload_bytes === undefined && f.payload !== "msgpack"
-      ? { timestamp_ns: "int64", value: "float64" }
-      : undefined,
+    f.payload_bytes === undefined && f.payload !== "msgpack" ? BENCH_COLUMNS : undefined,
+  messageBytes: (f) =>
+    f.payload_bytes ??
+      (f.payload === "msgpack" ? BENCH_EVENT_BYTES : batchBytes(BENCH_COLUMNS, f.payload_rows)),
   /** Sends as fast as the routes take it, or at `rate`, until stopped or `max_messages`. */
   async run(ctx) {
     const f = ctx.fields;

@@ -5,7 +5,10 @@
  * Takes settings `<channel>.offset` and `<channel>.amplitude` (see {@link applySignalSetting}).
  */
 import { batchFromColumns, type ColumnData } from "../../transport/payload.ts";
-import { defineJob } from "../../job/mod.ts";
+import { batchBytes, type Columns, defineJob } from "../../job/mod.ts";
+
+/** Longest channel (column) name: file formats and readers take names of 255 at least. */
+const MAX_COLUMN_NAME = 255;
 
 /** One channel of the `signal` job, as in its config. */
 export interface ChannelSpec {
@@ -94,6 +97,14 @@ export function applySignalSetting(channels: ChannelSpec[], name: string, value:
   channel[m[2] as "offset" | "amplitude"] = value;
 }
 
+/** The columns a `signal` job sends: `timestamp_ns`, then one float64 per channel. */
+function signalColumnTypes(channels: readonly { name: string; unit: string }[]): Columns {
+  return {
+    timestamp_ns: { type: "int64", unit: "ns" },
+    ...Object.fromEntries(channels.map((c) => [c.name, { type: "float64", unit: c.unit }])),
+  };
+}
+
 /** `signal`: a simulated instrument. */
 export default defineJob({
   role: "source",
@@ -136,22 +147,32 @@ export default defineJob({
     },
   },
   check(f) {
-    const names = new Set(["timestamp_ns"]);
+    const seen = new Map<string, number>();
     for (const [i, c] of f.channels.entries()) {
-      if (names.has(c.name)) {
+      const key = `channels[${i}].name`;
+      if (c.name === "timestamp_ns") {
         return {
-          key: `channels[${i}].name`,
-          problem: `column '${c.name}': duplicate column name (timestamp_ns and channels)`,
+          key,
+          problem: `"timestamp_ns" is the time column every signal sends; give the channel ` +
+            `another name`,
         };
       }
-      names.add(c.name);
+      if (seen.has(c.name)) {
+        return { key, problem: `"${c.name}" is already the name of channels[${seen.get(c.name)}]` };
+      }
+      if (c.name.length > MAX_COLUMN_NAME) {
+        return {
+          key,
+          problem:
+            `expected a column name of at most ${MAX_COLUMN_NAME} characters, got ${c.name.length}`,
+        };
+      }
+      seen.set(c.name, i);
     }
     return undefined;
   },
-  columns: (f) => ({
-    timestamp_ns: "int64",
-    ...Object.fromEntries(f.channels.map((c) => [c.name, "float64" as const])),
-  }),
+  columns: (f) => signalColumnTypes(f.channels),
+  messageBytes: (f) => batchBytes(signalColumnTypes(f.channels), f.batch_rows),
   /** Sends batches on schedule until stopped or `max_batches`. */
   async run(ctx) {
     const { rate_hz: rateHz, batch_rows: rows, seed } = ctx.fields;
@@ -181,6 +202,8 @@ export default defineJob({
       const wait = dueMs - performance.now();
       if (wait > 1) await ctx.sleep(wait);
       else if (wait < -100) ctx.setFigure("late_batches", ++late);
+      // Stopped while waiting: the batch's rows have not been sampled yet.
+      if (ctx.stopping() && performance.now() < dueMs) break;
       const batch = batchFromColumns(
         signalColumns(channels, k * rows, rows, rateHz, seed, startNs),
       );

@@ -4,7 +4,7 @@ import type { JobConfig, SupervisorConfig } from "../../job/mod.ts";
 /** The config keys of every file store. */
 export const FILE_STORE_FIELDS = {
   out_dir: { type: "string", doc: "folder for the files; default <data_dir>/<job name>" },
-  prefix: { type: "string", doc: "file name prefix; default the job name" },
+  prefix: { type: "string", format: "name", doc: "file name prefix; default the job name" },
   date_in_name: { type: "boolean", default: true, doc: "put the start time in file names" },
   flush_interval: { type: "duration", default: "1s", doc: "how often data is flushed to disk" },
   rotate_size: { type: "size", default: "1GiB", doc: "start a new file past this size" },

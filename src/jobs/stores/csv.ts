@@ -30,9 +30,17 @@ export function csvRows(batch: RecordBatch): string {
 }
 
 function csvValue(v: unknown): string {
-  if (typeof v === "string") return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  if (typeof v === "string") return csvField(v);
   if (v === null || v === undefined) return "";
   return String(v);
+}
+
+/**
+ * A text field as RFC 4180 wants it: quoted, with quotes doubled, when it holds a comma, a
+ * quote or a line break (or starts or ends with a space, which readers may trim).
+ */
+export function csvField(text: string): string {
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** `store.csv`: CSV files. */
@@ -126,7 +134,7 @@ export default defineJob({
           writeHistogramFile(dir, prefix, msg.key, histogram);
           continue;
         }
-        const columns = batch.schema.fields.map((fl) => fl.name).join(",");
+        const columns = batch.schema.fields.map((fl) => csvField(fl.name)).join(",");
         const now = performance.now();
         if (
           !file || columns !== header || written + pendingBytes >= rotateBytes ||

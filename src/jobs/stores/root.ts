@@ -30,20 +30,25 @@ import { RootStoreError } from "./errors.ts";
 
 export { RootStoreError } from "./errors.ts";
 
+/** What is wrong with the compression level of a `store.root` job's fields, if anything. */
+function compressionLevelProblem(
+  fields: { compression: RootCompressionAlgorithm; compression_level?: number },
+): string | undefined {
+  const level = fields.compression_level;
+  if (fields.compression === "none" || level === undefined) return undefined;
+  const max = fields.compression === "zstd" ? 22 : 9;
+  return level > max ? `expected 1 to ${max} for ${fields.compression}, got ${level}` : undefined;
+}
+
 /** The basket compression of a `store.root` job's fields; throws RootStoreError if invalid. */
 export function rootStoreCompression(
   fields: { compression: RootCompressionAlgorithm; compression_level?: number },
 ): RootCompression {
+  const problem = compressionLevelProblem(fields);
+  if (problem) throw new RootStoreError(`compression_level: ${problem}`);
   const algorithm = fields.compression;
   const level = fields.compression_level;
-  if (algorithm === "none" || level === undefined) return { algorithm };
-  const max = algorithm === "zstd" ? 22 : 9;
-  if (level > max) {
-    throw new RootStoreError(
-      `compression_level: ${algorithm} takes levels 1-${max}, got ${level}`,
-    );
-  }
-  return { algorithm, level };
+  return algorithm === "none" || level === undefined ? { algorithm } : { algorithm, level };
 }
 
 /** The title given to every tree: JSON with the daq version, file start time and config. */
@@ -128,6 +133,10 @@ export default defineJob({
   permissions(job, supervisor) {
     const dir = storeDir(job, supervisor);
     return { read: [dir, ...ROOT_CODEC_FILES], write: [dir] };
+  },
+  check(f) {
+    const problem = compressionLevelProblem(f);
+    return problem ? { key: "compression_level", problem } : undefined;
   },
   checkInputs: (job, inputs) => checkRootStoreInputs(job.fields.tree_name, inputs),
   async run(ctx) {

@@ -360,7 +360,8 @@ Deno.test("store.root: compression levels out of range are refused, naming the k
   assert.throws(
     () => rootStoreCompression({ compression: "zlib", compression_level: 12 }),
     (e: Error) =>
-      e instanceof RootStoreError && /compression_level: zlib takes levels 1-9/.test(e.message),
+      e instanceof RootStoreError &&
+      /compression_level: expected 1 to 9 for zlib, got 12/.test(e.message),
   );
 });
 

@@ -38,7 +38,9 @@ import {
   removeRingFile,
   type RingFileClaim,
   RingFileError,
+  ringFileMaxPayload,
   type RingFileReader,
+  RingFileRecordTooLargeError,
   RingFileRefusedError,
   type RingFileWriter,
   RingFullError,
@@ -52,7 +54,13 @@ import {
   type Hdf5CompressionAlgorithm,
   hdf5CompressionProblem,
 } from "../../../formats/hdf5/mod.ts";
-import { defineJob, type FieldValues, type JobContext } from "../../../job/mod.ts";
+import {
+  defineJob,
+  type FieldValues,
+  type InputSchema,
+  type JobContext,
+  PermanentJobError,
+} from "../../../job/mod.ts";
 import { FILE_STORE_FIELDS, storeDir } from "../_file_store.ts";
 import { Hdf5StoreError } from "../errors.ts";
 import {
@@ -157,6 +165,37 @@ export function hdf5StoreCompression(
   };
 }
 
+/**
+ * What the inputs of a `store.hdf5` job send that it cannot store: a column name HDF5 cannot
+ * hold, or a batch larger than the ring file takes (known at config time when the producer
+ * says how large its messages are).
+ */
+function checkHdf5Inputs(
+  ringFileBytes: number,
+  inputs: InputSchema[],
+): string | { key: string; problem: string } | undefined {
+  for (const input of inputs) {
+    for (const field of input.schema?.fields ?? []) {
+      if (field.name.includes("/") || field.name === "." || field.name === "..") {
+        return `job "${input.from}" sends column ${JSON.stringify(field.name)}: an HDF5 name ` +
+          `cannot hold "/" or be "." or ".."`;
+      }
+    }
+    const limit = ringFileMaxPayload(ringFileBytes);
+    if (input.messageBytes !== undefined && input.messageBytes > limit) {
+      const header = Math.floor(Math.floor(ringFileBytes / 8) * 8 / 4) - limit;
+      const needKiB = Math.ceil(4 * (input.messageBytes + header) / 1024);
+      return {
+        key: "ring_file_size",
+        problem: `a ring file of ${ringFileBytes} bytes takes records of at most ${limit} ` +
+          `bytes (a quarter of it, less a header); job "${input.from}" sends batches of up ` +
+          `to ${input.messageBytes} bytes; raise ring_file_size to at least ${needKiB}KiB`,
+      };
+    }
+  }
+  return undefined;
+}
+
 /** `store.hdf5`: HDF5 files through a ring file and a background flusher. */
 export default defineJob({
   role: "store",
@@ -198,6 +237,7 @@ export default defineJob({
     ffi: "libc for the memory-mapped ring file (open, mmap, futex, flock, fallocate, statx); " +
       "FFI cannot be scoped to these calls: with it a job can do what the process can",
   },
+  checkInputs: (job, inputs) => checkHdf5Inputs(job.fields.ring_file_size, inputs),
   run,
 });
 
@@ -604,6 +644,10 @@ async function run(ctx: Hdf5Context): Promise<void> {
         ring.starts.push(start);
         break;
       } catch (e) {
+        if (e instanceof RingFileRecordTooLargeError) {
+          // Every retry would fail the same way: raise ring_file_size.
+          throw new PermanentJobError(`${e.message}; raise ring_file_size`);
+        }
         if (!(e instanceof RingFullError)) throw e;
         // Full ring, block policy: the flusher is behind. Ask it to hurry, let messages in.
         blockedMs += BLOCK_SLICE_MS;
