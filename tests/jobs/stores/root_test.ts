@@ -313,7 +313,7 @@ Deno.test("store.root: columns ROOT cannot hold are config errors at the store's
 
   assert.match(
     configError(rootStoreConfig(["timestamp_ns"])).problem,
-    /column 'timestamp_ns': duplicate column name/,
+    /"timestamp_ns" is the time column every signal sends/,
   );
   assert.match(
     configError(rootStoreConfig(["a"], `tree_name = "a/b"`)).problem,
