@@ -61,9 +61,12 @@ const CASES: { name: string; module?: string; toml?: string; problem: RegExp }[]
   },
   {
     name: "declares more than daq has",
-    module: job(`fields: {}, permissions: () => ({ run: ["sensor-tool"] }), async run() {}`),
+    // daq runs with read, write, net, env, run, ffi and sys, but imports from no web host.
+    module: job(
+      `fields: {}, permissions: () => ({ import: ["example.com"] }), async run() {}`,
+    ),
     problem:
-      /job "thermo" declares run access to "sensor-tool", which daq itself does not have \(run daq with --allow-run\)/,
+      /job "thermo" declares import access to "example.com", which daq itself does not have \(run daq with --allow-import\)/,
   },
 ];
 
