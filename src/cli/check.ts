@@ -21,7 +21,10 @@ export async function checkCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("daq check takes exactly one CONFIG");
-  const config = await loadConfig(positionals[0], { jobTypes: BUILTIN_JOB_TYPES, loadJobModule });
+  const config = await loadConfig(positionals[0], {
+    jobTypes: BUILTIN_JOB_TYPES,
+    loadJobModule: (path) => loadJobModule(path, { typeCheck: true }),
+  });
   const s = config.supervisor;
   console.log(`config OK: ${config.files.join(", ")}`);
   console.log(

@@ -7,12 +7,25 @@ import type { JobType } from "../config/types.ts";
 import { definitionProblem, type JobDefinition, jobType } from "./define.ts";
 import { JobModuleError } from "./errors.ts";
 
+/** Options of {@link loadJobModule}. */
+export interface LoadJobModuleOptions {
+  /**
+   * Type-check a TypeScript module too (`deno check` in a subprocess, a few seconds): for
+   * `daq check`, where a type error should be found before a run rather than in one.
+   */
+  typeCheck?: boolean;
+}
+
 /**
  * Imports the job module at `path` (absolute) and returns its job type. Throws
  * {@link JobModuleError} saying what is wrong: no such file, a module that does not parse or
- * throws while it loads, no job as its default export, invalid field specs.
+ * throws while it loads, no job as its default export, invalid field specs, and with
+ * `typeCheck` a type error.
  */
-export async function loadJobModule(path: string): Promise<JobType> {
+export async function loadJobModule(
+  path: string,
+  options: LoadJobModuleOptions = {},
+): Promise<JobType> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -47,7 +60,37 @@ export async function loadJobModule(path: string): Promise<JobType> {
   const definition = module.default as JobDefinition;
   const specProblem = tableSpecProblem(definition.fields);
   if (specProblem !== undefined) throw new JobModuleError(`invalid field spec: ${specProblem}`);
+  if (options.typeCheck && /\.m?ts$/.test(path)) await typeCheck(path);
   return jobType(url, definition);
+}
+
+/** daq's own deno.json: its import map gives job modules `daq/job`. */
+const DENO_CONFIG = new URL("../../deno.json", import.meta.url);
+
+/** Runs `deno check` on the module; throws {@link JobModuleError} with its first error. */
+async function typeCheck(path: string): Promise<void> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--quiet", "--config", DENO_CONFIG.pathname, path],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    throw new JobModuleError(`cannot be type-checked: ${firstLine(e)}`);
+  }
+  if (out.success) return;
+  const text = new TextDecoder().decode(out.stderr);
+  const error = /^(TS\d+ \[ERROR\]: .*)$/m.exec(text)?.[1] ?? text.trim().split("\n")[0];
+  const at = /^\s+at (file:\/\/\S+:\d+:\d+)/m.exec(text)?.[1];
+  const where = at === undefined ? "" : ` (at ${decodeURI(at.replace(/^file:\/\//, ""))})`;
+  const count = /Found (\d+) errors?/.exec(text)?.[1];
+  throw new JobModuleError(
+    `does not type-check: ${error}${where}${
+      count && count !== "1" ? `; ${count} errors in all` : ""
+    }`,
+  );
 }
 
 /**

@@ -19,6 +19,14 @@ const CASES: { name: string; module?: string; toml?: string; problem: RegExp }[]
       /module \.\/jobs\/thermo\.ts \(.*\): cannot be loaded: SyntaxError: Unexpected token .* \(at .*\/jobs\/thermo\.ts:2:\d+\)$/m,
   },
   {
+    name: "type error",
+    module: job(
+      `${GOOD_FIELDS},\n  async run(ctx) {\n    const label: string = ctx.fields.rate;\n    ctx.log(label);\n  },`,
+    ),
+    problem:
+      /module \.\/jobs\/thermo\.ts \(.*\): does not type-check: TS2322 \[ERROR\]: Type 'number' is not assignable to type 'string'\. \(at .*\/jobs\/thermo\.ts:4:\d+\)$/m,
+  },
+  {
     name: "throw at import",
     module: `throw new Error("driver library not found");\n`,
     problem: /cannot be loaded: Error: driver library not found$/m,
