@@ -54,6 +54,8 @@ function openClients(n: number): { close(): Promise<void>; updates(): number } {
   let updates = 0;
   const controllers: AbortController[] = [];
   const done: Promise<void>[] = [];
+  // Viewers on connections of their own, as browsers elsewhere would be.
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
   for (let i = 0; i < n; i++) {
     const c = new AbortController();
     controllers.push(c);
@@ -61,6 +63,7 @@ function openClients(n: number): { close(): Promise<void>; updates(): number } {
       try {
         const res = await fetch(`${srv.url}/api/live?key=src&window=60&width=1200`, {
           signal: c.signal,
+          client,
         });
         const decoder = new TextDecoder();
         for await (const chunk of res.body!) {
@@ -75,6 +78,7 @@ function openClients(n: number): { close(): Promise<void>; updates(): number } {
     async close() {
       for (const c of controllers) c.abort();
       await Promise.all(done);
+      client.close();
     },
     updates: () => updates,
   };
