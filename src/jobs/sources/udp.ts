@@ -11,7 +11,8 @@ import { compileLayout, type LayoutSpec, parseAddress, SpecError } from "../../i
 import { defineJob } from "../../job/mod.ts";
 import { openUdpSocket } from "./_udp_socket.ts";
 import { runUdpStream } from "./_udp_stream.ts";
-import { udpRecordBatch, udpSchema } from "./_udp_batch.ts";
+import { udpRecordBatch } from "./_udp_batch.ts";
+import { type Columns, schemaOfColumns } from "../../job/columns.ts";
 
 const FIELD_TYPES = [
   "int8",
@@ -39,6 +40,20 @@ function layoutOf(f: {
     fields: f.fields,
   };
   return compileLayout(spec);
+}
+
+/** The columns of a UDP job's rows: `timestamp_ns`, then the fields (arrays as lists). */
+function udpColumns(
+  fields: readonly { name: string; type: string; unit?: string; count?: number }[],
+): Columns {
+  return {
+    timestamp_ns: { type: "int64", unit: "ns" },
+    ...Object.fromEntries(fields.map((field) => [field.name, {
+      type: field.type as (typeof FIELD_TYPES)[number],
+      unit: field.unit,
+      count: field.count,
+    }])),
+  };
 }
 
 export default defineJob({
@@ -108,18 +123,7 @@ export default defineJob({
     const where = a.scheme === "udp" ? `${a.host}:${a.port}` : "";
     return { ffi: true, net: [where] };
   },
-  columns: (f) => ({
-    timestamp_ns: { type: "int64", unit: "ns" },
-    ...Object.fromEntries(
-      f.fields.map((
-        field,
-      ) => [field.name, {
-        type: field.type as (typeof FIELD_TYPES)[number],
-        unit: field.unit,
-        count: field.count,
-      }]),
-    ),
-  }),
+  columns: (f) => udpColumns(f.fields),
   async run(ctx) {
     const f = ctx.fields;
     const layout = layoutOf(f);
@@ -139,7 +143,8 @@ export default defineJob({
       );
     }
     ctx.log(`listening on udp://${a.host}:${socket.port}, ${layout.packetBytes}-byte packets`);
-    const schema = udpSchema(layout.fields.map((x, i) => ({ ...x, unit: f.fields[i].unit })));
+    // The schema it declares is the schema it sends.
+    const schema = schemaOfColumns(udpColumns(f.fields));
     try {
       await runUdpStream(socket, {
         layout,
