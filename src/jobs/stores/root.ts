@@ -21,7 +21,7 @@ import {
   type RootWriter,
 } from "../../formats/root/mod.ts";
 import { RootSchemaError } from "../../formats/root/schema.ts";
-import { ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
+import { lz4Libraries, ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
 import { RecordType } from "../../transport/payload.ts";
 import { VERSION } from "../../version.ts";
 import { defineJob, type InputSchema } from "../../job/mod.ts";
@@ -129,10 +129,14 @@ export default defineJob({
         "fdatasync the file at every flush (durable, but bound by the disk's synced write speed)",
     },
   },
-  // read: the LZ4 codec loads its WebAssembly file when the writer is imported.
   permissions(job, supervisor) {
     const dir = storeDir(job, supervisor);
-    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir] };
+    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir], ffi: lz4Libraries() };
+  },
+  permissionsWhy: {
+    read: "its folder; the LZ4 codec's WebAssembly file, loaded when the writer is imported",
+    write: "its folder",
+    ffi: "the system's liblz4 only (LZ4 at native speed; without it, the WebAssembly build)",
   },
   check(f) {
     const problem = compressionLevelProblem(f);

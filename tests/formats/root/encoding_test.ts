@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ByteWriter } from "../../../src/formats/root/_bytes.ts";
 import { compressBuffer } from "../../../src/formats/root/_compress.ts";
-import { lz4CompressBlock } from "../../../src/formats/root/_lz4.ts";
+import { LZ4_IMPLEMENTATION, lz4CompressBlock } from "../../../src/formats/root/_lz4.ts";
+import { lz4Libraries } from "../../../src/formats/root/codec_files.ts";
 import { streamerRecordLengths } from "../../../src/formats/root/_streamers.ts";
 import { xxhash64, xxhash64Scalar, xxhashReady } from "../../../src/formats/root/_xxhash64.ts";
 
@@ -92,6 +93,68 @@ checksum, block = s[9:17], s[17:]
 assert xxhash.xxh64(block).digest() == checksum
 assert lz4.block.decompress(block, uncompressed_size=u) == raw
 assert lz4.block.decompress(open("${dir}/small", "rb").read(), uncompressed_size=13) == raw[:13]
+print("ok")
+`);
+      assert.equal(result?.trim(), "ok");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** LZ4 block of `data` made in a Worker with (or without) ffi permission: which codec, and the block. */
+async function lz4InWorker(
+  data: Uint8Array,
+  ffi: boolean,
+): Promise<{ implementation: string; block: Uint8Array }> {
+  const worker = new Worker(new URL("./_lz4_worker.ts", import.meta.url), {
+    type: "module",
+    deno: { permissions: { read: true, ffi } },
+  } as WorkerOptions);
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(e.message));
+      };
+      worker.postMessage(data);
+    });
+  } finally {
+    worker.terminate();
+  }
+}
+
+Deno.test({
+  name: "LZ4: liblz4 through FFI where permitted, lz4_flex in WebAssembly otherwise; both decode",
+  ignore: !hasPythonLz4,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "daq_root_lz4_impl_" });
+    try {
+      // The bench's data: big-endian int64 timestamps and a float64 ramp.
+      const n = 20000;
+      const view = new DataView(new ArrayBuffer(n * 16));
+      for (let i = 0; i < n; i++) {
+        view.setBigInt64(8 * i, 1_700_000_000_000_000_000n + BigInt(i) * 1000n);
+        view.setFloat64(8 * (n + i), 7 + i / n);
+      }
+      const raw = new Uint8Array(view.buffer);
+      Deno.writeFileSync(`${dir}/raw`, raw);
+      const native = lz4Libraries().length > 0;
+      assert.equal(LZ4_IMPLEMENTATION, native ? "liblz4" : "lz4_flex-wasm");
+      const withFfi = await lz4InWorker(raw, true);
+      const without = await lz4InWorker(raw, false);
+      assert.equal(withFfi.implementation, native ? "liblz4" : "lz4_flex-wasm");
+      assert.equal(without.implementation, "lz4_flex-wasm");
+      Deno.writeFileSync(`${dir}/ffi`, withFfi.block);
+      Deno.writeFileSync(`${dir}/wasm`, without.block);
+      const result = await python(`
+import lz4.block
+raw = open("${dir}/raw", "rb").read()
+for name in ("ffi", "wasm"):
+    block = open("${dir}/" + name, "rb").read()
+    assert len(block) < len(raw), name
+    assert lz4.block.decompress(block, uncompressed_size=len(raw)) == raw, name
 print("ok")
 `);
       assert.equal(result?.trim(), "ok");
