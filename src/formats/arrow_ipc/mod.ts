@@ -5,11 +5,20 @@
  *
  * ## File layout
  *
- * `ARROW1` magic, the schema message (with the writer's key-value `metadata` added), one
- * record batch message per `write()`, the end-of-stream marker, then the footer that indexes
- * the batches and the closing magic: the IPC file format, as apache-arrow writes it. Without
- * the footer (a crash before `close()`), the bytes from offset 8 on are still a valid Arrow IPC
- * stream up to the last whole batch, which `pyarrow.ipc.open_stream` reads.
+ * `ARROW1` magic, the schema message (with the writer's key-value `metadata` added), the record
+ * batch messages, the end-of-stream marker, then the footer that indexes the batches and the
+ * closing magic: the IPC file format, as apache-arrow writes it. Without the footer (a crash
+ * before `close()`), the bytes from offset 8 on are still a valid Arrow IPC stream up to the
+ * last whole batch, which `pyarrow.ipc.open_stream` reads.
+ *
+ * ## Record batches
+ *
+ * Small batches of fixed-width columns (integers, floats, timestamps, booleans, fixed-size
+ * lists of these; no nulls) are gathered: their column values are copied into one buffer per
+ * column until `batchRows` rows or `batchBytes` bytes are held, and written as one record
+ * batch, also at every `sync()` and at `close()`. A batch of half that size or more, and any
+ * other batch, is written as it comes (after what is held). Fewer, larger batches compress
+ * better and faster, and read faster.
  *
  * ## Compression
  *
@@ -38,5 +47,7 @@ export {
   type ArrowFileWriter,
   type ArrowFileWriterOptions,
   arrowOptionsProblem,
+  DEFAULT_BATCH_BYTES,
+  DEFAULT_BATCH_ROWS,
   openArrowFileWriter,
 } from "./writer.ts";

@@ -7,6 +7,7 @@
 import * as arrow from "apache-arrow";
 import { BufferRegion } from "apache-arrow/ipc/metadata/message";
 import { encoderOf, registerArrowCodecs } from "./_codecs.ts";
+import { type BatchGatherer, openBatchGatherer } from "./_gather.ts";
 import { ArrowFileWriteError } from "./errors.ts";
 
 /** Body compression of an Arrow IPC file. */
@@ -20,7 +21,21 @@ export interface ArrowFileWriterOptions {
   compressionLevel?: number;
   /** Key-value metadata added to the schema (e.g. the config the file was written under). */
   metadata?: Record<string, string>;
+  /**
+   * Most rows of one record batch gathered from smaller ones. Batches of fixed-width columns
+   * without nulls are copied together until the next would not fit, then written as one record
+   * batch (also at `sync()` and `close()`); a batch of half this or more is written as it is.
+   * 1 writes every batch as it comes. Default: 65536.
+   */
+  batchRows?: number;
+  /** Most bytes of column values of one gathered record batch (as `batchRows`). Default: 4 MiB. */
+  batchBytes?: number;
 }
+
+/** Default {@linkcode ArrowFileWriterOptions.batchRows}. */
+export const DEFAULT_BATCH_ROWS = 65536;
+/** Default {@linkcode ArrowFileWriterOptions.batchBytes}. */
+export const DEFAULT_BATCH_BYTES = 4 << 20;
 
 /** An open Arrow IPC file taking batches of the schema of its first batch. */
 export interface ArrowFileWriter {
@@ -28,18 +43,24 @@ export interface ArrowFileWriter {
   readonly path: string;
   /** Bytes written so far. */
   readonly bytes: number;
-  /** Batches written so far. */
+  /** Record batches written so far. */
   readonly batches: number;
-  /** Rows written so far. */
+  /** Rows taken so far (written, or held for the next record batch). */
   readonly rows: number;
-  /** Appends one batch; throws ArrowFileWriteError when its schema differs from the first. */
+  /** Bytes of column values held for the next record batch. */
+  readonly heldBytes: number;
+  /**
+   * Takes one batch (copying what it holds: `batch` may be reused once this returns); throws
+   * ArrowFileWriteError when its schema differs from the first.
+   */
   write(batch: arrow.RecordBatch): void;
   /**
-   * Makes what was written durable (fdatasync). The file is readable by stream readers up
-   * to here; file readers need the footer that `close()` writes.
+   * Writes the rows held for the next record batch and makes everything written durable
+   * (fdatasync). The file is readable by stream readers up to here; file readers need the
+   * footer that `close()` writes.
    */
   sync(): Promise<void>;
-  /** Writes the footer and closes the file. Safe to call twice. */
+  /** Writes the held rows, the footer, and closes the file. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -105,6 +126,13 @@ export function arrowOptionsProblem(options: ArrowFileWriterOptions): string | u
       return `compression_level of "zstd" must be an integer 1-22, got ${compressionLevel}`;
     }
   }
+  for (
+    const [name, value] of [["batch_rows", options.batchRows], ["batch_size", options.batchBytes]]
+  ) {
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1)) {
+      return `${name} must be a whole number of at least 1, got ${value}`;
+    }
+  }
   return undefined;
 }
 
@@ -149,6 +177,7 @@ export function openArrowFileWriter(
     internals._compressBodyBuffers = (buffers) => compressBody(buffers, encode);
   }
   let schema: arrow.Schema | undefined;
+  let gatherer: BatchGatherer | undefined;
   let bytes = 0;
   let batches = 0;
   let rows = 0;
@@ -179,6 +208,15 @@ export function openArrowFileWriter(
     bytes += length;
   };
 
+  const writeBatch = (batch: arrow.RecordBatch) => {
+    writer.write(batch);
+    drain();
+    batches++;
+  };
+  const writeHeld = () => {
+    if (gatherer !== undefined && gatherer.rows > 0) writeBatch(gatherer.take());
+  };
+
   return {
     path,
     get bytes() {
@@ -190,30 +228,51 @@ export function openArrowFileWriter(
     get rows() {
       return rows;
     },
+    get heldBytes() {
+      return gatherer?.bytes ?? 0;
+    },
     write(batch) {
       if (closed) throw new ArrowFileWriteError(path, `Arrow file ${path} is already closed`);
       if (schema === undefined) {
         const metadata = new Map(batch.schema.metadata);
         for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
         schema = new arrow.Schema(batch.schema.fields, metadata);
+        gatherer = openBatchGatherer(
+          schema,
+          options.batchRows ?? DEFAULT_BATCH_ROWS,
+          options.batchBytes ?? DEFAULT_BATCH_BYTES,
+        );
       } else if (!sameFields(schema, batch.schema)) {
         throw new ArrowFileWriteError(
           path,
           `Arrow file ${path} holds one schema; a batch with other columns needs a new file`,
         );
       }
-      writer.write(new arrow.RecordBatch(schema, batch.data));
-      drain();
-      batches++;
-      rows += batch.numRows;
+      const n = batch.numRows;
+      rows += n;
+      if (gatherer === undefined || !gatherer.accepts(batch)) {
+        writeHeld();
+        writeBatch(new arrow.RecordBatch(schema, batch.data));
+        return;
+      }
+      if (gatherer.rows + n > gatherer.capacity) writeHeld();
+      if (gatherer.rows === 0 && 2 * n >= gatherer.capacity) {
+        writeBatch(new arrow.RecordBatch(schema, batch.data));
+        return;
+      }
+      gatherer.add(batch);
+      if (gatherer.rows === gatherer.capacity) writeHeld();
     },
     async sync() {
-      if (!closed) await file.syncData();
+      if (closed) return;
+      writeHeld();
+      await file.syncData();
     },
     async close() {
       if (closed) return;
       closed = true;
       try {
+        writeHeld();
         writer.finish();
         drain();
         await file.syncData();

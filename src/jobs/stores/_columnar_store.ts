@@ -12,10 +12,15 @@ import { storeDir } from "./_file_store.ts";
 
 /** An open columnar file, as the format writers return it. */
 export interface ColumnarFile {
+  /** Bytes written, and held to be written (counted for rotation by size). */
   readonly bytes: number;
   readonly rows: number;
   write(batch: RecordBatch): void;
-  /** Makes what was written durable. */
+  /**
+   * What every `flush_interval` does: writes what the format holds back until then (Arrow's
+   * gathered record batch; not Parquet's row group, which waits for its size) and makes what
+   * was written durable.
+   */
   sync(): Promise<void>;
   close(): Promise<void>;
 }
@@ -106,8 +111,9 @@ export async function runColumnarStore(
   let flushing: Promise<void> | undefined;
   let flushError: unknown;
   const flush = () => {
-    lastFlush = performance.now();
+    // While a sync is still running, the next message or tick tries again.
     if (flushing) return;
+    lastFlush = performance.now();
     const dirty = [...files.values()].filter((open) => open.dirty);
     if (dirty.length === 0) return;
     for (const open of dirty) open.dirty = false;

@@ -2,10 +2,17 @@
  * `store.arrow`: Arrow IPC files (Feather v2) that pyarrow, polars, R and Julia open as they
  * are, one file per input route key, LZ4 or zstd body compression, rotation by size and time.
  * Each file's schema metadata holds the daq version, the job, the route key, the start time
- * and the resolved config (`daq_config`). A file gets its footer when it is closed (rotation
- * or stop); until then `pyarrow.ipc.open_stream` reads it from byte 8.
+ * and the resolved config (`daq_config`). Small messages are gathered into record batches of
+ * up to `batch_rows` rows / `batch_size` bytes, written when full, at every `flush_interval`,
+ * rotation and stop. A file gets its footer when it is closed (rotation or stop); until then
+ * `pyarrow.ipc.open_stream` reads it from byte 8, up to the last flush.
  */
-import { arrowOptionsProblem, openArrowFileWriter } from "../../formats/arrow_ipc/mod.ts";
+import {
+  arrowOptionsProblem,
+  DEFAULT_BATCH_BYTES,
+  DEFAULT_BATCH_ROWS,
+  openArrowFileWriter,
+} from "../../formats/arrow_ipc/mod.ts";
 import { ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
 import { defineJob } from "../../job/mod.ts";
 import { FILE_STORE_FIELDS, storeDir } from "./_file_store.ts";
@@ -31,13 +38,29 @@ export default defineJob({
       max: 22,
       doc: "zstd level (default 1)",
     },
+    batch_rows: {
+      type: "number",
+      integer: true,
+      min: 1,
+      default: DEFAULT_BATCH_ROWS,
+      doc: "most rows of a record batch gathered from smaller messages (held until full or " +
+        "the next flush); a message of half this or more is written as it is; 1: no gathering",
+    },
+    batch_size: {
+      type: "size",
+      default: `${DEFAULT_BATCH_BYTES / (1 << 20)}MiB`,
+      doc: "most bytes of column values of a gathered record batch",
+    },
   },
   check(fields) {
     const problem = arrowOptionsProblem({
       compression: fields.compression as "none",
       compressionLevel: fields.compression_level,
+      batchRows: fields.batch_rows,
+      batchBytes: fields.batch_size,
     });
-    return problem === undefined ? undefined : { key: "compression_level", problem };
+    if (problem === undefined) return undefined;
+    return { key: problem.match(/^batch_(rows|size)/)?.[0] ?? "compression_level", problem };
   },
   // read: the LZ4 codec loads its WebAssembly file when the writer is imported.
   permissions(job, supervisor) {
@@ -47,11 +70,25 @@ export default defineJob({
   run: (ctx) =>
     runColumnarStore(ctx, {
       ext: ".arrow",
-      open: (path, metadata) =>
-        openArrowFileWriter(path, {
+      open: (path, metadata) => {
+        const writer = openArrowFileWriter(path, {
           compression: ctx.fields.compression as "none" | "lz4" | "zstd",
           compressionLevel: ctx.fields.compression_level,
+          batchRows: ctx.fields.batch_rows,
+          batchBytes: ctx.fields.batch_size,
           metadata,
-        }),
+        });
+        return {
+          get bytes() {
+            return writer.bytes + writer.heldBytes;
+          },
+          get rows() {
+            return writer.rows;
+          },
+          write: (batch) => writer.write(batch),
+          sync: () => writer.sync(),
+          close: () => writer.close(),
+        };
+      },
     }),
 });
