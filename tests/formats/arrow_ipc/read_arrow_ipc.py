@@ -2,7 +2,8 @@
 independent of any Arrow library: the tests' second reader where pyarrow is not available.
 Decodes LZ4-frame (python3-lz4) and zstd (python3-zstandard) bodies.
 
-usage: read_arrow_ipc.py FILE  -> JSON {metadata, fields, rows, columns: {name: [values]}}
+usage: read_arrow_ipc.py FILE  -> JSON {metadata, fields, rows, batches: [rows of each record
+batch], columns: {name: [values]}}
 """
 import json
 import struct
@@ -106,6 +107,7 @@ def main(path):
     metadata = {kv.string(0): kv.string(1) for kv in schema.tables(2)}
     columns = {name: [] for name, _ in fields}
     rows = 0
+    batches = []
     codecs = set()
     for offset, meta_len, _pad, body_len in footer.structs(3, "qiiq"):
         assert struct.unpack_from("<I", buf, offset)[0] == 0xFFFFFFFF, "continuation marker"
@@ -130,7 +132,9 @@ def main(path):
             else:
                 columns[name] += list(struct.unpack_from(f"<{n}{kind}", data, 0))
         rows += n
+        batches.append(n)
     print(json.dumps({"metadata": metadata, "fields": [[n, k] for n, k in fields], "rows": rows,
+                      "batches": batches,
                       "codecs": sorted(codecs),
                       "columns": {k: [repr(x) for x in v] for k, v in columns.items()}}))
 

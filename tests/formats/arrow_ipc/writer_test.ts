@@ -14,6 +14,8 @@ interface PyArrowFile {
   metadata: Record<string, string>;
   fields: [string, string][];
   rows: number;
+  /** Rows of each record batch, in file order. */
+  batches: number[];
   codecs: string[];
   columns: Record<string, string[]>;
 }
@@ -104,6 +106,114 @@ for (const compression of ["none", "lz4", "zstd"] as const) {
     });
   });
 }
+
+for (const compression of ["none", "lz4", "zstd"] as const) {
+  Deno.test(`Arrow IPC file, ${compression}: small batches are gathered into larger record batches, written when full, at sync and at close`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "run.arrow");
+      const writer = openArrowFileWriter(path, { compression, batchRows: 4096 });
+      let next = 0;
+      const write = (rows: number) => {
+        writer.write(testBatch(next, rows));
+        next += rows;
+      };
+      // 13 batches of 300 rows fit in 4096; the 14th makes the gathered 3900 rows go out.
+      for (let i = 0; i < 20; i++) write(300);
+      assert.equal(writer.batches, 1);
+      assert.equal(writer.rows, 6000);
+      assert.equal(writer.heldBytes, 2100 * 35); // 35 bytes a row
+      await writer.sync();
+      assert.equal(writer.batches, 2);
+      assert.equal(writer.heldBytes, 0);
+      // Half the target or more goes out as it is; 1000 more rows wait for the close.
+      write(3000);
+      assert.equal(writer.batches, 3);
+      for (let i = 0; i < 10; i++) write(100);
+      assert.equal(writer.batches, 3);
+      await writer.close();
+      assert.equal(writer.batches, 4);
+      assert.equal(Deno.statSync(path).size, writer.bytes);
+      const file = await readWithPython(path);
+      assert.deepEqual(file.batches, [3900, 2100, 3000, 1000]);
+      assert.equal(file.rows, 10_000);
+      assert.deepEqual(parsed(file.columns), expected(0, 10_000));
+    });
+  });
+}
+
+Deno.test("Arrow IPC file: booleans at odd bit offsets and fixed-size lists are gathered; a batch with nulls is written as it comes", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "run.arrow");
+    const type = new arrow.FixedSizeList(3, new arrow.Field("item", new arrow.Float32(), false));
+    const fields = [
+      new arrow.Field("flag", new arrow.Bool(), true),
+      new arrow.Field("vec", type, true),
+      new arrow.Field("i", new arrow.Int32(), true),
+    ];
+    const schema = new arrow.Schema(fields);
+    const flag = (i: number) => i % 3 === 0 || i % 7 === 1;
+    const batchOf = (first: number, rows: number, nullAt?: number) => {
+      const bits = new Uint8Array(Math.ceil(rows / 8));
+      for (let k = 0; k < rows; k++) if (flag(first + k)) bits[k >> 3] |= 1 << (k & 7);
+      const validity = new Uint8Array(Math.ceil(rows / 8)).fill(0xff);
+      if (nullAt !== undefined) validity[nullAt >> 3] &= ~(1 << (nullAt & 7));
+      const ints = Int32Array.from({ length: rows }, (_, k) => first + k);
+      return new arrow.RecordBatch(
+        schema,
+        arrow.makeData({
+          type: new arrow.Struct(fields),
+          length: rows,
+          nullCount: 0,
+          children: [
+            arrow.makeData({ type: new arrow.Bool(), length: rows, nullCount: 0, data: bits }),
+            arrow.makeData({
+              type,
+              length: rows,
+              nullCount: 0,
+              child: arrow.makeData({
+                type: new arrow.Float32(),
+                data: Float32Array.from({ length: 3 * rows }, (_, k) => 3 * first + k),
+              }),
+            }),
+            nullAt === undefined
+              ? arrow.makeData({ type: new arrow.Int32(), data: ints })
+              : arrow.makeData({
+                type: new arrow.Int32(),
+                length: rows,
+                nullCount: 1,
+                nullBitmap: validity,
+                data: ints,
+              }),
+          ],
+        }),
+      );
+    };
+    const writer = openArrowFileWriter(path, { batchRows: 100 });
+    let next = 0;
+    for (let i = 0; i < 40; i++) {
+      // Batch 20 has a null: what is held goes out, then that batch on its own.
+      writer.write(batchOf(next, 13, i === 20 ? 5 : undefined));
+      next += 13;
+    }
+    await writer.close();
+    const table = arrow.tableFromIPC(Deno.readFileSync(path));
+    // 7 batches of 13 rows (91) fit in 100.
+    assert.deepEqual(table.batches.map((b) => b.numRows), [91, 91, 78, 13, 91, 91, 65]);
+    assert.equal(table.numRows, 520);
+    const flags = table.getChild("flag")!;
+    const vecs = table.getChild("vec")!;
+    const ints = table.getChild("i")!;
+    for (let i = 0; i < 520; i++) {
+      assert.equal(flags.get(i), flag(i), `flag ${i}`);
+      assert.deepEqual(
+        Array.from(vecs.get(i)!.toArray()),
+        [3 * i, 3 * i + 1, 3 * i + 2],
+        `vec ${i}`,
+      );
+      assert.equal(ints.get(i), i === 20 * 13 + 5 ? null : i, `i ${i}`);
+    }
+  });
+});
 
 Deno.test("Arrow IPC file: arrow-rs (parquet-wasm) reads the stream inside the file, footer or not", async () => {
   await withTempDir(async (dir) => {
