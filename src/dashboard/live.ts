@@ -43,7 +43,10 @@ export interface LiveUpdate {
   /** Start of the first pixel, ms since the epoch, and the width of each. */
   t0: number;
   pixelMs: number;
-  /** Each asked column: min and max per pixel (`null` where nothing was seen). */
+  /**
+   * Each asked column: min and max per pixel (`null` where nothing was seen), to
+   * {@link DISPLAY_DIGITS} significant digits.
+   */
   series: Record<string, Pick<PlotSeries, "min" | "max">>;
   /** The latest trace of each fixed-size-array column, reduced to the width. */
   waveforms: Record<string, { min: number[]; max: number[]; length: number }>;
@@ -57,6 +60,11 @@ export interface LiveUpdate {
  * poll is passed over and counted as tap drops (it keeps the server's share of a core small).
  */
 const FOLD_BYTES_PER_POLL = 512 << 10;
+/**
+ * Significant digits of plotted values: far finer than a pixel, and half the JSON of a
+ * double's 17.
+ */
+export const DISPLAY_DIGITS = 7;
 /** How often taps are polled, ms. */
 export const TAP_POLL_MS = 100;
 /** A tap nobody asked about for this long is closed, ms. */
@@ -157,14 +165,15 @@ export function createLiveData(routes: () => readonly TapRoute[]): LiveData {
         const h = kt.columns.get(name);
         if (!h) continue;
         const { t, min, max } = h.window(endMs, request.windowMs, request.width);
-        series[name] = { min, max };
+        series[name] = { min: forDisplay(min), max: forDisplay(max) };
         t0 = t[0];
         pixelMs = t.length > 1 ? t[1] - t[0] : pixelMs;
       }
       const waveforms: LiveUpdate["waveforms"] = {};
       for (const [name, trace] of kt.waveforms) {
         if (request.columns.length && !request.columns.includes(name)) continue;
-        waveforms[name] = { ...reduceTrace(trace, request.width), length: trace.length };
+        const { min, max } = reduceTrace(trace, request.width);
+        waveforms[name] = { min: forDisplay(min), max: forDisplay(max), length: trace.length };
       }
       return {
         key: request.key,
@@ -186,6 +195,15 @@ export function createLiveData(routes: () => readonly TapRoute[]): LiveData {
     tapDrops: () => droppedBefore + [...taps.values()].reduce((s, t) => s + dropsOf(t), 0),
     close: () => clearInterval(timer),
   };
+}
+
+/** `values` rounded in place to {@link DISPLAY_DIGITS} significant digits. */
+function forDisplay(values: number[]): number[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) && v !== 0) values[i] = Number(v.toPrecision(DISPLAY_DIGITS));
+  }
+  return values;
 }
 
 function dropsOf(kt: KeyTap): number {

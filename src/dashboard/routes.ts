@@ -97,22 +97,28 @@ export function liveRequestOf(
   };
 }
 
-/** The JSON of the last update made for each distinct request, shared by its viewers. */
-const recentUpdates = new WeakMap<LiveData, Map<string, { at: number; text: string }>>();
+/** The last update made for each distinct request as SSE data bytes, shared by its viewers. */
+const recentUpdates = new WeakMap<LiveData, Map<string, { at: number; data: Uint8Array }>>();
+const encoder = new TextEncoder();
 
-/** The update for `asked` as JSON, made at most once a poll for all viewers asking alike. */
-function updateText(live: LiveData, asked: LiveRequest): string {
+/**
+ * The update for `asked` as the bytes of an SSE `data:` field and the end of its event, made at
+ * most once a poll for all viewers asking alike.
+ */
+function updateData(live: LiveData, asked: LiveRequest): Uint8Array {
   let cache = recentUpdates.get(live);
   if (!cache) recentUpdates.set(live, cache = new Map());
   const id = `${asked.key}\n${asked.columns.join(",")}\n${asked.windowMs}\n${asked.width}`;
   const now = performance.now();
   const hit = cache.get(id);
-  if (hit && now - hit.at < TAP_POLL_MS / 2) return hit.text;
+  if (hit && now - hit.at < TAP_POLL_MS / 2) return hit.data;
   const update = live.update(asked);
-  const text = JSON.stringify(update ?? { key: asked.key, gone: true });
+  const data = encoder.encode(
+    `data: ${JSON.stringify(update ?? { key: asked.key, gone: true })}\n\n`,
+  );
   for (const [k, v] of cache) if (now - v.at > 10_000) cache.delete(k);
-  cache.set(id, { at: now, text });
-  return text;
+  cache.set(id, { at: now, data });
+  return data;
 }
 
 const KEYS: ServeRoute = {
@@ -132,14 +138,18 @@ const LIVE: ServeRoute = {
     // A browser that reconnects says where it was; its numbers go on from there.
     const resumed = Number(request.headers.get("last-event-id") ?? 0);
     let seq = Number.isSafeInteger(resumed) && resumed > 0 ? resumed : 0;
-    const encoder = new TextEncoder();
     let timer: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         const send = () => {
           seq++;
           try {
-            controller.enqueue(encoder.encode(`id: ${seq}\ndata: ${updateText(live, asked)}\n\n`));
+            const id = encoder.encode(`id: ${seq}\n`);
+            const data = updateData(live, asked);
+            const event = new Uint8Array(id.length + data.length);
+            event.set(id);
+            event.set(data, id.length);
+            controller.enqueue(event);
           } catch {
             clearInterval(timer);
           }

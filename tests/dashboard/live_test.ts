@@ -82,3 +82,26 @@ Deno.test("live: a tap ring's batches as min/max per pixel; drops before the vie
   assert.equal(live.tapDrops(), 1);
   live.close();
 });
+
+Deno.test("live: plotted values are the exact ones to 7 significant digits", async () => {
+  const ring = createRing(1 << 16, "drop-newest", { dropOversize: true });
+  const writer = new RingWriter(ring);
+  const live = createLiveData(() => [{ key: "sim", from: "sim", ring }]);
+  const request = { key: "sim", columns: [], windowMs: 20_000, width: 40 };
+  assert.equal(live.update(request)!.tap.seen, 0);
+  const t0 = 1_700_000_000_000;
+  const values = Float64Array.from({ length: 10 }, (_, i) => (i + 1) / 3 * 10 ** (i - 5));
+  const ts = BigInt64Array.from({ length: 10 }, (_, i) => BigInt(t0 + i * 1000) * 1_000_000n);
+  const enc = planBatch(
+    batchFromColumns([{ name: "timestamp_ns", values: ts }, { name: "v", values }]),
+  );
+  assert.equal(await writer.write(RecordType.arrow, enc.length, enc.fill), "written");
+  await new Promise((r) => setTimeout(r, TAP_POLL_MS * 3));
+  const shown = live.update(request)!.series.v.max.filter((v) => !Number.isNaN(v));
+  assert.equal(shown.length, 10, "one sample per pixel: 500 ms a pixel, a sample a second");
+  for (let i = 0; i < 10; i++) {
+    assert.equal(shown[i], Number(values[i].toPrecision(7)), `pixel ${i}`);
+    assert.ok(Math.abs(shown[i] / values[i] - 1) < 1e-6, `pixel ${i}: ${shown[i]}`);
+  }
+  live.close();
+});
