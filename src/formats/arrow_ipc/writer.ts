@@ -109,6 +109,9 @@ function compressBody(buffers: ArrayBufferView[], encode: (b: Uint8Array) => Uin
   return { byteLength: (offset + 7) & ~7, bufferRegions, buffers: out };
 }
 
+/** Chunks of at least this many bytes are written without being copied into a joined write. */
+const DIRECT_WRITE_BYTES = 64 << 10;
+
 const CODES: Record<Exclude<ArrowCompressionAlgorithm, "none">, arrow.CompressionType> = {
   lz4: arrow.CompressionType.LZ4_FRAME,
   zstd: arrow.CompressionType.ZSTD,
@@ -183,29 +186,48 @@ export function openArrowFileWriter(
   let rows = 0;
   let closed = false;
 
+  const put = (data: Uint8Array) => {
+    let at = 0;
+    while (at < data.length) at += file.writeSync(data.subarray(at));
+    bytes += data.length;
+  };
+  // apache-arrow queues the metadata, every buffer and every padding as chunks of their own:
+  // large ones are written as they are, the small ones between them joined into one write.
   const drain = () => {
     const chunks = queue._values.splice(0);
-    let length = 0;
-    for (const chunk of chunks) length += chunk.byteLength;
-    if (length === 0) return;
-    // One write per batch: apache-arrow queues every buffer and padding separately.
-    const joined = chunks.length === 1 ? chunks[0] : new Uint8Array(length);
-    if (chunks.length > 1) {
-      let at = 0;
-      for (const chunk of chunks) {
-        joined.set(chunk, at);
-        at += chunk.byteLength;
+    let small: Uint8Array[] = [];
+    let smallBytes = 0;
+    const putSmall = () => {
+      if (smallBytes === 0) return;
+      if (small.length === 1) put(small[0]);
+      else {
+        const joined = new Uint8Array(smallBytes);
+        let at = 0;
+        for (const chunk of small) {
+          joined.set(chunk, at);
+          at += chunk.byteLength;
+        }
+        put(joined);
       }
-    }
+      small = [];
+      smallBytes = 0;
+    };
     try {
-      let at = 0;
-      while (at < joined.length) at += file.writeSync(joined.subarray(at));
+      for (const chunk of chunks) {
+        if (chunk.byteLength >= DIRECT_WRITE_BYTES) {
+          putSmall();
+          put(chunk);
+        } else if (chunk.byteLength > 0) {
+          small.push(chunk);
+          smallBytes += chunk.byteLength;
+        }
+      }
+      putSmall();
     } catch (error) {
       throw new ArrowFileWriteError(path, `Could not write Arrow file ${path}: ${message(error)}`, {
         cause: error,
       });
     }
-    bytes += length;
   };
 
   const writeBatch = (batch: arrow.RecordBatch) => {
