@@ -13,7 +13,7 @@ import {
   DEFAULT_BATCH_ROWS,
   openArrowFileWriter,
 } from "../../formats/arrow_ipc/mod.ts";
-import { ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
+import { lz4Libraries, ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
 import { defineJob } from "../../job/mod.ts";
 import { FILE_STORE_FIELDS, storeDir } from "./_file_store.ts";
 import { runColumnarStore } from "./_columnar_store.ts";
@@ -62,10 +62,15 @@ export default defineJob({
     if (problem === undefined) return undefined;
     return { key: problem.match(/^batch_(rows|size)/)?.[0] ?? "compression_level", problem };
   },
-  // read: the LZ4 codec loads its WebAssembly file when the writer is imported.
   permissions(job, supervisor) {
     const dir = storeDir(job, supervisor);
-    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir] };
+    const ffi = job.fields.compression === "lz4" ? lz4Libraries() : [];
+    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir], ...(ffi.length ? { ffi } : {}) };
+  },
+  permissionsWhy: {
+    read: "its folder; the LZ4 codec's WebAssembly file, loaded when the writer is imported",
+    write: "its folder",
+    ffi: "with lz4: the system's liblz4 only (LZ4 at native speed; without it, WebAssembly)",
   },
   run: (ctx) =>
     runColumnarStore(ctx, {
