@@ -64,7 +64,8 @@ async function measure(spec: string): Promise<string> {
   await Deno.writeTextFile(
     config,
     `[supervisor]\nid = "bench-compression"\n\n${sourceToml()}\n[[jobs]]\ntype = "store.${store}"\n` +
-      `name = "store"\ninputs = ["src"]\ndate_in_name = false\n${fields.join("\n")}\n`,
+      `name = "store"\ninputs = ["src"]\n${store === "memory" ? "" : "date_in_name = false\n"}` +
+      `${fields.join("\n")}\n`,
   );
   try {
     const out = await new Deno.Command(Deno.execPath(), {
@@ -94,11 +95,14 @@ async function measure(spec: string): Promise<string> {
     const final = job(stats.at(-1)!);
     const dt = e.elapsedS - w.elapsedS;
     let fileBytes = 0;
-    for await (const f of Deno.readDir(`${dir}/data/${FIRST_RUN}/store`)) {
-      if (f.isFile) fileBytes += (await Deno.stat(`${dir}/data/${FIRST_RUN}/store/${f.name}`)).size;
+    const files = `${dir}/data/${FIRST_RUN}/store`;
+    if (store !== "memory") {
+      for await (const f of Deno.readDir(files)) {
+        if (f.isFile) fileBytes += (await Deno.stat(`${files}/${f.name}`)).size;
+      }
     }
     const mbs = (job(e).bytesIn - job(w).bytesIn) / dt / 1e6;
-    const ratio = (100 * fileBytes / final.bytesIn).toFixed(0);
+    const ratio = store === "memory" ? "-" : (100 * fileBytes / final.bytesIn).toFixed(0);
     return `| ${spec} | ${mbs.toFixed(0)} | ${ratio}% | ${final.drops} | ${final.gaps} |`;
   } finally {
     await Deno.remove(dir, { recursive: true });
