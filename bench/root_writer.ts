@@ -83,11 +83,11 @@ try {
         w.append("events", b);
         sinceFlush += b.numRows;
         if (flushEvery > 0 && sinceFlush >= flushEvery) {
-          w.flush();
+          await w.flush();
           sinceFlush = 0;
         }
       }
-      w.close();
+      await w.close();
       times.push(performance.now() - start);
       size = Deno.statSync(path).size;
       Deno.removeSync(path);

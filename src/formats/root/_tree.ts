@@ -17,6 +17,8 @@ export interface BranchState {
   buffer: Uint8Array;
   dataStart: number;
   buffered: number;
+  /** Basket buffers back from the compressor, for the next baskets. */
+  spares: Uint8Array[];
   basketBytes: number[];
   basketEntry: number[];
   basketSeek: number[];
@@ -84,6 +86,7 @@ export function newBranch(column: RootColumn, basketBytes: number): BranchState 
     buffer: new Uint8Array(dataStart + entriesPerBasket * entrySize),
     dataStart,
     buffered: 0,
+    spares: [],
     basketBytes: [],
     basketEntry: [0],
     basketSeek: [],
@@ -191,7 +194,9 @@ export function serializeTree(t: TreeState, keylen: number): Uint8Array {
   at = w.beginVersioned(2);
   w.i16(1).i16(1).f32(1);
   w.end(at);
-  w.i64(t.entries).i64(t.totBytes).i64(t.zipBytes).i64(t.zipBytes).i64(t.zipBytes);
+  // Entries every branch holds in baskets (more are out with the compressor in some).
+  const entries = Math.min(...t.branches.map((b) => b.entries));
+  w.i64(entries).i64(t.totBytes).i64(t.zipBytes).i64(t.zipBytes).i64(t.zipBytes);
   w.f64(1).i32(0).i32(25).i32(0).i32(1000).i32(0);
   w.i64(1000000000000).i64(1000000000000).i64(0).i64(-300000000).i64(-30000000).i64(1000000);
   w.u8(0).u8(0); // fClusterRangeEnd, fClusterSize: no cluster ranges

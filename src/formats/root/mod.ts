@@ -9,8 +9,11 @@
  * metadata, the keys list, the free segments and the file header, so the file on disk is
  * complete after each flush; a crash loses at most what was appended since the last one.
  * Histograms are written as TH1D objects beside the trees (`writeHistogram`, replaced in place
- * at each call). Files past 2 GB switch to ROOT's 64-bit seek pointers. The writer is synchronous, except
- * `flushAsync()`, whose fdatasyncs run off the thread while appends go on.
+ * at each call). Files past 2 GB switch to ROOT's 64-bit seek pointers. `append` is synchronous;
+ * `flush()` and `close()` return promises: their fdatasyncs run off the thread while appends go
+ * on. Given a `RootCompressorPool` (`compressor`), the writer hands full baskets to its Workers
+ * and places them in the file in order as they come back, while appends go on; `ready()` says
+ * when to wait (at most `maxInFlightBaskets` out), and a flush waits for those out first.
  *
  * ```ts
  * import * as arrow from "apache-arrow";
@@ -27,9 +30,9 @@
  * const writer = openRootWriter(path, { compression: { algorithm: "zlib", level: 4 } });
  * writer.addTree("events", rootColumnsFromArrowSchema(batch.schema));
  * writer.append("events", batch);
- * writer.flush(); // readable from here on
+ * await writer.flush(); // readable from here on
  * writer.append("events", { timestamp_ns: BigInt64Array.of(4n), sine: Float64Array.of(0) });
- * writer.close();
+ * await writer.close();
  * await Deno.remove(path);
  * ```
  *
@@ -52,5 +55,12 @@ export {
 } from "./schema.ts";
 export type { RootCompression, RootCompressionAlgorithm } from "./_compress.ts";
 export type { RootTypedArray } from "./_columns.ts";
-export { ROOT_CODEC_FILES } from "./codec_files.ts";
+export { lz4Libraries, ROOT_CODEC_FILES } from "./codec_files.ts";
+export {
+  type CompressedBasket,
+  defaultCompressorWorkers,
+  ROOT_COMPRESSOR_CODE_DIRS,
+  RootCompressorPool,
+  type RootCompressorPoolOptions,
+} from "./compressor_pool.ts";
 export type { RootHistogram } from "./_histogram.ts";

@@ -32,7 +32,8 @@ import {
 } from "./_records.ts";
 import { type RootHistogram, serializeTH1D } from "./_histogram.ts";
 import { streamerInfoListBody } from "./_streamers.ts";
-import { newBranch, serializeTree, type TreeState } from "./_tree.ts";
+import { type BranchState, newBranch, serializeTree, type TreeState } from "./_tree.ts";
+import type { CompressedBasket, RootCompressorPool } from "./compressor_pool.ts";
 import { type RootColumn, RootSchemaError, validateColumn } from "./schema.ts";
 
 /** Options of `openRootWriter`. */
@@ -45,6 +46,25 @@ export interface RootWriterOptions {
   syncOnFlush?: boolean;
   /** Title of the file's top directory. Default "". */
   title?: string;
+  /**
+   * Workers that compress full baskets off this thread (several writers may share one pool).
+   * Without it, each basket is compressed on this thread as it fills.
+   */
+  compressor?: RootCompressorPool;
+  /**
+   * With a `compressor`: most baskets out at once before {@link RootWriter.ready} asks the
+   * caller to wait. Default 8 per Worker.
+   */
+  maxInFlightBaskets?: number;
+}
+
+/** A full basket out with the compressor; placed in the file in the order handed out. */
+interface InFlightBasket {
+  tree: TreeState;
+  branch: BranchState;
+  count: number;
+  bytes: number;
+  result?: CompressedBasket;
 }
 
 /** A batch to append: an Arrow RecordBatch, or typed arrays by column name. */
@@ -76,6 +96,8 @@ const BASKET_HEADER_BYTES = 19;
 const MIN_KEYS_LIST_BYTES = 512;
 const MIN_FREE_LIST_BYTES = 256;
 const INITIAL_BASKET_CAPACITY = 16;
+/** Spare basket buffers kept per branch for baskets coming back from the compressor. */
+const SPARE_BUFFERS = 2;
 
 /** Writes TTrees into a new ROOT file; readable after every `flush()`. */
 export class RootWriter {
@@ -102,6 +124,14 @@ export class RootWriter {
   #objects = new Map<string, ObjectRecord>();
   #histogramStreamers = false;
   #pendingFlush?: Promise<void>;
+  #compressor?: RootCompressorPool;
+  #maxInFlight: number;
+  #inFlight: InFlightBasket[] = [];
+  #inFlightBytes = 0;
+  #handedOut = 0;
+  #placed = 0;
+  #failure?: Error;
+  #waiters: (() => void)[] = [];
 
   constructor(path: string, options: RootWriterOptions = {}) {
     this.path = path;
@@ -115,6 +145,13 @@ export class RootWriter {
       );
     }
     this.#sync = options.syncOnFlush ?? true;
+    this.#compressor = options.compressor;
+    this.#maxInFlight = options.maxInFlightBaskets ?? 8 * (this.#compressor?.size ?? 1);
+    if (!(this.#maxInFlight >= 1)) {
+      throw new RootWriterError(
+        `${path}: maxInFlightBaskets must be positive, got ${options.maxInFlightBaskets}`,
+      );
+    }
     this.#fileName = path.split("/").pop() ?? path;
     this.#title = options.title ?? "";
     this.#uuid = crypto.getRandomValues(new Uint8Array(16));
@@ -122,7 +159,7 @@ export class RootWriter {
     this.#fd = openEmpty(path);
     try {
       this.#writeStart();
-      this.flush();
+      this.#flushNow();
     } catch (e) {
       fs.closeSync(this.#fd);
       throw e;
@@ -134,9 +171,9 @@ export class RootWriter {
     return this.#end;
   }
 
-  /** Bytes of appended entries still held in basket buffers. */
+  /** Bytes of appended entries not in the file yet: in basket buffers or being compressed. */
   get bufferedBytes(): number {
-    let n = 0;
+    let n = this.#inFlightBytes;
     for (const t of this.#trees.values()) {
       for (const b of t.branches) n += b.buffered * b.entrySize;
     }
@@ -252,37 +289,36 @@ export class RootWriter {
   }
 
   /**
-   * Writes buffered entries as baskets, then the trees' metadata, keys list, free segments and
-   * header, so the file on disk holds everything appended so far.
+   * Undefined when the caller may append on; else a promise that resolves once fewer than
+   * `maxInFlightBaskets` baskets are out with the compressor (always undefined without one).
+   * Rejects, like every later call, once compressing or placing a basket failed.
    */
-  flush(): void {
-    this.#open();
-    this.#noFlushPending("flush");
-    const step = this.#flushRecords();
-    if (this.#sync) fs.fdatasyncSync(this.#fd);
-    this.#write(step.directory, this.#directoryAt);
-    this.#write(step.header, 0);
-    if (this.#sync) fs.fdatasyncSync(this.#fd);
-    this.#writeReleaseMarkers(step.releases);
+  ready(): Promise<void> | undefined {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#inFlight.length < this.#maxInFlight) return undefined;
+    return this.#until(() => this.#inFlight.length < this.#maxInFlight);
   }
 
   /**
-   * Like {@link RootWriter.flush}, but the fdatasyncs run off this thread, and `append` may go
-   * on meanwhile: its baskets go past the end that this flush records, so they only become
-   * part of the file at the next flush. Resolves once the file on disk holds every entry
-   * appended before the call. One flush at a time: `flush`, `flushAsync` and `close` throw
-   * RootWriterError while one is pending.
+   * Writes buffered entries as baskets, waits for the baskets out with the compressor, then
+   * writes the trees' metadata, keys list, free segments and header, so the file on disk
+   * holds everything appended before the call; the fdatasyncs (`syncOnFlush`) run off this
+   * thread. `append` may go on meanwhile: its baskets go past the end that this flush
+   * records and become part of the file at the next flush. One flush at a time: `flush` and
+   * `close` throw RootWriterError while one is pending.
    */
-  async flushAsync(): Promise<void> {
+  async flush(): Promise<void> {
     this.#open();
-    this.#noFlushPending("flushAsync");
-    if (!this.#sync) return this.flush();
+    this.#noFlushPending("flush");
     const pending = (async () => {
+      this.#writeBuffered();
+      const target = this.#handedOut;
+      if (this.#placed < target) await this.#until(() => this.#placed >= target);
       const step = this.#flushRecords();
-      await fdatasync(this.#fd);
+      if (this.#sync) await fdatasync(this.#fd);
       this.#write(step.directory, this.#directoryAt);
       this.#write(step.header, 0);
-      await fdatasync(this.#fd);
+      if (this.#sync) await fdatasync(this.#fd);
       this.#writeReleaseMarkers(step.releases);
     })();
     this.#pendingFlush = pending;
@@ -293,39 +329,82 @@ export class RootWriter {
     }
   }
 
-  /** Whether a {@link RootWriter.flushAsync} has not finished yet. */
+  /** Whether a {@link RootWriter.flush} has not finished yet. */
   get flushPending(): boolean {
     return this.#pendingFlush !== undefined;
   }
 
-  /** Flushes and closes the file. */
-  close(): void {
+  /** Flushes and closes the file (closed even when the flush fails; the error is thrown). */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#noFlushPending("close");
-    this.flush();
-    this.#closed = true;
-    fs.closeSync(this.#fd);
+    try {
+      await this.flush();
+    } finally {
+      if (!this.#closed) {
+        this.#closed = true;
+        fs.closeSync(this.#fd);
+      }
+    }
+  }
+
+  /** The first flush, in the constructor: nothing can be out with the compressor yet. */
+  #flushNow(): void {
+    const step = this.#flushRecords();
+    if (this.#sync) fs.fdatasyncSync(this.#fd);
+    this.#write(step.directory, this.#directoryAt);
+    this.#write(step.header, 0);
+    if (this.#sync) fs.fdatasyncSync(this.#fd);
+    this.#writeReleaseMarkers(step.releases);
+  }
+
+  /** Resolves once `done()` holds, checked after each basket placed; rejects on a failure. */
+  #until(done: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.#failure) reject(this.#failure);
+        else if (done()) resolve();
+        else this.#waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const check of waiters) check();
+  }
+
+  #fail(e: unknown): void {
+    this.#failure ??= e instanceof Error ? e : new RootWriterError(`${this.path}: ${String(e)}`);
+    this.#wake();
   }
 
   #open(): void {
     if (this.#closed) throw new RootWriterError(`${this.path}: writer is closed`);
+    if (this.#failure) throw this.#failure;
   }
 
   #noFlushPending(what: string): void {
     if (this.#pendingFlush) {
-      throw new RootWriterError(`${this.path}: ${what} while a flushAsync is pending`);
+      throw new RootWriterError(`${this.path}: ${what} while a flush is pending`);
+    }
+  }
+
+  /** Writes (or hands to the compressor) every basket that holds entries. */
+  #writeBuffered(): void {
+    for (const tree of this.#trees.values()) {
+      for (const b of tree.branches) if (b.buffered > 0) this.#writeBasket(tree, b);
     }
   }
 
   /**
-   * Writes the buffered baskets, the trees' metadata, the keys list and the free segments, and
-   * returns what must follow once they are on disk: the directory and header pointing at them,
-   * then the markers of the records they replaced.
+   * Writes the trees' metadata, the keys list and the free segments, and returns what must
+   * follow once they are on disk: the directory and header pointing at them, then the markers
+   * of the records they replaced.
    */
   #flushRecords(): FlushStep {
-    for (const tree of this.#trees.values()) {
-      for (const b of tree.branches) if (b.buffered > 0) this.#writeBasket(tree, b);
-    }
     for (const tree of this.#trees.values()) this.#writeTree(tree);
     this.#writeKeysList();
     this.#writeFreeList();
@@ -438,10 +517,61 @@ export class RootWriter {
     this.#write(info.result(), this.#seekInfo);
   }
 
-  #writeBasket(tree: TreeState, b: TreeState["branches"][number]): void {
+  /** Compresses and places a branch's basket, or hands it to the compressor. */
+  #writeBasket(tree: TreeState, b: BranchState): void {
     const count = b.buffered;
-    const data = b.buffer.subarray(b.dataStart, b.dataStart + count * b.entrySize);
-    const stored = compressBuffer(data, this.#compression);
+    const bytes = count * b.entrySize;
+    b.buffered = 0;
+    if (!this.#compressor) {
+      const data = b.buffer.subarray(b.dataStart, b.dataStart + bytes);
+      const stored = compressBuffer(data, this.#compression);
+      this.#placeBasket(tree, b, count, b.buffer, stored === data ? undefined : stored);
+      return;
+    }
+    const buffer = b.buffer;
+    b.buffer = b.spares.pop() ?? new Uint8Array(buffer.length);
+    const basket: InFlightBasket = { tree, branch: b, count, bytes };
+    this.#inFlight.push(basket);
+    this.#inFlightBytes += bytes;
+    this.#handedOut++;
+    this.#compressor.compress(buffer.buffer as ArrayBuffer, b.dataStart, bytes, this.#compression)
+      .then((result) => {
+        basket.result = result;
+        this.#placeReturned();
+      }, (e) => this.#fail(e));
+  }
+
+  /** Places the baskets back from the compressor, oldest first, up to the first still out. */
+  #placeReturned(): void {
+    try {
+      while (this.#inFlight[0]?.result && !this.#failure && !this.#closed) {
+        const { tree, branch, count, bytes, result } = this.#inFlight.shift()!;
+        this.#inFlightBytes -= bytes;
+        const buffer = new Uint8Array(result!.buffer);
+        this.#placeBasket(tree, branch, count, buffer, result!.stored);
+        this.#placed++;
+        if (branch.spares.length < SPARE_BUFFERS && buffer.length === branch.buffer.length) {
+          branch.spares.push(buffer);
+        }
+      }
+    } catch (e) {
+      this.#fail(e);
+    }
+    this.#wake();
+  }
+
+  /**
+   * Writes a basket of `count` entries at the end of the file: its data at `b.dataStart` of
+   * `buffer` (room for the key header before it), stored as `stored` when compressed.
+   */
+  #placeBasket(
+    tree: TreeState,
+    b: BranchState,
+    count: number,
+    buffer: Uint8Array,
+    stored: Uint8Array | undefined,
+  ): void {
+    const data = buffer.subarray(b.dataStart, b.dataStart + count * b.entrySize);
     const at = this.#end;
     const big = isBigKey(at, BEGIN);
     const keylen = keyLength("TBasket", b.column.name, tree.name, big) + BASKET_HEADER_BYTES;
@@ -451,7 +581,7 @@ export class RootWriter {
       name: b.column.name,
       title: tree.name,
       objectBytes: data.length,
-      storedBytes: stored.length,
+      storedBytes: stored?.length ?? data.length,
       cycle: 0,
       seekKey: at,
       seekParent: BEGIN,
@@ -460,10 +590,10 @@ export class RootWriter {
     });
     const bufferSize = Math.max(b.entriesPerBasket * b.entrySize, keylen + data.length);
     header.i16(3).i32(bufferSize).i32(b.entrySize).i32(count).i32(keylen + data.length).u8(0);
-    const nbytes = keylen + stored.length;
-    if (stored === data) {
-      b.buffer.set(header.result(), b.dataStart - keylen);
-      this.#write(b.buffer.subarray(b.dataStart - keylen, b.dataStart + data.length), at);
+    const nbytes = keylen + (stored?.length ?? data.length);
+    if (!stored) {
+      buffer.set(header.result(), b.dataStart - keylen);
+      this.#write(buffer.subarray(b.dataStart - keylen, b.dataStart + data.length), at);
     } else {
       this.#write(header.result(), at);
       this.#write(stored, at + keylen);
@@ -477,7 +607,6 @@ export class RootWriter {
     b.zipBytes += nbytes;
     tree.totBytes += keylen + data.length;
     tree.zipBytes += nbytes;
-    b.buffered = 0;
     if (b.basketSeek.length + 1 > tree.capacity) {
       tree.capacity = Math.max(tree.capacity * 2, b.basketSeek.length + 1);
     }

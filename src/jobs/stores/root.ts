@@ -13,15 +13,20 @@ import { rootHistogram } from "./_histogram_root.ts";
 import type { RecordBatch, Schema } from "apache-arrow";
 import { nextFileName } from "../../formats/file_name.ts";
 import {
+  defaultCompressorWorkers,
+  lz4Libraries,
   openRootWriter,
+  ROOT_CODEC_FILES,
+  ROOT_COMPRESSOR_CODE_DIRS,
   type RootColumn,
   rootColumnsFromArrowSchema,
   type RootCompression,
   type RootCompressionAlgorithm,
+  RootCompressorPool,
   type RootWriter,
 } from "../../formats/root/mod.ts";
 import { RootSchemaError } from "../../formats/root/schema.ts";
-import { lz4Libraries, ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
+import { fileURLToPath } from "node:url";
 import { RecordType } from "../../transport/payload.ts";
 import { VERSION } from "../../version.ts";
 import { defineJob, type InputSchema } from "../../job/mod.ts";
@@ -131,10 +136,14 @@ export default defineJob({
   },
   permissions(job, supervisor) {
     const dir = storeDir(job, supervisor);
-    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir], ffi: lz4Libraries() };
+    const code = ROOT_COMPRESSOR_CODE_DIRS.filter((u) => u.protocol === "file:").map((u) =>
+      fileURLToPath(u).replace(/\/$/, "")
+    );
+    return { read: [dir, ...ROOT_CODEC_FILES, ...code], write: [dir], ffi: lz4Libraries() };
   },
   permissionsWhy: {
-    read: "its folder; the LZ4 codec's WebAssembly file, loaded when the writer is imported",
+    read: "its folder; the LZ4 codec's WebAssembly file, loaded when the writer is imported; " +
+      "src/formats/root/ and node_modules/ to load its compression Workers' code",
     write: "its folder",
     ffi: "the system's liblz4 only (LZ4 at native speed; without it, the WebAssembly build)",
   },
@@ -154,6 +163,10 @@ export default defineJob({
     const compression = rootStoreCompression(f);
     const basketBytes = f.basket_bytes;
     await Deno.mkdir(dir, { recursive: true });
+    // Baskets are compressed off this thread, by Workers shared by every file of the run.
+    const compressor = compression.algorithm === "none"
+      ? undefined
+      : new RootCompressorPool({ workers: defaultCompressorWorkers() });
 
     let file: OpenFile | undefined;
     const totals = { files: 0, entries: 0, closedBytes: 0, flushes: 0 };
@@ -166,7 +179,7 @@ export default defineJob({
       ctx.setFigure("file_bytes", totals.closedBytes + (file?.writer.fileSize ?? 0));
       ctx.setFigure("flushes", totals.flushes);
     };
-    // The fdatasyncs of a flush run off this thread while appends go on; one flush at a time.
+    // A flush's wait for the compressor and its fdatasyncs run while appends go on; one at a time.
     let flushing: Promise<void> | undefined;
     let flushError: unknown;
     const flush = () => {
@@ -177,7 +190,7 @@ export default defineJob({
       totals.flushes++;
       const flushed = file;
       const entries = flushed.entries;
-      flushing = flushed.writer.flushAsync().then(() => {
+      flushing = flushed.writer.flush().then(() => {
         report();
         ctx.reportFile({ path: flushed.path, rows: entries, bytes: flushed.writer.fileSize });
       }, (e) => void (flushError ??= e))
@@ -189,7 +202,7 @@ export default defineJob({
       file = undefined;
       await flushing;
       if (closing.dirty) totals.flushes++;
-      closing.writer.close();
+      await closing.writer.close();
       totals.closedBytes += closing.writer.fileSize;
       report();
       ctx.reportFile({
@@ -214,6 +227,7 @@ export default defineJob({
         compression,
         basketBytes,
         syncOnFlush: f.sync,
+        compressor,
       });
       file = {
         writer,
@@ -263,6 +277,8 @@ export default defineJob({
         );
         target.treeColumns.set(tree, layout);
       }
+      const ready = target.writer.ready();
+      if (ready) await ready;
       target.writer.append(tree, batch);
       target.entries += batch.numRows;
       target.dirty = true;
@@ -304,7 +320,9 @@ export default defineJob({
         await close();
       } catch (e) {
         if (failure === undefined) failure = e;
-        else ctx.warn(`closing after the failure also failed: ${e}`);
+        else if (e !== failure) ctx.warn(`closing after the failure also failed: ${e}`);
+      } finally {
+        compressor?.close();
       }
     }
     if (failure === undefined) failure = flushError;

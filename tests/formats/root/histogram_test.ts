@@ -53,11 +53,11 @@ for (const compression of ["none", "zlib"] as const) {
       w.addTree("events", [{ name: "x", type: "float64" }]);
       w.append("events", { x: Float64Array.of(1, 2, 3) });
       w.writeHistogram(histogram("energy", [1, 5, 7, 0, 2, 3]));
-      w.flush();
+      await w.flush();
       // Replaced: the file holds the newest one only, and the tree is intact.
       w.writeHistogram(histogram("energy", [2, 10, 14, 1, 4, 6]));
       w.writeHistogram(histogram("other", [0, 1, 0], -1, 1));
-      w.close();
+      await w.close();
 
       const file = await openFile(path);
       const h = await file.readObject("energy");

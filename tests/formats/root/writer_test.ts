@@ -95,7 +95,7 @@ Deno.test("all column types, fixed arrays and many baskets read back with JSROOT
     w.addTree("events", ALL_TYPES, "all types");
     w.append("events", allTypesBatch(0, 150));
     w.append("events", allTypesBatch(150, 50));
-    w.close();
+    await w.close();
     const { entries, columns, tree } = await readTreeWithJsroot(path, "events");
     assert.equal(entries, 200);
     assertAllTypes(columns, 200);
@@ -155,7 +155,7 @@ Deno.test("each compression reads back and shrinks compressible data", async () 
       const w = openRootWriter(path, { compression, basketBytes: 32000, syncOnFlush: false });
       w.addTree("data", [{ name: "t", type: "int64" }, { name: "x", type: "float64" }]);
       w.append("data", data);
-      w.close();
+      await w.close();
       sizes[label] = Deno.statSync(path).size;
       const { entries, columns } = await readTreeWithJsroot(path, "data");
       assert.equal(entries, n, label);
@@ -189,7 +189,7 @@ Deno.test("incompressible baskets are stored raw", async () => {
     const w = openRootWriter(path, { compression: "zlib", syncOnFlush: false });
     w.addTree("r", [{ name: "x", type: "uint8" }]);
     w.append("r", { x });
-    w.close();
+    await w.close();
     const text = new TextDecoder("latin1").decode(Deno.readFileSync(path));
     const { columns } = await readTreeWithJsroot(path, "r");
     assert.deepEqual(columns.x, Array.from(x));
@@ -210,7 +210,7 @@ Deno.test("the file is readable after every flush, with entries appended across 
     for (const n of [1, 30, 7, 120, 3]) {
       w.append("events", allTypesBatch(total, n));
       total += n;
-      w.flush();
+      await w.flush();
       assert.equal(Deno.statSync(path).size, w.fileSize);
       const { entries, columns } = await readTreeWithJsroot(path, "events");
       assert.equal(entries, total);
@@ -219,7 +219,7 @@ Deno.test("the file is readable after every flush, with entries appended across 
     // entries appended after the last flush are not visible yet
     w.append("events", allTypesBatch(total, 5));
     assert.equal((await readTreeWithJsroot(path, "events")).entries, total);
-    w.close();
+    await w.close();
     assert.equal((await readTreeWithJsroot(path, "events")).entries, total + 5);
   });
 });
@@ -235,9 +235,9 @@ Deno.test("header, keys list, free segments and directory point at valid records
     for (let i = 0; i < 10; i++) {
       w.append("a", { x: Float64Array.from({ length: 40 }, (_, k) => i * 40 + k) });
       w.append("b", { y: Int32Array.from({ length: 3 }, (_, k) => -(i * 3 + k)) });
-      w.flush();
+      await w.flush();
     }
-    w.close();
+    await w.close();
     const bytes = Deno.readFileSync(path);
     const v = new DataView(bytes.buffer);
     assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), "root");
@@ -346,7 +346,7 @@ Deno.test("Arrow record batches: timestamps, bools, fixed-size lists, sliced dat
     w.addTree("events", columns);
     w.append("events", batch.slice(0, 333));
     w.append("events", batch.slice(333));
-    w.close();
+    await w.close();
     const r = await readTreeWithJsroot(path, "events");
     assert.equal(r.entries, n);
     assert.deepEqual(r.columns.sine, Array.from(batch.getChild("sine")!.toArray()));
@@ -390,7 +390,7 @@ Deno.test("rootColumnsFromArrowSchema rejects what ROOT leaves cannot hold, nami
 });
 
 Deno.test("appending data that does not fit the tree throws RootWriterError", async () => {
-  await withTempDir((dir) => {
+  await withTempDir(async (dir) => {
     const w = openRootWriter(`${dir}/errors.root`, { syncOnFlush: false });
     w.addTree("t", [{ name: "x", type: "float64" }, { name: "v", type: "int16", length: 3 }]);
     const cases: [Record<string, unknown>, string][] = [
@@ -411,8 +411,8 @@ Deno.test("appending data that does not fit the tree throws RootWriterError", as
     assert.throws(() => w.append("nope", { x: Float64Array.of(1) }), RootWriterError);
     assert.throws(() => w.addTree("t", [{ name: "x", type: "float64" }]), RootSchemaError);
     assert.equal(w.entries("t"), 0);
-    w.close();
-    assert.throws(() => w.flush(), RootWriterError);
+    await w.close();
+    await assert.rejects(() => w.flush(), RootWriterError);
   });
 });
 
@@ -433,7 +433,7 @@ Deno.test({
         w.append("big", { i, x });
         total += n;
       }
-      w.close();
+      await w.close();
       const bytes = new Uint8Array(100);
       const f = Deno.openSync(path);
       f.readSync(bytes);
