@@ -1,19 +1,49 @@
-/** Messages between a {@link RootCompressorPool} and its Workers (`_compress_worker.ts`). */
-import type { RootCompression } from "./_compress.ts";
+/**
+ * The shared memory of a RootCompressorPool and its Workers (`_compress_worker.ts`). After one
+ * setup message per Worker, baskets and their results pass through SharedArrayBuffers and
+ * Atomics alone: messages between a job's Worker and Workers it starts were seen to sit
+ * undelivered for 0.5-1 s while the job's thread was busy.
+ *
+ * `slots` slots (a multiple of the Worker count), used in turn: ticket `t` is slot
+ * `t % slots`, which Worker `slot % workers` compresses; each Worker takes its slots in turn.
+ * Per slot, four Int32 words in `control`: state, input length, output length, codec. After
+ * the slots: one "up" word per Worker, then the stop word. In `arena`, per slot, an input area
+ * then an output area of `slotBytes` each (a compressed basket is always smaller than its input:
+ * else it is stored as it is).
+ */
 
-/** A basket to compress: `length` bytes at `start` of `buffer` (transferred). */
-export interface CompressRequest {
-  id: number;
-  buffer: ArrayBuffer;
-  start: number;
-  length: number;
-  compression: RootCompression;
+/** Slot states. */
+export const FREE = 0;
+export const QUEUED = 1;
+export const DONE = 2;
+/** Compressing failed: the output area holds the message (UTF-8, output length bytes). */
+export const FAILED = 3;
+
+/** Output length of a DONE slot whose input did not shrink: it is stored as it is. */
+export const NOT_SHRUNK = -1;
+
+/** Int32 words per slot. */
+export const SLOT_WORDS = 4;
+
+/** Algorithms by codec number (codec = algorithm index * 100 + level; level 0: default). */
+export const ALGORITHMS = ["none", "zlib", "lz4", "zstd"] as const;
+
+/** The one message a Worker gets: where the shared memory is and which slots are its own. */
+export interface CompressorSetup {
+  control: SharedArrayBuffer;
+  arena: SharedArrayBuffer;
+  slots: number;
+  slotBytes: number;
+  workers: number;
+  worker: number;
 }
 
-/**
- * A compressed basket: `buffer` comes back (transferred) with the stored bytes beside it, or
- * without them when the bytes did not shrink (they are stored as they are); or what failed.
- */
-export type CompressReply =
-  | { id: number; buffer: ArrayBuffer; stored?: Uint8Array }
-  | { id: number; error: string };
+/** Index in `control` of Worker `w`'s "up" word (1 once it takes baskets). */
+export function upWord(slots: number, w: number): number {
+  return slots * SLOT_WORDS + w;
+}
+
+/** Index in `control` of the stop word (1: Workers return). */
+export function stopWord(slots: number, workers: number): number {
+  return slots * SLOT_WORDS + workers;
+}

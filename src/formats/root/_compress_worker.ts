@@ -1,30 +1,75 @@
 /** A Worker of a RootCompressorPool: compresses baskets as ROOT stores them (`_compress.ts`). */
-import { compressBuffer } from "./_compress.ts";
-import type { CompressReply, CompressRequest } from "./_compress_protocol.ts";
+import { compressBuffer, type RootCompression } from "./_compress.ts";
+import {
+  ALGORITHMS,
+  type CompressorSetup,
+  DONE,
+  FAILED,
+  NOT_SHRUNK,
+  QUEUED,
+  SLOT_WORDS,
+  stopWord,
+  upWord,
+} from "./_compress_protocol.ts";
 import { xxhashReady } from "./_xxhash64.ts";
 
 const scope = self as unknown as {
-  onmessage: ((e: MessageEvent<CompressRequest>) => void) | null;
-  postMessage(message: CompressReply, transfer: Transferable[]): void;
+  onmessage: ((e: MessageEvent<CompressorSetup>) => void) | null;
+  close(): void;
 };
 
-scope.onmessage = async (e) => {
-  const { id, buffer, start, length, compression } = e.data;
-  // Baskets arrive in order and resolve in order once the hash's module is in.
-  await xxhashReady;
-  let reply: CompressReply;
-  const transfer: Transferable[] = [buffer];
-  try {
-    const data = new Uint8Array(buffer, start, length);
-    const stored = compressBuffer(data, compression);
-    if (stored === data) reply = { id, buffer };
-    else {
-      reply = { id, buffer, stored };
-      transfer.push(stored.buffer as ArrayBuffer);
+/**
+ * Compresses this Worker's slots in turn with `compress` until the pool says stop; a codec
+ * error fails that slot (FAILED, with the message), and the Worker goes on.
+ */
+export function serveSlots(
+  setup: CompressorSetup,
+  compress: (data: Uint8Array, c: RootCompression) => Uint8Array = compressBuffer,
+): void {
+  const { slots, slotBytes, workers, worker } = setup;
+  const control = new Int32Array(setup.control);
+  const arena = new Uint8Array(setup.arena);
+  const stop = stopWord(slots, workers);
+  Atomics.store(control, upWord(slots, worker), 1);
+  for (let slot = worker;; slot = (slot + workers) % slots) {
+    const state = slot * SLOT_WORDS;
+    for (;;) {
+      if (Atomics.load(control, stop) === 1) return;
+      const now = Atomics.load(control, state);
+      if (now === QUEUED) break;
+      Atomics.wait(control, state, now, 200);
     }
-  } catch (err) {
-    reply = { id, error: `compressing a ${length}-byte basket: ${(err as Error).message}` };
-    transfer.length = 0;
+    const length = control[state + 1];
+    const codec = control[state + 3];
+    const compression: RootCompression = { algorithm: ALGORITHMS[Math.floor(codec / 100)] };
+    if (codec % 100 !== 0) compression.level = codec % 100;
+    const input = arena.subarray(2 * slot * slotBytes, 2 * slot * slotBytes + length);
+    const output = arena.subarray((2 * slot + 1) * slotBytes, (2 * slot + 2) * slotBytes);
+    try {
+      const stored = compress(input, compression);
+      if (stored === input) control[state + 2] = NOT_SHRUNK;
+      else {
+        output.set(stored);
+        control[state + 2] = stored.length;
+      }
+      Atomics.store(control, state, DONE);
+    } catch (e) {
+      const message = new TextEncoder().encode(
+        `compressing a ${length}-byte basket: ${(e as Error).message}`,
+      );
+      const n = Math.min(message.length, output.length);
+      output.set(message.subarray(0, n));
+      control[state + 2] = n;
+      Atomics.store(control, state, FAILED);
+    }
+    Atomics.notify(control, state);
   }
-  scope.postMessage(reply, transfer);
+}
+
+scope.onmessage = async (e) => {
+  scope.onmessage = null;
+  // The hash's WebAssembly module loads asynchronously: before serve() blocks this thread.
+  await xxhashReady;
+  serveSlots(e.data);
+  scope.close();
 };

@@ -17,8 +17,6 @@ export interface BranchState {
   buffer: Uint8Array;
   dataStart: number;
   buffered: number;
-  /** Basket buffers back from the compressor, for the next baskets. */
-  spares: Uint8Array[];
   basketBytes: number[];
   basketEntry: number[];
   basketSeek: number[];
@@ -86,7 +84,6 @@ export function newBranch(column: RootColumn, basketBytes: number): BranchState 
     buffer: new Uint8Array(dataStart + entriesPerBasket * entrySize),
     dataStart,
     buffered: 0,
-    spares: [],
     basketBytes: [],
     basketEntry: [0],
     basketSeek: [],

@@ -12,8 +12,9 @@
  * at each call). Files past 2 GB switch to ROOT's 64-bit seek pointers. `append` is synchronous;
  * `flush()` and `close()` return promises: their fdatasyncs run off the thread while appends go
  * on. Given a `RootCompressorPool` (`compressor`), the writer hands full baskets to its Workers
- * and places them in the file in order as they come back, while appends go on; `ready()` says
- * when to wait (at most `maxInFlightBaskets` out), and a flush waits for those out first.
+ * (through slots of shared memory) and places them in the file in order as they are done,
+ * while appends go on; `ready()` says when to wait for a free slot, and a flush waits for the
+ * baskets out first.
  *
  * ```ts
  * import * as arrow from "apache-arrow";

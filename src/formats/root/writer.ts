@@ -33,7 +33,7 @@ import {
 import { type RootHistogram, serializeTH1D } from "./_histogram.ts";
 import { streamerInfoListBody } from "./_streamers.ts";
 import { type BranchState, newBranch, serializeTree, type TreeState } from "./_tree.ts";
-import type { CompressedBasket, RootCompressorPool } from "./compressor_pool.ts";
+import type { RootCompressorPool } from "./compressor_pool.ts";
 import { type RootColumn, RootSchemaError, validateColumn } from "./schema.ts";
 
 /** Options of `openRootWriter`. */
@@ -47,24 +47,24 @@ export interface RootWriterOptions {
   /** Title of the file's top directory. Default "". */
   title?: string;
   /**
-   * Workers that compress full baskets off this thread (several writers may share one pool).
-   * Without it, each basket is compressed on this thread as it fills.
+   * Workers that compress full baskets off this thread (several writers may share one pool,
+   * one at a time). Without it, each basket is compressed on this thread as it fills.
    */
   compressor?: RootCompressorPool;
-  /**
-   * With a `compressor`: most baskets out at once before {@link RootWriter.ready} asks the
-   * caller to wait. Default 8 per Worker.
-   */
-  maxInFlightBaskets?: number;
 }
 
-/** A full basket out with the compressor; placed in the file in the order handed out. */
-interface InFlightBasket {
+/**
+ * A full basket not in the file yet, placed in the order written: out with the compressor
+ * (`ticket`), or compressed here while earlier ones were out (`data` or `stored`).
+ */
+interface PendingBasket {
   tree: TreeState;
   branch: BranchState;
   count: number;
   bytes: number;
-  result?: CompressedBasket;
+  ticket?: number;
+  data?: Uint8Array;
+  stored?: Uint8Array;
 }
 
 /** A batch to append: an Arrow RecordBatch, or typed arrays by column name. */
@@ -96,8 +96,6 @@ const BASKET_HEADER_BYTES = 19;
 const MIN_KEYS_LIST_BYTES = 512;
 const MIN_FREE_LIST_BYTES = 256;
 const INITIAL_BASKET_CAPACITY = 16;
-/** Spare basket buffers kept per branch for baskets coming back from the compressor. */
-const SPARE_BUFFERS = 2;
 
 /** Writes TTrees into a new ROOT file; readable after every `flush()`. */
 export class RootWriter {
@@ -125,13 +123,11 @@ export class RootWriter {
   #histogramStreamers = false;
   #pendingFlush?: Promise<void>;
   #compressor?: RootCompressorPool;
-  #maxInFlight: number;
-  #inFlight: InFlightBasket[] = [];
-  #inFlightBytes = 0;
-  #handedOut = 0;
+  #pending: PendingBasket[] = [];
+  #pendingBytes = 0;
+  #written = 0;
   #placed = 0;
   #failure?: Error;
-  #waiters: (() => void)[] = [];
 
   constructor(path: string, options: RootWriterOptions = {}) {
     this.path = path;
@@ -146,12 +142,6 @@ export class RootWriter {
     }
     this.#sync = options.syncOnFlush ?? true;
     this.#compressor = options.compressor;
-    this.#maxInFlight = options.maxInFlightBaskets ?? 8 * (this.#compressor?.size ?? 1);
-    if (!(this.#maxInFlight >= 1)) {
-      throw new RootWriterError(
-        `${path}: maxInFlightBaskets must be positive, got ${options.maxInFlightBaskets}`,
-      );
-    }
     this.#fileName = path.split("/").pop() ?? path;
     this.#title = options.title ?? "";
     this.#uuid = crypto.getRandomValues(new Uint8Array(16));
@@ -173,7 +163,7 @@ export class RootWriter {
 
   /** Bytes of appended entries not in the file yet: in basket buffers or being compressed. */
   get bufferedBytes(): number {
-    let n = this.#inFlightBytes;
+    let n = this.#pendingBytes;
     for (const t of this.#trees.values()) {
       for (const b of t.branches) n += b.buffered * b.entrySize;
     }
@@ -219,6 +209,7 @@ export class RootWriter {
 
   /** Appends entries to a tree; every column of the tree must be given, with equal lengths. */
   append(treeName: string, batch: RootBatch): void {
+    this.#placeReturned();
     this.#open();
     const tree = this.#tree(treeName);
     const extra = extraNames(batch, tree.branches.map((b) => b.column));
@@ -289,14 +280,17 @@ export class RootWriter {
   }
 
   /**
-   * Undefined when the caller may append on; else a promise that resolves once fewer than
-   * `maxInFlightBaskets` baskets are out with the compressor (always undefined without one).
-   * Rejects, like every later call, once compressing or placing a basket failed.
+   * Undefined when the caller may append on; else a promise that resolves once the compressor
+   * has a free slot (always undefined without one, or while its Workers start: baskets are
+   * then compressed on this thread). Places the baskets that came back meanwhile. Rejects,
+   * like every later call, once compressing or placing a basket failed.
    */
   ready(): Promise<void> | undefined {
+    this.#placeReturned();
     if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#inFlight.length < this.#maxInFlight) return undefined;
-    return this.#until(() => this.#inFlight.length < this.#maxInFlight);
+    const pool = this.#compressor;
+    if (!pool?.started || pool.hasRoom(this) || this.#pending.length === 0) return undefined;
+    return this.#until(() => pool.hasRoom(this) || this.#pending.length === 0);
   }
 
   /**
@@ -312,7 +306,7 @@ export class RootWriter {
     this.#noFlushPending("flush");
     const pending = (async () => {
       this.#writeBuffered();
-      const target = this.#handedOut;
+      const target = this.#written;
       if (this.#placed < target) await this.#until(() => this.#placed >= target);
       const step = this.#flushRecords();
       if (this.#sync) await fdatasync(this.#fd);
@@ -358,27 +352,23 @@ export class RootWriter {
     this.#writeReleaseMarkers(step.releases);
   }
 
-  /** Resolves once `done()` holds, checked after each basket placed; rejects on a failure. */
-  #until(done: () => boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (this.#failure) reject(this.#failure);
-        else if (done()) resolve();
-        else this.#waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const check of waiters) check();
+  /**
+   * Resolves once `done()` holds, checked after each basket the compressor finishes; rejects
+   * on a failure.
+   */
+  async #until(done: () => boolean): Promise<void> {
+    for (;;) {
+      this.#placeReturned();
+      if (this.#failure) throw this.#failure;
+      if (done()) return;
+      const head = this.#pending[0];
+      if (head?.ticket === undefined) throw new RootWriterError(`${this.path}: nothing out`);
+      await this.#compressor!.settled(head.ticket);
+    }
   }
 
   #fail(e: unknown): void {
     this.#failure ??= e instanceof Error ? e : new RootWriterError(`${this.path}: ${String(e)}`);
-    this.#wake();
   }
 
   #open(): void {
@@ -522,56 +512,64 @@ export class RootWriter {
     const count = b.buffered;
     const bytes = count * b.entrySize;
     b.buffered = 0;
-    if (!this.#compressor) {
-      const data = b.buffer.subarray(b.dataStart, b.dataStart + bytes);
-      const stored = compressBuffer(data, this.#compression);
-      this.#placeBasket(tree, b, count, b.buffer, stored === data ? undefined : stored);
+    const data = b.buffer.subarray(b.dataStart, b.dataStart + bytes);
+    const ticket = this.#compressor?.start(this, data, this.#compression);
+    if (ticket !== undefined) {
+      this.#pending.push({ tree, branch: b, count, bytes, ticket });
+      this.#pendingBytes += bytes;
+      this.#written++;
       return;
     }
-    const buffer = b.buffer;
-    b.buffer = b.spares.pop() ?? new Uint8Array(buffer.length);
-    const basket: InFlightBasket = { tree, branch: b, count, bytes };
-    this.#inFlight.push(basket);
-    this.#inFlightBytes += bytes;
-    this.#handedOut++;
-    this.#compressor.compress(buffer.buffer as ArrayBuffer, b.dataStart, bytes, this.#compression)
-      .then((result) => {
-        basket.result = result;
-        this.#placeReturned();
-      }, (e) => this.#fail(e));
+    // Here: no compressor, its Workers still starting, no free slot, or a basket too large.
+    const stored = compressBuffer(data, this.#compression);
+    if (this.#pending.length === 0) {
+      this.#placeBasket(tree, b, count, data, stored === data ? undefined : stored);
+      return;
+    }
+    const kept = stored === data ? { data: data.slice() } : { stored };
+    this.#pending.push({ tree, branch: b, count, bytes, ...kept });
+    this.#pendingBytes += bytes;
+    this.#written++;
   }
 
-  /** Places the baskets back from the compressor, oldest first, up to the first still out. */
+  /** Places the baskets the compressor has done, oldest first, up to the first still out. */
   #placeReturned(): void {
+    const pool = this.#compressor;
+    if (!pool || this.#failure || this.#closed) return;
     try {
-      while (this.#inFlight[0]?.result && !this.#failure && !this.#closed) {
-        const { tree, branch, count, bytes, result } = this.#inFlight.shift()!;
-        this.#inFlightBytes -= bytes;
-        const buffer = new Uint8Array(result!.buffer);
-        this.#placeBasket(tree, branch, count, buffer, result!.stored);
-        this.#placed++;
-        if (branch.spares.length < SPARE_BUFFERS && buffer.length === branch.buffer.length) {
-          branch.spares.push(buffer);
+      if (pool.failure) throw pool.failure;
+      while (this.#pending.length > 0) {
+        const p = this.#pending[0];
+        if (p.ticket === undefined) {
+          this.#placeBasket(p.tree, p.branch, p.count, p.data, p.stored);
+        } else {
+          const r = pool.result(p.ticket);
+          if (!r) break;
+          this.#placeBasket(p.tree, p.branch, p.count, r.input, r.stored);
+          pool.release(p.ticket);
         }
+        this.#pending.shift();
+        this.#pendingBytes -= p.bytes;
+        this.#placed++;
       }
     } catch (e) {
       this.#fail(e);
     }
-    this.#wake();
   }
 
   /**
-   * Writes a basket of `count` entries at the end of the file: its data at `b.dataStart` of
-   * `buffer` (room for the key header before it), stored as `stored` when compressed.
+   * Writes a basket of `count` entries at the end of the file: `stored` when compressed, else
+   * `data` as it is (its key header written in front of it when it sits in the branch's buffer,
+   * which has room for one there).
    */
   #placeBasket(
     tree: TreeState,
     b: BranchState,
     count: number,
-    buffer: Uint8Array,
+    data: Uint8Array | undefined,
     stored: Uint8Array | undefined,
   ): void {
-    const data = buffer.subarray(b.dataStart, b.dataStart + count * b.entrySize);
+    const objectBytes = count * b.entrySize;
     const at = this.#end;
     const big = isBigKey(at, BEGIN);
     const keylen = keyLength("TBasket", b.column.name, tree.name, big) + BASKET_HEADER_BYTES;
@@ -580,32 +578,35 @@ export class RootWriter {
       className: "TBasket",
       name: b.column.name,
       title: tree.name,
-      objectBytes: data.length,
-      storedBytes: stored?.length ?? data.length,
+      objectBytes,
+      storedBytes: stored?.length ?? objectBytes,
       cycle: 0,
       seekKey: at,
       seekParent: BEGIN,
       datime: datime(),
       extraKeyBytes: BASKET_HEADER_BYTES,
     });
-    const bufferSize = Math.max(b.entriesPerBasket * b.entrySize, keylen + data.length);
-    header.i16(3).i32(bufferSize).i32(b.entrySize).i32(count).i32(keylen + data.length).u8(0);
-    const nbytes = keylen + (stored?.length ?? data.length);
-    if (!stored) {
-      buffer.set(header.result(), b.dataStart - keylen);
-      this.#write(buffer.subarray(b.dataStart - keylen, b.dataStart + data.length), at);
+    const bufferSize = Math.max(b.entriesPerBasket * b.entrySize, keylen + objectBytes);
+    header.i16(3).i32(bufferSize).i32(b.entrySize).i32(count).i32(keylen + objectBytes).u8(0);
+    const body = stored ?? data!;
+    const nbytes = keylen + body.length;
+    const inBuffer = body.buffer === b.buffer.buffer &&
+      body.byteOffset === b.buffer.byteOffset + b.dataStart;
+    if (inBuffer) {
+      b.buffer.set(header.result(), b.dataStart - keylen);
+      this.#write(b.buffer.subarray(b.dataStart - keylen, b.dataStart + body.length), at);
     } else {
       this.#write(header.result(), at);
-      this.#write(stored, at + keylen);
+      this.#write(body, at + keylen);
     }
     this.#end += nbytes;
     b.basketBytes.push(nbytes);
     b.basketSeek.push(at);
     b.entries += count;
     b.basketEntry.push(b.entries);
-    b.totBytes += keylen + data.length;
+    b.totBytes += keylen + objectBytes;
     b.zipBytes += nbytes;
-    tree.totBytes += keylen + data.length;
+    tree.totBytes += keylen + objectBytes;
     tree.zipBytes += nbytes;
     if (b.basketSeek.length + 1 > tree.capacity) {
       tree.capacity = Math.max(tree.capacity * 2, b.basketSeek.length + 1);

@@ -166,7 +166,7 @@ export default defineJob({
     // Baskets are compressed off this thread, by Workers shared by every file of the run.
     const compressor = compression.algorithm === "none"
       ? undefined
-      : new RootCompressorPool({ workers: defaultCompressorWorkers() });
+      : new RootCompressorPool({ workers: defaultCompressorWorkers(), slotBytes: basketBytes });
 
     let file: OpenFile | undefined;
     const totals = { files: 0, entries: 0, closedBytes: 0, flushes: 0 };

@@ -50,21 +50,23 @@ for (const compression of [{ algorithm: "lz4" }, { algorithm: "zstd", level: 3 }
   const name = `${compression.algorithm}`;
   Deno.test(`compression Workers (${name}): many baskets in flight, flushes mid-stream, JSROOT reads every value in order`, async () => {
     await withTempDir(async (dir) => {
-      const pool = new RootCompressorPool({ workers: 2 });
+      // 1 KiB baskets: 128 int64 entries, so each batch of 3000 makes about 60 baskets.
+      const pool = new RootCompressorPool({ workers: 2, slotBytes: 1024, slotsPerWorker: 64 });
       try {
         const path = `${dir}/pool.root`;
-        // 1 KiB baskets: 128 int64 entries, so each batch of 3000 makes about 70 baskets.
         const w = openRootWriter(path, {
           compression: compression as RootCompression,
           basketBytes: 1024,
           compressor: pool,
-          maxInFlightBaskets: 1000,
         });
         w.addTree("events", COLUMNS);
+        while (!pool.started) await new Promise((r) => setTimeout(r, 5));
         let total = 0;
         let sawInFlight = 0;
         for (let round = 0; round < 4; round++) {
           for (let i = 0; i < 5; i++) {
+            const ready = w.ready();
+            if (ready) await ready;
             w.append("events", batch(total, 3000));
             total += 3000;
             sawInFlight = Math.max(sawInFlight, pool.inFlight);
@@ -81,6 +83,7 @@ for (const compression of [{ algorithm: "lz4" }, { algorithm: "zstd", level: 3 }
         }
         await w.close();
         assert.ok(sawInFlight >= 20, `baskets in flight at once: ${sawInFlight}`);
+        assert.equal(pool.inFlight, 0);
         const { entries, columns } = await readTreeWithJsroot(path, "events");
         assert.equal(entries, total);
         assertEntries(columns, total, "after close");
@@ -96,28 +99,34 @@ for (const compression of [{ algorithm: "lz4" }, { algorithm: "zstd", level: 3 }
   });
 }
 
-Deno.test("compression Workers: ready() holds the caller at maxInFlightBaskets", async () => {
+Deno.test("compression Workers: ready() holds the caller while every slot is taken", async () => {
   await withTempDir(async (dir) => {
-    const pool = new RootCompressorPool({ workers: 1 });
+    const pool = new RootCompressorPool({ workers: 1, slotBytes: 1024, slotsPerWorker: 2 });
     try {
       const w = openRootWriter(`${dir}/ready.root`, {
         compression: "zstd",
         basketBytes: 1024,
         compressor: pool,
-        maxInFlightBaskets: 3,
         syncOnFlush: false,
       });
       w.addTree("events", COLUMNS);
+      while (!pool.started) await new Promise((r) => setTimeout(r, 5));
       assert.equal(w.ready(), undefined);
       let total = 0;
-      for (let i = 0; i < 20; i++) {
+      let waited = 0;
+      for (let i = 0; i < 30; i++) {
         const wait = w.ready();
-        if (i > 0) assert.ok(wait instanceof Promise, "a full compressor makes the caller wait");
-        if (wait) await wait;
-        assert.ok(pool.inFlight < 3, `in flight: ${pool.inFlight}`);
-        w.append("events", batch(total, 1000));
-        total += 1000;
+        if (wait) {
+          waited++;
+          await wait;
+          assert.ok(pool.hasRoom(w), "a slot is free once ready() resolves");
+        }
+        // 40 entries: 320 bytes of t, so a basket of t every few appends.
+        w.append("events", batch(total, 40));
+        total += 40;
+        assert.ok(pool.inFlight <= 2, `in flight: ${pool.inFlight}`);
       }
+      assert.ok(waited > 0, "ready() made the caller wait at least once");
       await w.close();
       const { entries, columns } = await readTreeWithJsroot(`${dir}/ready.root`, "events");
       assert.equal(entries, total);
@@ -128,22 +137,34 @@ Deno.test("compression Workers: ready() holds the caller at maxInFlightBaskets",
   });
 });
 
-Deno.test("a compression Worker that crashes fails the writer with a clear error, without a hang", async () => {
+Deno.test("a codec that fails in a compression Worker fails the writer with a clear error, without a hang", async () => {
   await withTempDir(async (dir) => {
     const pool = new RootCompressorPool({
       workers: 1,
+      slotBytes: 1024,
       module: new URL("./_failing_compress_worker.ts", import.meta.url),
     });
     try {
-      const path = `${dir}/crash.root`;
+      const path = `${dir}/codec.root`;
       const w = openRootWriter(path, { compression: "lz4", basketBytes: 1024, compressor: pool });
       w.addTree("events", COLUMNS);
+      while (!pool.started) await new Promise((r) => setTimeout(r, 5));
       w.append("events", batch(0, 1000)); // 8 + 8 + 2 baskets, then 3 more at the flush
       await w.flush();
-      w.append("events", batch(1000, 5000));
       const failed = (e: Error) =>
         e instanceof RootWriterError &&
-        /ROOT compression worker 1 failed: .*codec crashed/.test(e.message);
+        /ROOT compression: compressing a 1024-byte basket: codec failed \(test\)/.test(e.message);
+      let failure: Error | undefined;
+      for (let i = 0; i < 40 && !failure; i++) {
+        try {
+          const ready = w.ready();
+          if (ready) await ready;
+          w.append("events", batch(1000 + 500 * i, 500));
+        } catch (e) {
+          failure = e as Error;
+        }
+      }
+      assert.ok(failure && failed(failure), String(failure));
       await assert.rejects(w.flush(), failed);
       assert.throws(() => w.append("events", batch(6000, 10)), failed);
       await assert.rejects(w.ready()!, failed);
@@ -152,27 +173,33 @@ Deno.test("a compression Worker that crashes fails the writer with a clear error
       // The file is what the last good flush left: complete, readable, every value in order.
       const { entries, columns } = await readTreeWithJsroot(path, "events");
       assert.equal(entries, 1000);
-      assertEntries(columns, 1000, "after the crash");
-      await assert.rejects(pool.compress(new ArrayBuffer(8), 0, 8, { algorithm: "lz4" }), failed);
+      assertEntries(columns, 1000, "after the codec failed");
     } finally {
       pool.close();
     }
   });
 });
 
-Deno.test("a codec error inside a compression Worker rejects that basket, naming it", async () => {
-  const pool = new RootCompressorPool({ workers: 1 });
-  try {
-    const data = new Uint8Array(4096).map((_, i) => i % 13);
-    await assert.rejects(
-      pool.compress(data.buffer, 0, data.length, { algorithm: "zlib", level: 99 }),
-      (e: Error) => e instanceof RootWriterError && /4096-byte basket/.test(e.message),
-    );
-    // The Worker goes on with the next basket.
-    const again = new Uint8Array(4096).map((_, i) => i % 13);
-    const r = await pool.compress(again.buffer, 0, again.length, { algorithm: "zstd" });
-    assert.ok(r.stored && r.stored.length < 4096 && r.buffer.byteLength === 4096);
-  } finally {
-    pool.close();
-  }
+Deno.test("a compression Worker that crashes fails the writer with a clear error, without a hang", async () => {
+  await withTempDir(async (dir) => {
+    const pool = new RootCompressorPool({
+      workers: 1,
+      module: new URL("./_crashing_compress_worker.ts", import.meta.url),
+    });
+    try {
+      const path = `${dir}/crash.root`;
+      const w = openRootWriter(path, { compression: "zstd", basketBytes: 1024, compressor: pool });
+      w.addTree("events", COLUMNS);
+      const failed = (e: Error) =>
+        e instanceof RootWriterError &&
+        /ROOT compression worker 1 failed: .*worker crashed \(test\)/.test(e.message);
+      const deadline = Date.now() + 20_000;
+      while (!pool.failure && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(pool.failure, "the crash is seen");
+      assert.throws(() => w.append("events", batch(0, 10)), failed);
+      await assert.rejects(w.close(), failed);
+    } finally {
+      pool.close();
+    }
+  });
 });
