@@ -379,6 +379,7 @@ export function parseConfigFiles(
     job.permissions = narrowPermissions(job, declared, narrowings.get(job.name)!);
   }
   const routes = resolveRoutes(jobs, files);
+  checkOwnPaths(jobs, supervisor, files, options.jobTypes);
   checkInputSchemas(jobs, routes, files, options.jobTypes);
   const sequence = sequenceSource
     ? resolveSequence(
@@ -662,6 +663,52 @@ function resolveRoutes(jobs: JobConfig[], files: { file: string; text: string }[
     });
   }
   return routes;
+}
+
+/**
+ * Refuses two jobs that need the same path for themselves alone (their `ownPaths`), or one
+ * inside the other's. The error stands at the job that writes the key, the later one when both
+ * or neither do, and names the other job and where it is.
+ */
+function checkOwnPaths(
+  jobs: JobConfig[],
+  supervisor: SupervisorConfig,
+  files: { file: string; text: string }[],
+  jobTypes: JobTypes,
+): void {
+  const claims = jobs.flatMap((job) =>
+    (jobTypes[job.type].ownPaths?.(job, supervisor) ?? []).map((p) => ({
+      job,
+      key: p.key,
+      path: resolve(p.path),
+    }))
+  );
+  const within = (inner: string, outer: string) =>
+    inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
+  const where = (job: JobConfig) => {
+    const idx = jobs.filter((j) => j.file === job.file).indexOf(job);
+    return { idx, text: files.find((f) => f.file === job.file)?.text ?? "" };
+  };
+  claims.forEach((b, i) => {
+    const a = claims.slice(0, i).find((a) =>
+      a.job !== b.job && (within(a.path, b.path) || within(b.path, a.path))
+    );
+    if (a === undefined) return;
+    const written = (c: typeof a) => c.job.fields[c.key] !== undefined;
+    const [at, other] = written(a) && !written(b) ? [a, b] : [b, a];
+    const relation = at.path === other.path
+      ? `${at.path}, which job "${other.job.name}"`
+      : within(at.path, other.path)
+      ? `${at.path}, inside ${other.path}, which job "${other.job.name}"`
+      : `${at.path}, holding ${other.path}, which job "${other.job.name}"`;
+    const { idx, text } = where(at.job);
+    fail(
+      site(at.job.file, text, `jobs[${idx}]`),
+      at.key,
+      `job "${at.job.name}" needs ${relation} (jobs[${where(other.job).idx}] in ` +
+        `${other.job.file}, its ${other.key}) needs too; give one of them another ${at.key}`,
+    );
+  });
 }
 
 /**

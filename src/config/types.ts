@@ -121,6 +121,12 @@ export interface JobType {
   /** What the field specs cannot express; returns the key at fault and the problem. */
   check?(fields: Record<string, unknown>): { key: string; problem: string } | undefined;
   /**
+   * The files or folders a job makes and needs for itself alone (a memory-mapped ring file),
+   * each with the key that places it: two jobs whose paths are the same, or one inside the
+   * other, are a config error naming both jobs and the key.
+   */
+  ownPaths?(job: JobConfig, supervisor: SupervisorConfig): OwnPath[];
+  /**
    * Keys the job takes from another file (a device profile), read before its keys are
    * validated: `raw` is the job's table as written in `configFile`. The loader checks the
    * included keys against the field specs where they are written, then lays the job's own keys
@@ -130,6 +136,14 @@ export interface JobType {
     raw: Record<string, unknown>,
     configFile: string,
   ): IncludedKeys | { key: string; problem: string } | undefined;
+}
+
+/** A path that a job needs for itself alone (see {@link JobType.ownPaths}). */
+export interface OwnPath {
+  /** The job's key that places it (e.g. `ring_path`), named when another job's path clashes. */
+  key: string;
+  /** The file or folder. */
+  path: string;
 }
 
 /** Keys a job takes from another file (see {@link JobType.include}). */

@@ -8,6 +8,7 @@ import type {
   JobConfig,
   JobRole,
   JobType,
+  OwnPath,
   SupervisorConfig,
   TableSpec,
 } from "../config/types.ts";
@@ -76,6 +77,12 @@ export interface JobDefinition<S extends TableSpec = TableSpec> {
   messageBytes?(fields: FieldValues<S>): number | undefined;
   /** Checks what the field specs cannot say; returns the key at fault and the problem. */
   check?(fields: FieldValues<S>): { key: string; problem: string } | undefined;
+  /**
+   * The files or folders it makes and needs for itself alone, each with the key that places
+   * it (e.g. `[{ key: "ring_path", path }]`): two jobs of a config whose paths are the same,
+   * or one inside the other, are a config error naming both jobs and the key.
+   */
+  ownPaths?(job: TypedJob<S>, supervisor: SupervisorConfig): OwnPath[];
   /**
    * Takes keys from another file before the fields are validated (a device profile named by
    * a key): `raw` is the job's table as written in `configFile`. The job's own keys win.
@@ -150,6 +157,7 @@ export function definitionProblem(value: unknown): string | undefined {
       "check",
       "checkInputs",
       "include",
+      "ownPaths",
     ] as const
   ) {
     if (d[key] !== undefined && typeof d[key] !== "function") return `${key}: expected a function`;
@@ -215,6 +223,7 @@ export function jobType<S extends TableSpec>(
     check: d.check ? (fields) => d.check!(typed(fields)) : undefined,
     checkInputs: d.checkInputs ? (job, inputs) => d.checkInputs!(typedJob(job), inputs) : undefined,
     include: d.include,
+    ownPaths: d.ownPaths ? (job, supervisor) => d.ownPaths!(typedJob(job), supervisor) : undefined,
     permissions: (job, supervisor) =>
       withNoPermissions(d.permissions?.(typedJob(job), supervisor) ?? {}),
     permissionsWhy: d.permissionsWhy,

@@ -53,6 +53,7 @@ export type {
   InputSchema,
   JobConfig,
   JobRole,
+  OwnPath,
   SupervisorConfig,
   TableSpec,
 } from "../config/types.ts";

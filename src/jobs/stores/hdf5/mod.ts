@@ -238,6 +238,7 @@ export default defineJob({
       "FFI cannot be scoped to these calls: with it a job can do what the process can",
   },
   checkInputs: (job, inputs) => checkHdf5Inputs(job.fields.ring_file_size, inputs),
+  ownPaths: (job, supervisor) => [{ key: "ring_path", path: ringFileGrant(job, supervisor) }],
   run,
 });
 
