@@ -1,11 +1,11 @@
 /**
  * The body codecs of Arrow IPC compression, registered with apache-arrow: LZ4 frames (the
- * format Arrow requires, built around lz4_flex blocks) and zstd frames (node:zlib).
+ * format Arrow requires, around LZ4 blocks) and zstd frames (`../zstd.ts`).
  */
 
-import zlib from "node:zlib";
 import * as arrow from "apache-arrow";
 import { lz4CompressBlock } from "../root/_lz4.ts";
+import { zstdFrame } from "../zstd.ts";
 
 /** Largest uncompressed block of an LZ4 frame with block maximum size 4 MiB (BD = 7). */
 const LZ4_FRAME_BLOCK = 4 << 20;
@@ -44,14 +44,6 @@ export function lz4Frame(data: Uint8Array): Uint8Array {
   });
   view.setUint32(at, 0, true);
   return out;
-}
-
-/** `data` as one zstd frame at `level`, with its content size. */
-export function zstdFrame(data: Uint8Array, level: number): Uint8Array {
-  return zlib.zstdCompressSync(data, {
-    pledgedSrcSize: data.length,
-    params: { [zlib.constants.ZSTD_c_compressionLevel]: level },
-  } as zlib.ZstdOptions);
 }
 
 /** The encoder registered for `type`. */

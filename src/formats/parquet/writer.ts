@@ -4,9 +4,9 @@
  * @module
  */
 
-import zlib from "node:zlib";
 import * as arrow from "apache-arrow";
 import { lz4CompressBlock } from "../root/_lz4.ts";
+import { zstdFrame } from "../zstd.ts";
 import { encodeThrift, type ThriftStruct } from "./_thrift.ts";
 import { ParquetSchemaError, ParquetWriteError } from "./errors.ts";
 
@@ -265,12 +265,7 @@ export function openParquetWriter(
   };
 
   const compress = (page: Uint8Array): Uint8Array => {
-    if (compression === "zstd") {
-      return zlib.zstdCompressSync(page, {
-        pledgedSrcSize: page.length,
-        params: { [zlib.constants.ZSTD_c_compressionLevel]: level },
-      } as zlib.ZstdOptions);
-    }
+    if (compression === "zstd") return zstdFrame(page, level);
     return compression === "lz4" ? lz4CompressBlock(page) : page;
   };
 
