@@ -46,11 +46,17 @@ export const MAX_COMPRESSOR_WORKERS = 4;
 /** Shared memory a pool allocates by default at most (slots shrink to fit). */
 const ARENA_BYTES = 32 << 20;
 
+/** Largest slot: bigger baskets are compressed on the writer's thread. */
+export const MAX_SLOT_BYTES = 16 << 20;
+
 /** Options of {@link RootCompressorPool}. */
 export interface RootCompressorPoolOptions {
   /** Workers to start; default {@link defaultCompressorWorkers}. */
   workers?: number;
-  /** Largest basket a slot holds (larger ones are compressed on the writer's thread). */
+  /**
+   * Largest basket a slot holds, at most {@link MAX_SLOT_BYTES} (larger ones are compressed on
+   * the writer's thread). Default 128 KiB.
+   */
   slotBytes?: number;
   /** Slots per Worker, the baskets one Worker can have out; default 8 (fewer for big slots). */
   slotsPerWorker?: number;
@@ -99,8 +105,8 @@ export class RootCompressorPool {
         `compression workers: expected 1 to ${MAX_COMPRESSOR_WORKERS}, got ${n}`,
       );
     }
-    const slotBytes = Math.ceil((options.slotBytes ?? 128 * 1024) / 8) * 8;
-    if (!(slotBytes >= 8) || slotBytes > 1 << 30) {
+    const slotBytes = Math.ceil(Math.min(options.slotBytes ?? 128 * 1024, MAX_SLOT_BYTES) / 8) * 8;
+    if (!(slotBytes >= 8)) {
       throw new RootWriterError(`compression slots: bad size ${options.slotBytes}`);
     }
     const fit = Math.floor(ARENA_BYTES / (2 * slotBytes * n));

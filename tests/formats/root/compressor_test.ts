@@ -203,3 +203,50 @@ Deno.test("a compression Worker that crashes fails the writer with a clear error
     }
   });
 });
+
+Deno.test("compression Workers: baskets too big for a slot, or past a full pool, are compressed here, in order", async () => {
+  await withTempDir(async (dir) => {
+    const pool = new RootCompressorPool({ workers: 1, slotBytes: 1024, slotsPerWorker: 2 });
+    try {
+      const path = `${dir}/mixed.root`;
+      const w = openRootWriter(path, { compression: "zstd", basketBytes: 1024, compressor: pool });
+      // t: 1024-byte baskets, through the pool while it has room; wave: one 1600-byte entry
+      // per basket, never fitting a slot.
+      w.addTree("events", [
+        { name: "t", type: "int64" },
+        { name: "wave", type: "float64", length: 200 },
+      ]);
+      while (!pool.started) await new Promise((r) => setTimeout(r, 5));
+      const rows = (from: number, n: number) => {
+        const t = new BigInt64Array(n), wave = new Float64Array(n * 200);
+        for (let i = 0; i < n; i++) {
+          t[i] = BigInt(from + i);
+          for (let j = 0; j < 200; j++) wave[i * 200 + j] = (from + i) * 1000 + (j % 10);
+        }
+        return { t, wave };
+      };
+      let total = 0;
+      let mostOut = 0;
+      for (let i = 0; i < 60; i++) {
+        // No wait for ready(): with both slots taken, baskets are compressed on this thread.
+        w.append("events", rows(total, 37));
+        total += 37;
+        mostOut = Math.max(mostOut, pool.inFlight);
+        if (i === 30) await w.flush();
+      }
+      assert.ok(mostOut >= 1 && mostOut <= 2, `slots out: ${mostOut}`);
+      await w.close();
+      const { entries, columns } = await readTreeWithJsroot(path, "events");
+      assert.equal(entries, total);
+      for (let i = 0; i < total; i++) {
+        if (Number(columns.t[i]) !== i) assert.fail(`t[${i}] = ${columns.t[i]}`);
+        const wave = columns.wave[i] as number[];
+        if (wave.length !== 200 || wave[0] !== i * 1000 || wave[199] !== i * 1000 + 9) {
+          assert.fail(`wave[${i}] = ${wave.slice(0, 3)}...`);
+        }
+      }
+    } finally {
+      pool.close();
+    }
+  });
+});
