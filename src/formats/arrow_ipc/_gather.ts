@@ -67,11 +67,20 @@ export function openBatchGatherer(
   }
   const rowBytes = plans.reduce((n, p) => n + (p.width === 0 ? 1 / 8 : p.width), 0);
   const capacity = Math.max(1, Math.min(maxRows, Math.floor(maxBytes / Math.max(rowBytes, 1))));
-  // 8-byte aligned, so the typed arrays of the taken batch can view them.
-  const buffers = plans.map((p) =>
-    new Uint8Array(p.width === 0 ? Math.ceil(capacity / 8) : capacity * p.width)
-  );
+  const bytesFor = (p: ColumnPlan, n: number) => p.width === 0 ? Math.ceil(n / 8) : n * p.width;
+  // Grown as rows come (a store may hold one gatherer per route key), up to `capacity`; fresh
+  // ArrayBuffers, so the typed arrays of the taken batch can view them.
   let rows = 0;
+  let allocated = 0;
+  let buffers: Uint8Array[] = [];
+  const grow = (needed: number) => {
+    allocated = Math.min(capacity, Math.max(needed, 2 * allocated, 1024));
+    buffers = plans.map((p, c) => {
+      const next = new Uint8Array(bytesFor(p, allocated));
+      if (rows > 0) next.set(buffers[c].subarray(0, bytesFor(p, rows)));
+      return next;
+    });
+  };
 
   return {
     get rows() {
@@ -89,6 +98,7 @@ export function openBatchGatherer(
     },
     add(batch) {
       const n = batch.numRows;
+      if (rows + n > allocated) grow(rows + n);
       batch.data.children.forEach((data, c) => {
         const { width } = plans[c];
         const out = buffers[c];
@@ -104,7 +114,7 @@ export function openBatchGatherer(
     },
     take() {
       const children = plans.map((p, c) => {
-        const held = buffers[c].subarray(0, p.width === 0 ? Math.ceil(rows / 8) : rows * p.width);
+        const held = buffers[c].subarray(0, bytesFor(p, rows));
         if (p.child === undefined) {
           return arrow.makeData({ type: p.type, length: rows, nullCount: 0, data: held } as never);
         }
