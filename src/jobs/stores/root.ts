@@ -6,7 +6,9 @@
  * `rotate_size` or `rotate_interval`, or when a tree's columns change; a new file never
  * overwrites an old one. Each tree's title is a JSON record of the daq version, the start
  * time of the file and the resolved config it was written under. Each file is reported (path,
- * entries, bytes) after every flush and at its close, for the run's manifest.
+ * entries, bytes) after every flush and at its close, for the run's manifest. Baskets are
+ * compressed off this thread by a RootCompressorPool started for the run (none when
+ * compression is "none"); a failing compression Worker fails the job with its error.
  */
 import { histogramOfBatch } from "../../transport/histogram.ts";
 import { rootHistogram } from "./_histogram_root.ts";
