@@ -47,3 +47,21 @@ export function upWord(slots: number, w: number): number {
 export function stopWord(slots: number, workers: number): number {
   return slots * SLOT_WORDS + workers;
 }
+
+/**
+ * Resolves once `i32[index]` is no longer `value`, or after `timeoutMs`. Asynchronous on both
+ * sides: a Worker blocked in `Atomics.wait` outlives the termination of the Worker that
+ * started it. A bare `waitAsync` does not keep the event loop alive: the timer does.
+ */
+export async function waitForChange(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+): Promise<void> {
+  const r = Atomics.waitAsync(i32, index, value, timeoutMs);
+  if (!r.async) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([r.value, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+}

@@ -10,6 +10,7 @@ import {
   SLOT_WORDS,
   stopWord,
   upWord,
+  waitForChange,
 } from "./_compress_protocol.ts";
 import { xxhashReady } from "./_xxhash64.ts";
 
@@ -22,10 +23,10 @@ const scope = self as unknown as {
  * Compresses this Worker's slots in turn with `compress` until the pool says stop; a codec
  * error fails that slot (FAILED, with the message), and the Worker goes on.
  */
-export function serveSlots(
+export async function serveSlots(
   setup: CompressorSetup,
   compress: (data: Uint8Array, c: RootCompression) => Uint8Array = compressBuffer,
-): void {
+): Promise<void> {
   const { slots, slotBytes, workers, worker } = setup;
   const control = new Int32Array(setup.control);
   const arena = new Uint8Array(setup.arena);
@@ -37,7 +38,7 @@ export function serveSlots(
       if (Atomics.load(control, stop) === 1) return;
       const now = Atomics.load(control, state);
       if (now === QUEUED) break;
-      Atomics.wait(control, state, now, 200);
+      await waitForChange(control, state, now, 200);
     }
     const length = control[state + 1];
     const codec = control[state + 3];
@@ -68,8 +69,8 @@ export function serveSlots(
 
 scope.onmessage = async (e) => {
   scope.onmessage = null;
-  // The hash's WebAssembly module loads asynchronously: before serve() blocks this thread.
+  // The hash's WebAssembly module loads asynchronously: before the first basket.
   await xxhashReady;
-  serveSlots(e.data);
+  await serveSlots(e.data);
   scope.close();
 };

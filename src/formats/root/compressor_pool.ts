@@ -25,6 +25,7 @@ import {
   SLOT_WORDS,
   stopWord,
   upWord,
+  waitForChange,
 } from "./_compress_protocol.ts";
 import { RootWriterError } from "./_columns.ts";
 
@@ -225,16 +226,8 @@ export class RootCompressorPool {
    * Resolves once the ticket is no longer being compressed, or after `timeoutMs` (the caller
    * checks again, and sees a Worker's failure meanwhile).
    */
-  async settled(ticket: number, timeoutMs = 50): Promise<void> {
-    const r = Atomics.waitAsync(this.#control, this.#state(ticket), QUEUED, timeoutMs);
-    if (!r.async) return;
-    // A bare waitAsync does not keep the event loop alive: the timer does.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      r.value,
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+  settled(ticket: number, timeoutMs = 50): Promise<void> {
+    return waitForChange(this.#control, this.#state(ticket), QUEUED, timeoutMs);
   }
 
   /** Stops the Workers; tickets still out fail. */

@@ -11,7 +11,7 @@ let baskets = 0;
 
 scope.onmessage = async (e) => {
   await xxhashReady;
-  serveSlots(e.data, (data, c) => {
+  await serveSlots(e.data, (data, c) => {
     if (++baskets > 40) throw new Error("codec failed (test)");
     return compressBuffer(data, c);
   });

@@ -250,3 +250,35 @@ Deno.test("compression Workers: baskets too big for a slot, or past a full pool,
     }
   });
 });
+
+/** Threads of this process whose name starts with `worker` (Deno names Worker threads so). */
+function workerThreads(): number {
+  let n = 0;
+  for (const t of Deno.readDirSync("/proc/self/task")) {
+    try {
+      if (Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).startsWith("worker")) n++;
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return n;
+}
+
+Deno.test({
+  name: "compression Workers end with the thread that started them (a job's Worker terminated)",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const before = workerThreads();
+    const owner = new Worker(new URL("./_pool_owner_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    await new Promise((resolve) => (owner.onmessage = resolve));
+    assert.ok(workerThreads() >= before + 3, `threads: ${workerThreads()} (before ${before})`);
+    owner.terminate();
+    const deadline = Date.now() + 10_000;
+    while (workerThreads() > before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(workerThreads(), before, "threads left after the owner was terminated");
+  },
+});
