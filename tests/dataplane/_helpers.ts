@@ -41,17 +41,43 @@ export function row(i: number): { ts: bigint; sine: number; noise: number } {
   };
 }
 
-/** Mounts a tmpfs of `size` on `dir` (root only); undefined when that is not possible here. */
+/**
+ * Mounts a tmpfs on `dir` with mount options `options` (`size=8m`, `ro,size=1m`; root only);
+ * undefined when that is not possible here.
+ */
 export async function mountTmpfs(
   dir: string,
-  size: string,
+  options: string,
 ): Promise<(() => Promise<void>) | undefined> {
   const mount = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
+    args: ["-t", "tmpfs", "-o", options, "tmpfs", dir],
     stderr: "null",
   }).output().catch(() => undefined);
   if (!mount?.success) return undefined;
   return async () => {
     await new Deno.Command("umount", { args: [dir] }).output();
   };
+}
+
+/**
+ * Runs `fn` with a tmpfs mounted on the new folder `dir` (mount options `options`), unmounted
+ * after. Mounting needs root: without it, test `t` gets an ignored step saying so instead.
+ */
+export async function withTmpfs(
+  t: Deno.TestContext,
+  dir: string,
+  options: string,
+  fn: () => Promise<void>,
+): Promise<void> {
+  await Deno.mkdir(dir);
+  const unmount = await mountTmpfs(dir, options);
+  if (!unmount) {
+    await t.step({ name: `needs root to mount a tmpfs (${options})`, ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    await fn();
+  } finally {
+    await unmount();
+  }
 }

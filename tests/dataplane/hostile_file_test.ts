@@ -28,7 +28,7 @@ async function runProcess(args: string[]): Promise<{ code: number; out: string; 
 
 Deno.test("a ring file that does not fit its filesystem is refused at creation, naming the sizes", async (t) => {
   const ring = tempRing();
-  const unmount = await mountTmpfs(ring.dir, "8m");
+  const unmount = await mountTmpfs(ring.dir, "size=8m");
   if (!unmount) {
     ring.cleanup();
     await t.step({ name: "needs root to mount an 8 MiB tmpfs", ignore: true, fn: () => {} });

@@ -1,4 +1,5 @@
 // Starts the Python simulators of tests/instruments/ and follows their JSON-line events.
+import { compileLayout, type PacketLayout } from "../../src/instruments/mod.ts";
 
 /** A running simulator. */
 export interface Simulator {
@@ -14,6 +15,30 @@ export interface Simulator {
 }
 
 export const PYTHON = "/usr/bin/python3";
+
+/** The packets sim_udp.py sends (little-endian): seq uint32, t_ns uint64, adc int16 x 256. */
+export const SIM_UDP_LAYOUT: PacketLayout = compileLayout({
+  byteOrder: "little",
+  sequence: "seq",
+  fields: [
+    { name: "seq", type: "uint32" },
+    { name: "t_ns", type: "uint64" },
+    { name: "adc", type: "int16", count: 256 },
+  ],
+});
+
+/**
+ * Runs `python3 tests/instruments/sim_udp.py ARGS` to its end and returns what it printed it
+ * sent: `sent` packets, and with `--plant` the `gaps`, `reordered`, `duplicates` and
+ * `malformed` it planted.
+ */
+export async function runSimUdp(args: string[]): Promise<Record<string, number>> {
+  const out = await new Deno.Command(PYTHON, {
+    args: [simPath("sim_udp.py"), ...args],
+    stdout: "piped",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
 
 /** The path of a simulator script in this folder. */
 export function simPath(name: string): string {

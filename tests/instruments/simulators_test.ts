@@ -2,7 +2,6 @@
 // real process: what the job tests rely on is checked here first.
 import assert from "node:assert/strict";
 import {
-  compileLayout,
   decodeReadResponse,
   encodeReadRequest,
   LineFramer,
@@ -18,7 +17,7 @@ import {
   sequenceBits,
   SequenceTracker,
 } from "../../src/instruments/mod.ts";
-import { PYTHON, simPath, startSimulator } from "./_sim.ts";
+import { PYTHON, runSimUdp, SIM_UDP_LAYOUT, simPath, startSimulator } from "./_sim.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -128,22 +127,10 @@ Deno.test("sim_scpi behind a pseudo-terminal answers like the TCP one", async ()
 });
 
 Deno.test("sim_udp: planted gaps, swaps, duplicates and malformed packets are counted as planted", async () => {
-  const layout = compileLayout({
-    byteOrder: "little",
-    sequence: "seq",
-    fields: [
-      { name: "seq", type: "uint32" },
-      { name: "t_ns", type: "uint64" },
-      { name: "adc", type: "int16", count: 256 },
-    ],
-  });
+  const layout = SIM_UDP_LAYOUT;
   const file = await Deno.makeTempFile({ suffix: ".packets" });
   try {
-    const out = await new Deno.Command(PYTHON, {
-      args: [simPath("sim_udp.py"), "--packets", "3000", "--plant", "--seed", "4", "--out", file],
-      stdout: "piped",
-    }).output();
-    const planted = JSON.parse(dec.decode(out.stdout));
+    const planted = await runSimUdp(["--packets", "3000", "--plant", "--seed", "4", "--out", file]);
     const bytes = await Deno.readFile(file);
     const decoder = new PacketDecoder(layout, 10_000);
     const tracker = new SequenceTracker(sequenceBits(layout.sequence!));

@@ -1,20 +1,11 @@
 // The UDP receive loop on a real socket, fed by the simulated digitizer in another process.
 import assert from "node:assert/strict";
-import { compileLayout } from "../../src/instruments/mod.ts";
 import { openUdpSocket, UdpSocketError } from "../../src/jobs/sources/_udp_socket.ts";
 import { runUdpStream, type UdpBatch } from "../../src/jobs/sources/_udp_stream.ts";
-import { PYTHON, simPath } from "./_sim.ts";
+import { runSimUdp, SIM_UDP_LAYOUT } from "./_sim.ts";
 
 Deno.test("udp stream: planted faults counted as planted, values and kernel timestamps as sent", async () => {
-  const layout = compileLayout({
-    byteOrder: "little",
-    sequence: "seq",
-    fields: [
-      { name: "seq", type: "uint32" },
-      { name: "t_ns", type: "uint64" },
-      { name: "adc", type: "int16", count: 256 },
-    ],
-  });
+  const layout = SIM_UDP_LAYOUT;
   const socket = openUdpSocket({
     host: "127.0.0.1",
     port: 0,
@@ -47,22 +38,17 @@ Deno.test("udp stream: planted faults counted as planted, values and kernel time
     breathe: () => new Promise((r) => setTimeout(r, 0)),
   }, () => (figures.packets ?? 0) >= sent);
   try {
-    const out = await new Deno.Command(PYTHON, {
-      args: [
-        simPath("sim_udp.py"),
-        "--port",
-        String(socket.port),
-        "--packets",
-        "5000",
-        "--plant",
-        "--seed",
-        "9",
-        "--rate",
-        "20000",
-      ],
-      stdout: "piped",
-    }).output();
-    const planted = JSON.parse(new TextDecoder().decode(out.stdout));
+    const planted = await runSimUdp([
+      "--port",
+      String(socket.port),
+      "--packets",
+      "5000",
+      "--plant",
+      "--seed",
+      "9",
+      "--rate",
+      "20000",
+    ]);
     sent = planted.sent;
     const counts = await running;
     assert.equal(counts.packets, planted.sent);
@@ -156,19 +142,15 @@ Deno.test("udp socket: the kernel's drops for the socket are read from /proc/net
   try {
     assert.equal(socket.kernelDrops(), 0);
     // Nobody reads: a small buffer overflows at once.
-    const out = await new Deno.Command(PYTHON, {
-      args: [
-        simPath("sim_udp.py"),
-        "--port",
-        String(socket.port),
-        "--packets",
-        "200",
-        "--count",
-        "500",
-      ],
-      stdout: "piped",
-    }).output();
-    assert.equal(JSON.parse(new TextDecoder().decode(out.stdout)).sent, 200);
+    const out = await runSimUdp([
+      "--port",
+      String(socket.port),
+      "--packets",
+      "200",
+      "--count",
+      "500",
+    ]);
+    assert.equal(out.sent, 200);
     const drops = socket.kernelDrops()!;
     assert.ok(drops > 100 && drops <= 200, `kernel drops ${drops}`);
   } finally {

@@ -1,6 +1,6 @@
 // The `exec` and `modbus` jobs end to end, values checked in CSV files.
 import assert from "node:assert/strict";
-import { spawnDaq } from "../../_daq.ts";
+import { runLabArgs, spawnDaq } from "../../_daq.ts";
 import { PYTHON, simPath, startSimulator } from "../../instruments/_sim.ts";
 import { csvRows, lastStats, until } from "./_instruments.ts";
 
@@ -38,14 +38,7 @@ inputs = ["sensor"]
 flush_interval = "100ms"
 `,
     );
-    const child = spawnDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-    ]);
+    const child = spawnDaq(runLabArgs(dir));
     await until(
       async () => ((await lastStats(`${dir}/stats.ndjson`))?.jobs[0].restarts ?? 0) >= 2,
       30_000,
@@ -104,14 +97,7 @@ inputs = ["plc"]
 flush_interval = "100ms"
 `,
     );
-    const child = spawnDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-    ]);
+    const child = spawnDaq(runLabArgs(dir));
     await until(
       async () => ((await lastStats(`${dir}/stats.ndjson`))?.jobs[0].extra.polls ?? 0) >= 5,
       20_000,

@@ -1,9 +1,9 @@
 // The `udp` job end to end: `daq run` (udp -> store.hdf5) against the simulated digitizer
 // with planted faults; counters equal what was planted, values read back with h5py.
 import assert from "node:assert/strict";
-import { spawnDaq } from "../../_daq.ts";
+import { runLabArgs, spawnDaq } from "../../_daq.ts";
 import { freePort } from "../../remote/_helpers.ts";
-import { PYTHON, simPath } from "../../instruments/_sim.ts";
+import { PYTHON, runSimUdp } from "../../instruments/_sim.ts";
 import { lastStats, until } from "./_instruments.ts";
 
 Deno.test("udp: planted gaps, swaps, duplicates and malformed packets counted as planted; values in HDF5 as sent", async () => {
@@ -43,36 +43,24 @@ ring_path = "${dir}/h5.ring"
 flush_interval = "200ms"
 `,
     );
-    const child = spawnDaq([
-      "run",
-      `${dir}/lab.toml`,
-      "--data-dir",
-      `${dir}/data`,
-      "--stats-json",
-      `${dir}/stats.ndjson`,
-    ]);
+    const child = spawnDaq(runLabArgs(dir));
     await until(
       async () =>
         (await lastStats(`${dir}/stats.ndjson`))?.jobs[0].extra.receive_buffer !== undefined,
       20_000,
       "the socket",
     );
-    const out = await new Deno.Command(PYTHON, {
-      args: [
-        simPath("sim_udp.py"),
-        "--port",
-        String(port),
-        "--packets",
-        "20000",
-        "--plant",
-        "--seed",
-        "11",
-        "--rate",
-        "20000",
-      ],
-      stdout: "piped",
-    }).output();
-    const planted = JSON.parse(new TextDecoder().decode(out.stdout));
+    const planted = await runSimUdp([
+      "--port",
+      String(port),
+      "--packets",
+      "20000",
+      "--plant",
+      "--seed",
+      "11",
+      "--rate",
+      "20000",
+    ]);
     await until(
       async () => (await lastStats(`${dir}/stats.ndjson`))?.jobs[0].extra.packets === planted.sent,
       20_000,

@@ -2,7 +2,7 @@
 // readers (Debian's h5py and h5dump) that check what lands in the files.
 import assert from "node:assert/strict";
 import { type ChannelSpec, signalValue } from "../../../../src/jobs/sources/signal.ts";
-import { signalJob } from "../../../_daq.ts";
+import { type DaqResult, runDaq, runLabArgs, signalJob, spawnDaq } from "../../../_daq.ts";
 import { MAGIC } from "../../../../src/dataplane/_layout.ts";
 
 /** Debian's Python, which has h5py and numpy (another `python3` may come first on PATH). */
@@ -25,6 +25,37 @@ export const SECOND = {
     { name: "hiss", shape: "noise", freq_hz: 1, amplitude: 0.5, offset: -1, unit: "uV" },
   ] as ChannelSpec[],
 };
+
+/** A fresh supervisor id, so that ring files in /dev/shm never collide between tests. */
+export function freshId(): string {
+  return `h5t${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Runs `fn` with a fresh temp dir and supervisor id, then removes the dir and the default ring
+ * file (or folder of them) of the store.hdf5 job "h5".
+ */
+export async function withRun(fn: (dir: string, id: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const id = freshId();
+  try {
+    await fn(dir, id);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`/dev/shm/daq-${id}-h5.ring`).catch(() => {});
+    await Deno.remove(`/dev/shm/daq-${id}-h5.rings`, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Writes `toml` to DIR/lab.toml and runs it to the end: `daq` {@link runLabArgs} `extra`. */
+export async function runConfig(
+  dir: string,
+  toml: string,
+  extra: string[] = [],
+): Promise<DaqResult> {
+  await Deno.writeTextFile(`${dir}/lab.toml`, toml);
+  return await runDaq([...runLabArgs(dir), ...extra]);
+}
 
 /**
  * A config: `signal` jobs "sim" (as in hdf5Config) and "sim2" ({@link SECOND}), both
@@ -241,7 +272,6 @@ export interface LiveRun {
  * until its ring file exists.
  */
 export async function startLiveRun(dir: string, id: string, rateHz: number): Promise<LiveRun> {
-  const { spawnDaq } = await import("../../../_daq.ts");
   await Deno.writeTextFile(
     `${dir}/lab.toml`,
     hdf5Config({ id, source: `rate_hz = ${rateHz}` }).replace(`rate_hz = ${RATE_HZ}\n`, ""),

@@ -14,33 +14,14 @@ import {
   PYTHON,
   RATE_HZ,
   readH5,
+  runConfig,
   SECOND,
   SEED,
   twoSourceConfig,
   waitFor,
+  withRun,
 } from "./_live_run.ts";
-
-/** A fresh supervisor id, so that ring files in /dev/shm never collide between tests. */
-function freshId(): string {
-  return `h5t${crypto.randomUUID().slice(0, 8)}`;
-}
-
-async function withRun(fn: (dir: string, id: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  const id = freshId();
-  try {
-    await fn(dir, id);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(`/dev/shm/daq-${id}-h5.ring`).catch(() => {});
-    await Deno.remove(`/dev/shm/daq-${id}-h5.rings`, { recursive: true }).catch(() => {});
-  }
-}
-
-async function runConfig(dir: string, toml: string, extra: string[] = []) {
-  await Deno.writeTextFile(`${dir}/lab.toml`, toml);
-  return await runDaq([...runLabArgs(dir), ...extra]);
-}
+import { withTmpfs } from "../../../dataplane/_helpers.ts";
 
 for (const layout of ["append", "batches"] as const) {
   Deno.test(`store.hdf5 (${layout}): h5py reads back exactly what the source generated`, async () => {
@@ -467,31 +448,10 @@ Deno.test("store.hdf5: a foreign file at ring_path fails the job with its path; 
   });
 });
 
-/** Mounts a tmpfs (root only); undefined when that is not possible here. */
-async function mountTmpfs(
-  dir: string,
-  options: string,
-): Promise<(() => Promise<void>) | undefined> {
-  const mount = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", options, "tmpfs", dir],
-    stderr: "null",
-  }).output().catch(() => undefined);
-  if (!mount?.success) return undefined;
-  return async () => {
-    await new Deno.Command("umount", { args: [dir] }).output();
-  };
-}
-
 Deno.test("store.hdf5: a read-only out_dir fails the job with the path; no file claims to be whole", async (t) => {
   await withRun(async (dir, id) => {
     const out = `${dir}/ro`;
-    await Deno.mkdir(out);
-    const unmount = await mountTmpfs(out, "ro,size=1m");
-    if (!unmount) {
-      await t.step({ name: "needs root to mount a read-only tmpfs", ignore: true, fn: () => {} });
-      return;
-    }
-    try {
+    await withTmpfs(t, out, "ro,size=1m", async () => {
       const r = await runConfig(
         dir,
         hdf5Config({ id, source: "max_batches = 20", store: `out_dir = "${out}"` }),
@@ -502,22 +462,14 @@ Deno.test("store.hdf5: a read-only out_dir fails the job with the path; no file 
       assert.match(r.stderr, /Hdf5WriteError/);
       assert.match(r.stderr, /failed for good: h5/);
       assert.equal(h5Files(out).length, 0);
-    } finally {
-      await unmount();
-    }
+    });
   });
 });
 
 Deno.test("store.hdf5: a full disk fails the job with the path; the file stays complete = 0", async (t) => {
   await withRun(async (dir, id) => {
     const out = `${dir}/small`;
-    await Deno.mkdir(out);
-    const unmount = await mountTmpfs(out, "size=256k");
-    if (!unmount) {
-      await t.step({ name: "needs root to mount a tmpfs", ignore: true, fn: () => {} });
-      return;
-    }
-    try {
+    await withTmpfs(t, out, "size=256k", async () => {
       const r = await runConfig(
         dir,
         hdf5Config({ id, source: "max_batches = 100", store: `out_dir = "${out}"` }),
@@ -539,9 +491,7 @@ Deno.test("store.hdf5: a full disk fails the job with the path; the file stays c
         // Unreadable (cut short) or readable with complete = 0: never a file that looks whole.
         if (check.success) assert.equal(new TextDecoder().decode(check.stdout).trim(), "0", f);
       }
-    } finally {
-      await unmount();
-    }
+    });
   });
 });
 

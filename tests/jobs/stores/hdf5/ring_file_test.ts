@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
 import { createRingFile } from "../../../../src/dataplane/mod.ts";
-import { FIRST_RUN, runDaq, runLabArgs, spawnDaq } from "../../../_daq.ts";
+import { FIRST_RUN, runDaq, spawnDaq } from "../../../_daq.ts";
 import {
   assertSignalValues,
   columnsOf,
@@ -12,33 +12,13 @@ import {
   hdf5Config,
   RATE_HZ,
   readH5,
+  runConfig,
   startLiveRun,
   twoSourceConfig,
   waitFor,
+  withRun,
 } from "./_live_run.ts";
-import { mountTmpfs } from "../../../dataplane/_helpers.ts";
-
-/** A fresh supervisor id, so that ring files in /dev/shm never collide between tests. */
-function freshId(): string {
-  return `h5r${crypto.randomUUID().slice(0, 8)}`;
-}
-
-async function withRun(fn: (dir: string, id: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  const id = freshId();
-  try {
-    await fn(dir, id);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(`/dev/shm/daq-${id}-h5.ring`).catch(() => {});
-    await Deno.remove(`/dev/shm/daq-${id}-h5.rings`, { recursive: true }).catch(() => {});
-  }
-}
-
-async function runConfig(dir: string, toml: string, extra: string[] = []) {
-  await Deno.writeTextFile(`${dir}/lab.toml`, toml);
-  return await runDaq([...runLabArgs(dir), ...extra]);
-}
+import { withTmpfs } from "../../../dataplane/_helpers.ts";
 
 /** Rows of every HDF5 file under `dir` (0 when there are none). */
 async function storedRows(dir: string): Promise<number> {
@@ -53,13 +33,7 @@ async function storedRows(dir: string): Promise<number> {
 Deno.test("store.hdf5: a ring file its filesystem cannot hold fails at start naming the sizes, not SIGBUS", async (t) => {
   await withRun(async (dir, id) => {
     const shm = `${dir}/shm`;
-    await Deno.mkdir(shm);
-    const unmount = await mountTmpfs(shm, "8m");
-    if (!unmount) {
-      await t.step({ name: "needs root to mount a small tmpfs", ignore: true, fn: () => {} });
-      return;
-    }
-    try {
+    await withTmpfs(t, shm, "size=8m", async () => {
       // The default 100 MiB ring on an 8 MiB tmpfs (Docker's /dev/shm is 64 MiB).
       const ring = `${shm}/daq.ring`;
       const r = await runConfig(
@@ -73,9 +47,7 @@ Deno.test("store.hdf5: a ring file its filesystem cannot hold fails at start nam
       assert.match(r.stderr, /the filesystem has \d+ bytes free/);
       assert.match(r.stderr, /failed for good: h5/);
       assert.deepEqual([...Deno.readDirSync(shm)], [], "no ring file is left behind");
-    } finally {
-      await unmount();
-    }
+    });
   });
 });
 
