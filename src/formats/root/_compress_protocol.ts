@@ -51,7 +51,8 @@ export function stopWord(slots: number, workers: number): number {
 /**
  * Resolves once `i32[index]` is no longer `value`, or after `timeoutMs`. Asynchronous on both
  * sides: a Worker blocked in `Atomics.wait` outlives the termination of the Worker that
- * started it. A bare `waitAsync` does not keep the event loop alive: the timer does.
+ * started it. A bare `waitAsync` does not keep the event loop alive: the timer does. (The same
+ * wait as the ring transport's, kept here: the compression Workers may read only this folder.)
  */
 export async function waitForChange(
   i32: Int32Array,
