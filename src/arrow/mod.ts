@@ -16,6 +16,7 @@
  * @module
  */
 export * from "./bits.ts";
+export { type BatchGatherer, openBatchGatherer } from "./gather.ts";
 export * from "./ipc.ts";
 export { ArrowPayloadError } from "./errors.ts";
 export {

@@ -7,7 +7,7 @@
 import * as arrow from "apache-arrow";
 import { BufferRegion } from "apache-arrow/ipc/metadata/message";
 import { encoderOf, registerArrowCodecs } from "./_codecs.ts";
-import { type BatchGatherer, openBatchGatherer } from "./_gather.ts";
+import { type BatchGatherer, openBatchGatherer } from "../../arrow/mod.ts";
 import { ArrowFileWriteError } from "./errors.ts";
 
 /** Body compression of an Arrow IPC file. */

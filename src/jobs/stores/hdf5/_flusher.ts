@@ -22,7 +22,7 @@ import {
   RingFileError,
   type RingFileRecord,
 } from "../../../dataplane/mod.ts";
-import { canConcat, concatBatches } from "./_concat_batches.ts";
+import { type BatchGatherer, openBatchGatherer } from "../../../arrow/mod.ts";
 import {
   type FlusherReport,
   type FlusherRequest,
@@ -46,6 +46,8 @@ interface Ring {
   lostAtOpen: number;
   /** Lost records this flusher has seen (gaps before the records it read). */
   lostSeen: number;
+  /** Joins the ring's batches into writes of about WRITE_BYTES (append layout, fixed width). */
+  gatherer: BatchGatherer | undefined;
 }
 
 const scope = globalThis as unknown as {
@@ -89,6 +91,9 @@ function openRing(path: string, lostBefore: number): void {
     lostBefore,
     lostAtOpen: consumer.status().lostRecords,
     lostSeen: 0,
+    gatherer: settings!.layout === "append"
+      ? openBatchGatherer(consumer.schema, Number.MAX_SAFE_INTEGER, WRITE_BYTES)
+      : undefined,
   });
 }
 
@@ -144,47 +149,57 @@ async function flushRing(r: Ring): Promise<void> {
   }
   // Records are joined into writes of about WRITE_BYTES (append layout: fewer HDF5 flushes),
   // and read_tail moves after each write, so that a blocked writer gets room early.
-  const join = s.layout === "append" && canConcat(r.consumer.schema);
-  let group: arrow.RecordBatch[] = [];
-  let groupBytes = 0;
+  const gatherer = r.gatherer;
+  /** The newest record read whose rows are written or held (read_tail goes past it). */
   let last: RingFileRecord | undefined;
   let wrote = 0;
-  const writeGroup = async () => {
-    if (last === undefined) return;
-    if (group.length > 0) {
-      const w = await ensureWriter();
-      const before = w.path;
-      const lost = r.lostBefore + r.lostAtOpen + r.lostSeen;
-      const batches = join ? [concatBatches(group)] : group;
-      for (const batch of batches) {
-        w.writeBatch(r.source, batch, {
-          lost,
-          origin: r.origin,
-          timestampNs: last.timestampNs,
-          ringTail: BigInt(last.end),
-        });
-        rows += batch.numRows;
-      }
-      if (w.path !== before) {
-        files++;
-        report({ kind: "log", level: "info", text: `writing ${w.path}` });
-      }
-      wrote += group.length;
+  const write = async (batch: arrow.RecordBatch, records: number) => {
+    const w = await ensureWriter();
+    const before = w.path;
+    w.writeBatch(r.source, batch, {
+      lost: r.lostBefore + r.lostAtOpen + r.lostSeen,
+      origin: r.origin,
+      timestampNs: last!.timestampNs,
+      ringTail: BigInt(last!.end),
+    });
+    rows += batch.numRows;
+    if (w.path !== before) {
+      files++;
+      report({ kind: "log", level: "info", text: `writing ${w.path}` });
     }
+    wrote += records;
+  };
+  let held = 0;
+  /** Writes the held rows, then moves read_tail past `last`. */
+  const writeHeld = async () => {
+    if (last === undefined) return;
+    if (held > 0) await write(gatherer!.take(), held);
+    held = 0;
     r.consumer.commit(last);
-    group = [];
-    groupBytes = 0;
     last = undefined;
   };
   for (let rec = r.consumer.next(); rec !== null; rec = r.consumer.next()) {
     r.lostSeen += rec.lostBefore;
+    if (rec.type !== RING_FILE_ARROW_BATCH) {
+      last = rec;
+      continue;
+    }
+    const batch = rec.batch;
+    const n = batch.numRows;
+    if (gatherer === undefined || !gatherer.accepts(batch) || n > gatherer.capacity) {
+      await writeHeld();
+      last = rec;
+      await write(batch, 1);
+      await writeHeld();
+      continue;
+    }
+    if (gatherer.rows + n > gatherer.capacity) await writeHeld();
+    gatherer.add(batch);
+    held++;
     last = rec;
-    if (rec.type !== RING_FILE_ARROW_BATCH) continue;
-    group.push(rec.batch);
-    groupBytes += rec.payload.length;
-    if (!join || groupBytes >= WRITE_BYTES) await writeGroup();
+    if (gatherer.rows === gatherer.capacity) await writeHeld();
   }
-  await writeGroup();
+  await writeHeld();
   // Losses noticed after the last record (the writer lapped us) still reach the file.
   if (wrote === 0 && r.lostSeen > 0 && writer) {
     writer.setLost(r.source, r.lostBefore + r.lostAtOpen + r.lostSeen);

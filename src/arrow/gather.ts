@@ -1,11 +1,12 @@
 /**
  * Gathers small record batches of one fixed-width schema into one larger batch: each column's
- * values are copied once into a buffer of the file's own, which is then written as a single
- * record batch (fewer, larger messages: fewer codec calls, larger frames, faster to read).
+ * values are copied once into a buffer of the gatherer's own, which is then written as a single
+ * batch (`store.arrow`: fewer, larger messages, fewer codec calls; `store.hdf5`: fewer, larger
+ * HDF5 writes).
  */
 
 import * as arrow from "apache-arrow";
-import { fixedByteWidth } from "../../arrow/ipc.ts";
+import { fixedByteWidth } from "./ipc.ts";
 
 /** How one column is gathered. */
 interface ColumnPlan {

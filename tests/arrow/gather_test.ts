@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
-import { canConcat, concatBatches } from "../../../../src/jobs/stores/hdf5/_concat_batches.ts";
+import { openBatchGatherer } from "../../src/arrow/mod.ts";
 
 function batch(first: number, rows: number): arrow.RecordBatch {
   const ts = new BigInt64Array(rows).map((_, i) => BigInt(first + i) * 1000n);
@@ -22,8 +22,16 @@ function batch(first: number, rows: number): arrow.RecordBatch {
   );
 }
 
-Deno.test("concatBatches joins rows in order and keeps the schema and its metadata", () => {
-  const joined = concatBatches([batch(0, 3), batch(3, 5), batch(8, 1)]);
+Deno.test("a gatherer joins rows in order and keeps the schema and its metadata", () => {
+  const g = openBatchGatherer(batch(0, 1).schema, 100, 1 << 20)!;
+  for (const b of [batch(0, 3), batch(3, 5), batch(8, 1)]) {
+    assert.ok(g.accepts(b));
+    g.add(b);
+  }
+  assert.equal(g.rows, 9);
+  assert.equal(g.bytes, 9 * 16);
+  const joined = g.take();
+  assert.equal(g.rows, 0, "taking empties it");
   assert.equal(joined.numRows, 9);
   assert.deepEqual(
     Array.from(joined.getChild("timestamp_ns")!.toArray() as BigInt64Array),
@@ -35,12 +43,17 @@ Deno.test("concatBatches joins rows in order and keeps the schema and its metada
   );
   assert.equal(joined.schema.fields[1].metadata.get("unit"), "V");
   assert.equal(joined.schema.metadata.get("daq.source"), "sim");
+  // Past the first buffers (1024 rows), it grows and keeps what it held.
+  const big = openBatchGatherer(batch(0, 1).schema, 5000, 1 << 20)!;
+  for (let first = 0; first < 2000; first += 40) big.add(batch(first, 40));
+  const grown = big.take();
+  assert.equal(grown.numRows, 2000);
+  assert.equal((grown.getChild("v")!.toArray() as Float64Array)[1999], 1999 / 3);
 });
 
-Deno.test("canConcat accepts numeric columns only", () => {
-  assert.ok(canConcat(batch(0, 1).schema));
+Deno.test("a gatherer's capacity follows its row and byte limits; variable-width columns get none", () => {
+  assert.equal(openBatchGatherer(batch(0, 1).schema, 100, 1 << 20)!.capacity, 100);
+  assert.equal(openBatchGatherer(batch(0, 1).schema, 1e9, 1600)!.capacity, 100, "16 bytes a row");
   const strings = new arrow.Schema([new arrow.Field("s", new arrow.Utf8())]);
-  assert.ok(!canConcat(strings));
-  const bools = new arrow.Schema([new arrow.Field("b", new arrow.Bool())]);
-  assert.ok(!canConcat(bools));
+  assert.equal(openBatchGatherer(strings, 100, 1 << 20), undefined);
 });
