@@ -75,7 +75,7 @@ def main():
     p.add_argument("--sndbuf", type=int, default=4 << 20)
     p.add_argument("--out", help="write the packets to this file (4-byte little-endian length, bytes) instead of sending")
     args = p.parse_args()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, args.sndbuf)
     target = (args.host, args.port)
     if args.bench:

@@ -3,7 +3,7 @@
  * call, at once while packets are queued and on a thread of its own when the queue is empty
  * (the job's thread stays free while it waits). The receive buffer size is set with SO_RCVBUF (or
  * SO_RCVBUFFORCE, above `net.core.rmem_max`, where the process may), and the kernel's own drop
- * counter for the socket is read from `/proc/net/udp`.
+ * counter for the socket is read from `/proc/net/udp` (`/proc/net/udp6` for IPv6).
  *
  * (`node:dgram` in Deno 2.9 delivered about 200 of 3000 packets sent at 5 k/s here, and
  * `Deno.listenDatagram` needs --unstable-net, takes one packet per call and cannot size its
@@ -16,6 +16,7 @@ import { errno, errnoText, lib, readSmallFile } from "./_libc.ts";
 export const UDP_LIBRARY = "libc.so.6";
 
 const AF_INET = 2;
+const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
@@ -38,7 +39,7 @@ export class UdpSocketError extends Error {
 
 /** Options of {@link openUdpSocket}. */
 export interface UdpSocketOptions {
-  /** IPv4 address to listen on (`0.0.0.0` for all). */
+  /** IPv4 or IPv6 address to listen on (`0.0.0.0` or `::` for all), see {@link ipAddress}. */
   host: string;
   port: number;
   /** Receive buffer asked for, bytes (the kernel doubles it for its bookkeeping). */
@@ -72,29 +73,78 @@ export interface UdpSocket {
   receiveBuffer: number;
   /** Waits up to `waitMs` for datagrams and takes what is there, up to `batch`. */
   receive(): Promise<Datagrams>;
-  /** The kernel's receive drops for this socket (`/proc/net/udp`), or undefined if unknown. */
+  /**
+   * The kernel's receive drops for this socket (`/proc/net/udp`, or `udp6`), or undefined if
+   * unknown.
+   */
   kernelDrops(): number | undefined;
   close(): void;
   /** The memory the kernel writes through pointers (held so it is not collected). */
   readonly keepAlive: unknown;
 }
 
-function ipv4Bytes(host: string): number[] {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  const parts = m?.slice(1).map(Number);
-  if (!parts || parts.some((p) => p > 255)) {
-    throw new UdpSocketError(
-      `"${host}" is not an IPv4 address (UDP listens on IPv4: 0.0.0.0 for all)`,
-    );
+/** An IP address in binary: 4 bytes (IPv4) or 16 (IPv6), in network order. */
+export interface IpAddress {
+  family: "ipv4" | "ipv6";
+  bytes: Uint8Array;
+}
+
+/** The 4 bytes of dotted IPv4 text (no leading zeros, as inet_pton), or undefined. */
+function ipv4Bytes(text: string): number[] | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p))) return undefined;
+  const bytes = parts.map(Number);
+  return bytes.some((b) => b > 255) ? undefined : bytes;
+}
+
+/** The 8 groups of IPv6 text (`::` for a run of zero groups, a dotted IPv4 tail), or undefined. */
+function ipv6Groups(text: string): number[] | undefined {
+  const halves = text.split("::");
+  if (halves.length > 2) return undefined;
+  const groupsOf = (part: string, last: boolean): number[] | undefined => {
+    if (part === "") return [];
+    const items = part.split(":");
+    const out: number[] = [];
+    for (const [i, item] of items.entries()) {
+      const v4 = last && i === items.length - 1 ? ipv4Bytes(item) : undefined;
+      if (v4) out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      else if (/^[0-9A-Fa-f]{1,4}$/.test(item)) out.push(parseInt(item, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0], halves.length === 1);
+  const tail = halves.length === 2 ? groupsOf(halves[1], true) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  // "::" stands for one zero group at least.
+  const zeros = 8 - head.length - tail.length;
+  return zeros < 1 ? undefined : [...head, ...new Array<number>(zeros).fill(0), ...tail];
+}
+
+/**
+ * The address a UDP socket listens on, from its text (`0.0.0.0`, `::1`; no host names, which
+ * would need a resolver): what `inet_pton` takes. Throws {@link UdpSocketError} naming it.
+ */
+export function ipAddress(host: string): IpAddress {
+  const v4 = ipv4Bytes(host);
+  if (v4) return { family: "ipv4", bytes: new Uint8Array(v4) };
+  const groups = ipv6Groups(host);
+  if (groups) {
+    return { family: "ipv6", bytes: new Uint8Array(groups.flatMap((g) => [g >> 8, g & 0xff])) };
   }
-  return parts;
+  throw new UdpSocketError(
+    `"${host}" is not an IPv4 or IPv6 address (0.0.0.0 or [::] for all, 127.0.0.1 or [::1] ` +
+      "for this host)",
+  );
 }
 
 /** Opens, sizes and binds a UDP socket. Throws {@link UdpSocketError} naming the cause. */
 export function openUdpSocket(options: UdpSocketOptions): UdpSocket {
   const c = lib();
-  const address = ipv4Bytes(options.host);
-  const fd = c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const address = ipAddress(options.host);
+  const v6 = address.family === "ipv6";
+  const fd = c.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw new UdpSocketError(`socket() failed: errno ${errno()}`);
   try {
     const int = new Int32Array([options.receiveBuffer]);
@@ -108,21 +158,24 @@ export function openUdpSocket(options: UdpSocketOptions): UdpSocket {
     ]);
     c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, new Uint8Array(timeout.buffer), 16);
     c.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, new Uint8Array(new Int32Array([1]).buffer), 4);
-    const sa = new Uint8Array(16);
-    new DataView(sa.buffer).setUint16(0, AF_INET, true);
+    // sockaddr_in: family, port (big-endian), address; sockaddr_in6: family, port, flow
+    // info (u32), address, scope id (u32).
+    const sa = new Uint8Array(v6 ? 28 : 16);
+    new DataView(sa.buffer).setUint16(0, v6 ? AF_INET6 : AF_INET, true);
     new DataView(sa.buffer).setUint16(2, options.port, false);
-    sa.set(address, 4);
-    if (c.bind(fd, sa, 16) !== 0) {
+    sa.set(address.bytes, v6 ? 8 : 4);
+    if (c.bind(fd, sa, sa.length) !== 0) {
       const why = errnoText(errno());
-      throw new UdpSocketError(`cannot listen on udp://${options.host}:${options.port}: ${why}`);
+      const host = v6 ? `[${options.host}]` : options.host;
+      throw new UdpSocketError(`cannot listen on udp://${host}:${options.port}: ${why}`);
     }
-    const length = new Uint32Array([16]);
+    const length = new Uint32Array([sa.length]);
     c.getsockname(fd, sa, new Uint8Array(length.buffer));
     const port = new DataView(sa.buffer).getUint16(2, false);
     int[0] = 0;
     length[0] = 4;
     c.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, asBytes, new Uint8Array(length.buffer));
-    return makeSocket(fd, port, int[0], options);
+    return makeSocket(fd, port, int[0], v6 ? "/proc/net/udp6" : "/proc/net/udp", options);
   } catch (e) {
     c.close(fd);
     throw e;
@@ -133,6 +186,7 @@ function makeSocket(
   fd: number,
   port: number,
   receiveBuffer: number,
+  procFile: string,
   o: UdpSocketOptions,
 ): UdpSocket {
   const c = lib();
@@ -196,7 +250,7 @@ function makeSocket(
     },
     kernelDrops() {
       // Through libc: Deno asks for --allow-all to read files under /proc.
-      const text = readSmallFile("/proc/net/udp");
+      const text = readSmallFile(procFile);
       if (text === undefined) return undefined;
       for (const line of text.split("\n")) {
         const fields = line.trim().split(/\s+/);

@@ -4,12 +4,18 @@
  * `byte_order`; each record is one row, with `timestamp_ns` the kernel's receive time of its
  * packet. A packet whose length is not the layout's is counted as malformed and skipped.
  * Stats: packets, bytes, malformed, gaps, reordered, duplicates (from `sequence`), kernel_drops
- * (the socket's own receive drops, from /proc/net/udp) and receive_buffer (what the kernel
+ * (the socket's own receive drops, from /proc/net/udp or udp6) and receive_buffer (what the kernel
  * granted). The socket is read with recvmmsg(2) through FFI (see `_udp_socket.ts`).
  */
-import { compileLayout, type LayoutSpec, parseAddress, SpecError } from "../../instruments/mod.ts";
+import {
+  compileLayout,
+  formatAddress,
+  type LayoutSpec,
+  parseAddress,
+  SpecError,
+} from "../../instruments/mod.ts";
 import { defineJob } from "../../job/mod.ts";
-import { openUdpSocket } from "./_udp_socket.ts";
+import { ipAddress, openUdpSocket } from "./_udp_socket.ts";
 import { runUdpStream } from "./_udp_stream.ts";
 import { udpRecordBatch } from "./_udp_batch.ts";
 import { type Columns, schemaOfColumns } from "../../job/columns.ts";
@@ -63,7 +69,7 @@ export default defineJob({
     listen: {
       type: "string",
       required: true,
-      doc: "udp://0.0.0.0:9000 (IPv4 address to listen on)",
+      doc: "udp://0.0.0.0:9000 or udp://[::1]:9000 (the IPv4 or IPv6 address to listen on)",
     },
     byte_order: { type: "string", choices: ["little", "big"], default: "little" },
     sequence: {
@@ -103,7 +109,8 @@ export default defineJob({
   },
   check(f) {
     try {
-      parseAddress(f.listen, ["udp"]);
+      const a = parseAddress(f.listen, ["udp"]);
+      if (a.scheme === "udp") ipAddress(a.host);
       const layout = layoutOf(f);
       if (f.batch_rows < layout.recordsPerPacket) {
         return {
@@ -120,7 +127,7 @@ export default defineJob({
   permissions(job) {
     const a = parseAddress(job.fields.listen, ["udp"]);
     // The socket and the kernel's drop counter (/proc/net/udp) go through libc: ffi.
-    const where = a.scheme === "udp" ? `${a.host}:${a.port}` : "";
+    const where = a.scheme === "udp" ? formatAddress(a).slice("udp://".length) : "";
     return { ffi: true, net: [where] };
   },
   columns: (f) => udpColumns(f.fields),
@@ -142,7 +149,8 @@ export default defineJob({
         `receive buffer: asked for ${f.receive_buffer} bytes, the kernel granted ${socket.receiveBuffer} (raise net.core.rmem_max)`,
       );
     }
-    ctx.log(`listening on udp://${a.host}:${socket.port}, ${layout.packetBytes}-byte packets`);
+    const where = formatAddress({ ...a, port: socket.port });
+    ctx.log(`listening on ${where}, ${layout.packetBytes}-byte packets`);
     // The schema it declares is the schema it sends.
     const schema = schemaOfColumns(udpColumns(f.fields));
     try {

@@ -88,6 +88,14 @@ Deno.test("instrument configs that cannot work: exit 1 naming the file, the key 
         /jobs\[0\]\.listen: .*missing :port/,
       ],
       [
+        udp(field("seq", "uint32")).replace("udp://0.0.0.0:9000", "udp://localhost:9000"),
+        /lab\.toml:4: jobs\[0\]\.listen: "localhost" is not an IPv4 or IPv6 address \(0\.0\.0\.0 or \[::\] for all/,
+      ],
+      [
+        udp(field("seq", "uint32")).replace("udp://0.0.0.0:9000", "udp://[1::2::3]:9000"),
+        /jobs\[0\]\.listen: "1::2::3" is not an IPv4 or IPv6 address/,
+      ],
+      [
         `[[jobs]]\ntype = "modbus"\nname = "plc"\naddress = "udp://plc:502"\n[[jobs.registers]]\nname = "t"\nkind = "holding"\naddress = 1\n`,
         /jobs\[0\]\.address: .*scheme "udp" is not supported here; expected tcp:\/\/host:port/,
       ],
