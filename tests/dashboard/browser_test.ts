@@ -126,7 +126,18 @@ Deno.test({
         "the alarm shown as triggered",
         `document.querySelector('.alarm[data-alarm="many rows"].triggered.alarm-level button')`,
       );
-      await page.click('.alarm[data-alarm="many rows"] button');
+      // Found and clicked in one step in the page: the strip is redrawn with every update, so
+      // a button found first may be replaced before a separate click reaches it.
+      await until(
+        page,
+        "the alarm's Ack clicked",
+        `(() => {
+          const ack = document.querySelector('.alarm[data-alarm="many rows"] button');
+          if (!ack) return null;
+          ack.click();
+          return true;
+        })()`,
+      );
       await until(
         page,
         "the alarm acknowledged",

@@ -194,6 +194,12 @@ set = { sim = { "sine.offset" = 3.0 } }
     await waitUntil(async () => (await csvRows(srv.get)) > 0, "rows");
     const set = await json(srv.post("/api/jobs/sim/settings", { name: "sine.offset", value: 7.5 }));
     assert.equal(set.status, 200, JSON.stringify(set.body));
+    // Rows made after the setting reach the store before the run stops (a loaded machine).
+    const rowsAtSet = await csvRows(srv.get);
+    await waitUntil(
+      async () => (await csvRows(srv.get)) > rowsAtSet + 1000,
+      "rows after the setting",
+    );
     const refused = await json(
       srv.post("/api/jobs/sim/settings", { name: "sine.phase", value: 1 }),
     );

@@ -46,12 +46,9 @@ function fillChannel(
   seed: number,
 ): void {
   const { offset, amplitude } = channel;
-  const cyclesPerSample = channel.freq_hz / rateHz;
-  // The phase from the fraction of cycles: Math.sin is 3 times faster on [0, 2 pi).
-  const phase = (index: number) => {
-    const cycles = cyclesPerSample * index;
-    return 2 * Math.PI * (cycles - Math.floor(cycles));
-  };
+  // As 2 pi f t with t = index / rate, not reduced to one cycle: a reduced phase repeats
+  // bit for bit every period, which no sampled signal does and every compressor would exploit.
+  const phase = (index: number) => 2 * Math.PI * channel.freq_hz * (index / rateHz);
   const n = values.length;
   switch (channel.shape) {
     case "sine":
