@@ -15,7 +15,7 @@ import * as lz4wasm from "lz4-wasm-nodejs";
 import Blosc from "numcodecs/blosc";
 import LZ4 from "numcodecs/lz4";
 import Zstd from "numcodecs/zstd";
-import { lz4CompressBlock } from "../src/formats/root/_lz4.ts";
+import { LZ4_IMPLEMENTATION, lz4CompressBlock } from "../src/formats/root/_lz4.ts";
 import { signalColumns } from "../src/jobs/sources/signal.ts";
 
 const rows = Number(Deno.args[0] ?? 2_000_000);
@@ -55,7 +55,10 @@ function shuffle8(src: Uint8Array): Uint8Array {
 
 const codecs: [string, (c: Uint8Array) => Uint8Array | Promise<Uint8Array>][] = [
   ["memcpy (slice)", (c) => c.slice()],
-  ["lz4, own TS (src/formats/root/_lz4.ts)", (c) => lz4CompressBlock(c)],
+  [
+    `lz4, the stores' (src/formats/root/_lz4.ts: ${LZ4_IMPLEMENTATION})`,
+    (c) => lz4CompressBlock(c),
+  ],
   ["lz4, lz4-napi compressSync (native lz4_flex)", (c) => lz4napi.compressSync(c as never)],
   ["lz4, lz4-wasm-nodejs (wasm lz4_flex)", (c) => lz4wasm.compress(c)],
   ["lz4, numcodecs LZ4 (wasm liblz4)", (c) => lz4Codec.encode(c) as Uint8Array],
