@@ -129,7 +129,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
     this.#guard(`write ${batch.numRows} rows of source "${source}"`, () => {
       if (info.lost !== undefined) state.lost = info.lost;
       if (this.layout === "append") {
-        this.#append(state, batch, layouts);
+        this.#append(state, batch, layouts, info);
         if (info.lost !== undefined) this.#writeLost(state);
         if (info.origin !== undefined && !state.origins.includes(info.origin)) {
           if (this.#swmrActive) this.#leaveSwmr();
@@ -285,9 +285,14 @@ export class Hdf5FileWriter implements Hdf5Writer {
     this.#fileId = h5.openFile(this.path, "readWrite");
   }
 
-  #append(state: SourceState, batch: arrow.RecordBatch, layouts: ColumnLayout[]): void {
+  #append(
+    state: SourceState,
+    batch: arrow.RecordBatch,
+    layouts: ColumnLayout[],
+    info: Hdf5WriteInfo,
+  ): void {
     if (!state.inFile || layouts.some((layout) => !state.columns.has(layout.name))) {
-      this.#addAppendColumns(state, batch.schema, layouts, batch.numRows);
+      this.#addAppendColumns(state, batch.schema, layouts, batch.numRows, info.chunkRows);
     }
     const rows = batch.numRows;
     if (rows === 0) return;
@@ -317,6 +322,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
     schema: arrow.Schema,
     layouts: ColumnLayout[],
     batchRows = 0,
+    chunkRows?: number,
   ): void {
     if (this.#swmrActive) this.#leaveSwmr();
     const fileId = this.#fileId;
@@ -324,7 +330,7 @@ export class Hdf5FileWriter implements Hdf5Writer {
     if (!state.inFile) {
       // Chunks as long as the batches: each write then fills whole chunks, and HDF5 need not
       // read back and rewrite a partly filled chunk (twice as fast, and no wasted gzip space).
-      state.chunkRows = this.#chunkRows ??
+      state.chunkRows = this.#chunkRows ?? chunkRows ??
         (batchRows > 0 ? Math.max(MIN_CHUNK_ROWS, batchRows) : DEFAULT_CHUNK_ROWS);
       h5.createGroup(fileId, group);
       h5.createDataset(fileId, `${group}/_lost`, { dtype: "<q", shape: [1] }, new BigInt64Array(1));
@@ -426,6 +432,28 @@ export class Hdf5FileWriter implements Hdf5Writer {
     }
     h5.flushFile(fileId);
   }
+}
+
+/**
+ * Rows per chunk for a source whose messages have `messageRows` rows of `schema`: the most
+ * whole messages whose chunk of every column stays within 1 MiB (so that writes of whole
+ * messages can end on chunk boundaries), or that limit when one message is larger.
+ */
+export function alignedChunkRows(
+  source: string,
+  schema: arrow.Schema,
+  messageRows: number,
+): number {
+  const widest = Math.max(
+    1,
+    ...schema.fields.map((field) => {
+      const layout = columnLayout(source, field);
+      return layout.width * layout.valueBytes;
+    }),
+  );
+  const cap = Math.max(1, Math.floor(MAX_CHUNK_BYTES / widest));
+  if (!(messageRows > 0) || messageRows >= cap) return cap;
+  return messageRows * Math.floor(cap / messageRows);
 }
 
 function capChunkRows(chunkRows: number, layout: ColumnLayout): number {

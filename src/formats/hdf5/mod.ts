@@ -119,6 +119,7 @@ export {
   hdf5CompressionProblem,
 } from "./compression.ts";
 export { filterPluginDir, setHdf5TempDir } from "./_h5.ts";
+export { alignedChunkRows } from "./_file_writer.ts";
 export { PASSED_ENV as HDF5_PASSED_ENV } from "./_environment.ts";
 export {
   type Hdf5CloseResult,

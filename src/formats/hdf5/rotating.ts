@@ -138,7 +138,10 @@ export async function openRotatingHdf5Writer(
       }
       current.writeBatch(source, batch, info);
       batchesInFile++;
-      if (chunkRows === undefined && batch.numRows > 0) chunkRows = Math.max(1024, batch.numRows);
+      // The next files chunk like this one: by the writes' own chunkRows where they give it.
+      if (chunkRows === undefined && info?.chunkRows === undefined && batch.numRows > 0) {
+        chunkRows = Math.max(1024, batch.numRows);
+      }
       schemas[source] = batch.schema;
       if (info?.lost !== undefined) lost.set(source, info.lost);
     },

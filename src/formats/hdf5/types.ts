@@ -62,6 +62,12 @@ export interface Hdf5WriteInfo {
    * lists every one seen (`append` layout: on `/<source>`; `batches`: on the batch group).
    */
   origin?: string;
+  /**
+   * `append` layout: rows per chunk of this source's datasets, if they are made by this write
+   * (the writer's `chunkRows` option comes first). Writes of whole chunks are twice as fast as
+   * writes that end inside one, compressed or not: see {@linkcode alignedChunkRows}.
+   */
+  chunkRows?: number;
 }
 
 /** What {@linkcode Hdf5Writer.close} reports. */

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import * as arrow from "apache-arrow";
-import { Hdf5SchemaError, Hdf5WriteError, openHdf5Writer } from "../../../src/formats/hdf5/mod.ts";
+import {
+  alignedChunkRows,
+  Hdf5SchemaError,
+  Hdf5WriteError,
+  openHdf5Writer,
+} from "../../../src/formats/hdf5/mod.ts";
 import { ALL_TYPES, expectedValues, testBatch } from "./_batches.ts";
 import { h5dump, intAttr, parseValues, readWithH5py } from "./_readers.ts";
 import { assertColumn, withTempDir } from "./_assert.ts";
@@ -440,4 +445,20 @@ Deno.test("default chunks follow the first batch of each source (at least 1024 r
     assert.deepEqual(file.datasets["small/sine"].chunks, [1024]);
     assertColumn(file, "big/position", ALL_TYPES[13], 0, 3010);
   });
+});
+
+Deno.test("alignedChunkRows: whole messages up to 1 MiB a chunk of the widest column", () => {
+  const schema = new arrow.Schema([
+    new arrow.Field("timestamp_ns", new arrow.Int64()),
+    new arrow.Field("v", new arrow.Float32()),
+  ]);
+  assert.equal(alignedChunkRows("s", schema, 1000), 131_000);
+  assert.equal(alignedChunkRows("s", schema, 100_000), 100_000);
+  assert.equal(alignedChunkRows("s", schema, 1), 131_072);
+  assert.equal(alignedChunkRows("s", schema, 200_000), 131_072, "a message larger than a chunk");
+  assert.equal(alignedChunkRows("s", schema, 0), 131_072);
+  const wave = new arrow.Schema([
+    new arrow.Field("w", new arrow.FixedSizeList(256, new arrow.Field("x", new arrow.Float64()))),
+  ]);
+  assert.equal(alignedChunkRows("s", wave, 100), 500, "2 KiB rows: 512 rows, whole messages 500");
 });

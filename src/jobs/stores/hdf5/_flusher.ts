@@ -9,6 +9,7 @@
  * (`_flusher_protocol.ts`).
  */
 import {
+  alignedChunkRows,
   type Hdf5CloseResult,
   openRotatingHdf5Writer,
   setHdf5TempDir,
@@ -46,8 +47,17 @@ interface Ring {
   lostAtOpen: number;
   /** Lost records this flusher has seen (gaps before the records it read). */
   lostSeen: number;
-  /** Joins the ring's batches into writes of about WRITE_BYTES (append layout, fixed width). */
+  /**
+   * Joins the ring's batches into writes of about WRITE_BYTES that end on chunk boundaries
+   * (append layout, fixed-width columns; made at the first batch, whose rows set the chunks).
+   */
   gatherer: BatchGatherer | undefined;
+  /** Rows per chunk of this source's datasets (append layout; 0 until the first batch). */
+  chunkRows: number;
+  /** Rows of this source in the file it last wrote to (where its next write starts). */
+  rowsInFile: number;
+  /** That file. */
+  file: string;
 }
 
 const scope = globalThis as unknown as {
@@ -91,9 +101,10 @@ function openRing(path: string, lostBefore: number): void {
     lostBefore,
     lostAtOpen: consumer.status().lostRecords,
     lostSeen: 0,
-    gatherer: settings!.layout === "append"
-      ? openBatchGatherer(consumer.schema, Number.MAX_SAFE_INTEGER, WRITE_BYTES)
-      : undefined,
+    gatherer: undefined,
+    chunkRows: 0,
+    rowsInFile: 0,
+    file: "",
   });
 }
 
@@ -140,6 +151,21 @@ function reportProgress(): void {
   report({ kind: "progress", rows, flushes, files, path: writer?.path ?? "" });
 }
 
+/**
+ * Sets ring `r`'s chunks from its first batch (the writer's `chunk_rows`, else whole messages
+ * of `first`'s rows up to 1 MiB a chunk) and its gatherer: writes of whole chunks, about
+ * WRITE_BYTES each. HDF5 rewrites a chunk that a write ends inside (reading it back, and with a
+ * filter decompressing and compressing it again): that halved the compressed writes.
+ */
+function openGatherer(r: Ring, first: arrow.RecordBatch): void {
+  const chunkRows = settings!.chunkRows ?? alignedChunkRows(r.source, first.schema, first.numRows);
+  r.chunkRows = chunkRows;
+  const byBytes = openBatchGatherer(first.schema, Number.MAX_SAFE_INTEGER, WRITE_BYTES);
+  if (byBytes === undefined) return;
+  const rows = chunkRows * Math.max(1, Math.floor(byBytes.capacity / chunkRows));
+  r.gatherer = openBatchGatherer(first.schema, rows, Number.MAX_SAFE_INTEGER);
+}
+
 /** Writes everything new in ring `r` to HDF5, moving its read_tail after each write. */
 async function flushRing(r: Ring): Promise<void> {
   const s = settings!;
@@ -149,7 +175,6 @@ async function flushRing(r: Ring): Promise<void> {
   }
   // Records are joined into writes of about WRITE_BYTES (append layout: fewer HDF5 flushes),
   // and read_tail moves after each write, so that a blocked writer gets room early.
-  const gatherer = r.gatherer;
   /** The newest record read whose rows are written or held (read_tail goes past it). */
   let last: RingFileRecord | undefined;
   let wrote = 0;
@@ -161,8 +186,11 @@ async function flushRing(r: Ring): Promise<void> {
       origin: r.origin,
       timestampNs: last!.timestampNs,
       ringTail: BigInt(last!.end),
+      chunkRows: r.chunkRows || undefined,
     });
     rows += batch.numRows;
+    r.rowsInFile = w.path === r.file ? r.rowsInFile + batch.numRows : batch.numRows;
+    r.file = w.path;
     if (w.path !== before) {
       files++;
       report({ kind: "log", level: "info", text: `writing ${w.path}` });
@@ -173,7 +201,7 @@ async function flushRing(r: Ring): Promise<void> {
   /** Writes the held rows, then moves read_tail past `last`. */
   const writeHeld = async () => {
     if (last === undefined) return;
-    if (held > 0) await write(gatherer!.take(), held);
+    if (held > 0) await write(r.gatherer!.take(), held);
     held = 0;
     r.consumer.commit(last);
     last = undefined;
@@ -186,6 +214,8 @@ async function flushRing(r: Ring): Promise<void> {
     }
     const batch = rec.batch;
     const n = batch.numRows;
+    if (r.chunkRows === 0 && s.layout === "append") openGatherer(r, batch);
+    const gatherer = r.gatherer;
     if (gatherer === undefined || !gatherer.accepts(batch) || n > gatherer.capacity) {
       await writeHeld();
       last = rec;
@@ -193,11 +223,13 @@ async function flushRing(r: Ring): Promise<void> {
       await writeHeld();
       continue;
     }
-    if (gatherer.rows + n > gatherer.capacity) await writeHeld();
+    // Rows that fit before a chunk boundary (each write ends on one when messages are alike).
+    const room = () => gatherer.capacity - r.rowsInFile % r.chunkRows;
+    if (gatherer.rows + n > room()) await writeHeld();
     gatherer.add(batch);
     held++;
     last = rec;
-    if (gatherer.rows === gatherer.capacity) await writeHeld();
+    if (gatherer.rows >= room()) await writeHeld();
   }
   await writeHeld();
   // Losses noticed after the last record (the writer lapped us) still reach the file.
