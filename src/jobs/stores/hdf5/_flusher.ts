@@ -33,7 +33,7 @@ import {
 } from "./_flusher_protocol.ts";
 
 /** About how many bytes of records go into one HDF5 write (append layout). */
-const WRITE_BYTES = 4 << 20;
+const WRITE_BYTES = 16 << 20;
 
 interface Ring {
   path: string;
