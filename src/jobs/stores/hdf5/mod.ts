@@ -97,7 +97,7 @@ const FIELDS = {
     type: "number",
     integer: true,
     positive: true,
-    doc: "rows per HDF5 chunk; default the rows of the first batch (at least 1024)",
+    doc: "rows per HDF5 chunk; default: as many whole messages as fit 1 MiB of a column",
   },
   compression: {
     type: "string",
