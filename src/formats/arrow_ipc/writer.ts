@@ -48,7 +48,7 @@ export interface ArrowFileWriter {
   /** Rows taken so far (written, or held for the next record batch). */
   readonly rows: number;
   /** Bytes of column values held for the next record batch. */
-  readonly heldBytes: number;
+  readonly bufferedBytes: number;
   /**
    * Takes one batch (copying what it holds: `batch` may be reused once this returns); throws
    * ArrowFileWriteError when its schema differs from the first.
@@ -250,7 +250,7 @@ export function openArrowFileWriter(
     get rows() {
       return rows;
     },
-    get heldBytes() {
+    get bufferedBytes() {
       return gatherer?.bytes ?? 0;
     },
     write(batch) {

@@ -7,13 +7,37 @@ import type { RecordBatch } from "apache-arrow";
 import { nextFileName } from "../../formats/file_name.ts";
 import { RecordType } from "../../transport/payload.ts";
 import { VERSION } from "../../version.ts";
+import type { JobConfig, SupervisorConfig } from "../../config/types.ts";
+import { lz4Libraries, ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
 import type { JobContext } from "../../job/mod.ts";
 import { storeDir } from "./_file_store.ts";
 
+/**
+ * What a columnar store may touch: its folder, the LZ4 codec's WebAssembly file (read when the
+ * writer is imported) and, with `compression = "lz4"`, the system's liblz4.
+ */
+export function columnarStorePermissions(
+  job: Pick<JobConfig, "name"> & { fields: { out_dir?: string; compression: string } },
+  supervisor: SupervisorConfig,
+): Deno.PermissionOptionsObject {
+  const dir = storeDir(job, supervisor);
+  const ffi = job.fields.compression === "lz4" ? lz4Libraries() : [];
+  return { read: [dir, ...ROOT_CODEC_FILES], write: [dir], ...(ffi.length ? { ffi } : {}) };
+}
+
+/** Why a columnar store gets each permission (`daq check`). */
+export const COLUMNAR_STORE_PERMISSIONS_WHY: Readonly<Record<string, string>> = {
+  read: "its folder; the LZ4 codec's WebAssembly file, loaded when the writer is imported",
+  write: "its folder",
+  ffi: "with lz4: the system's liblz4 only (LZ4 at native speed; without it, WebAssembly)",
+};
+
 /** An open columnar file, as the format writers return it. */
 export interface ColumnarFile {
-  /** Bytes written, and held to be written (counted for rotation by size). */
+  /** Bytes written to the file. */
   readonly bytes: number;
+  /** Bytes held to be written (Arrow's gathered record batch, Parquet's row group). */
+  readonly bufferedBytes: number;
   readonly rows: number;
   write(batch: RecordBatch): void;
   /**
@@ -66,7 +90,7 @@ export async function runColumnarStore(
 
   const report = () => {
     let open = 0;
-    for (const { file } of files.values()) open += file.bytes;
+    for (const { file } of files.values()) open += file.bytes + file.bufferedBytes;
     ctx.setFigure("files", totals.files);
     ctx.setFigure("rows", totals.rows);
     ctx.setFigure("file_bytes", totals.closedBytes + open);
@@ -105,7 +129,7 @@ export async function runColumnarStore(
   };
   const needsNewFile = (open: OpenFile) =>
     open.file.rows > 0 &&
-    (open.file.bytes >= f.rotate_size ||
+    (open.file.bytes + open.file.bufferedBytes >= f.rotate_size ||
       (f.rotate_interval !== undefined && performance.now() - open.openedAt >= f.rotate_interval));
   // The fdatasyncs of a flush run off this thread while writes go on; one flush at a time.
   let flushing: Promise<void> | undefined;

@@ -13,10 +13,13 @@ import {
   DEFAULT_BATCH_ROWS,
   openArrowFileWriter,
 } from "../../formats/arrow_ipc/mod.ts";
-import { lz4Libraries, ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
 import { defineJob } from "../../job/mod.ts";
-import { FILE_STORE_FIELDS, storeDir } from "./_file_store.ts";
-import { runColumnarStore } from "./_columnar_store.ts";
+import { FILE_STORE_FIELDS } from "./_file_store.ts";
+import {
+  COLUMNAR_STORE_PERMISSIONS_WHY,
+  columnarStorePermissions,
+  runColumnarStore,
+} from "./_columnar_store.ts";
 
 /** `store.arrow`: Arrow IPC files. */
 export default defineJob({
@@ -62,38 +65,18 @@ export default defineJob({
     if (problem === undefined) return undefined;
     return { key: problem.match(/^batch_(rows|size)/)?.[0] ?? "compression_level", problem };
   },
-  permissions(job, supervisor) {
-    const dir = storeDir(job, supervisor);
-    const ffi = job.fields.compression === "lz4" ? lz4Libraries() : [];
-    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir], ...(ffi.length ? { ffi } : {}) };
-  },
-  permissionsWhy: {
-    read: "its folder; the LZ4 codec's WebAssembly file, loaded when the writer is imported",
-    write: "its folder",
-    ffi: "with lz4: the system's liblz4 only (LZ4 at native speed; without it, WebAssembly)",
-  },
+  permissions: columnarStorePermissions,
+  permissionsWhy: COLUMNAR_STORE_PERMISSIONS_WHY,
   run: (ctx) =>
     runColumnarStore(ctx, {
       ext: ".arrow",
-      open: (path, metadata) => {
-        const writer = openArrowFileWriter(path, {
+      open: (path, metadata) =>
+        openArrowFileWriter(path, {
           compression: ctx.fields.compression as "none" | "lz4" | "zstd",
           compressionLevel: ctx.fields.compression_level,
           batchRows: ctx.fields.batch_rows,
           batchBytes: ctx.fields.batch_size,
           metadata,
-        });
-        return {
-          get bytes() {
-            return writer.bytes + writer.heldBytes;
-          },
-          get rows() {
-            return writer.rows;
-          },
-          write: (batch) => writer.write(batch),
-          sync: () => writer.sync(),
-          close: () => writer.close(),
-        };
-      },
+        }),
     }),
 });

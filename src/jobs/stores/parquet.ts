@@ -6,11 +6,14 @@
  * row group being filled are held in memory, and `rotate_size` bounds what a crash can cost.
  */
 import { openParquetWriter, parquetOptionsProblem } from "../../formats/parquet/mod.ts";
-import { lz4Libraries, ROOT_CODEC_FILES } from "../../formats/root/codec_files.ts";
 import { VERSION } from "../../version.ts";
 import { defineJob } from "../../job/mod.ts";
-import { FILE_STORE_FIELDS, storeDir } from "./_file_store.ts";
-import { runColumnarStore } from "./_columnar_store.ts";
+import { FILE_STORE_FIELDS } from "./_file_store.ts";
+import {
+  COLUMNAR_STORE_PERMISSIONS_WHY,
+  columnarStorePermissions,
+  runColumnarStore,
+} from "./_columnar_store.ts";
 
 /** `store.parquet`: Parquet files. */
 export default defineJob({
@@ -53,39 +56,19 @@ export default defineJob({
       problem,
     };
   },
-  permissions(job, supervisor) {
-    const dir = storeDir(job, supervisor);
-    const ffi = job.fields.compression === "lz4" ? lz4Libraries() : [];
-    return { read: [dir, ...ROOT_CODEC_FILES], write: [dir], ...(ffi.length ? { ffi } : {}) };
-  },
-  permissionsWhy: {
-    read: "its folder; the LZ4 codec's WebAssembly file, loaded when the writer is imported",
-    write: "its folder",
-    ffi: "with lz4: the system's liblz4 only (LZ4 at native speed; without it, WebAssembly)",
-  },
+  permissions: columnarStorePermissions,
+  permissionsWhy: COLUMNAR_STORE_PERMISSIONS_WHY,
   run: (ctx) =>
     runColumnarStore(ctx, {
       ext: ".parquet",
-      open: (path, metadata) => {
-        const writer = openParquetWriter(path, {
+      open: (path, metadata) =>
+        openParquetWriter(path, {
           compression: ctx.fields.compression as "none" | "zstd" | "lz4",
           compressionLevel: ctx.fields.compression_level,
           rowGroupBytes: ctx.fields.row_group_size,
           byteStreamSplit: ctx.fields.byte_stream_split,
           metadata,
           createdBy: `daq ${VERSION}`,
-        });
-        return {
-          get bytes() {
-            return writer.bytes + writer.bufferedBytes;
-          },
-          get rows() {
-            return writer.rows;
-          },
-          write: (batch) => writer.write(batch),
-          sync: () => writer.sync(),
-          close: () => writer.close(),
-        };
-      },
+        }),
     }),
 });

@@ -121,10 +121,10 @@ for (const compression of ["none", "lz4", "zstd"] as const) {
       for (let i = 0; i < 20; i++) write(300);
       assert.equal(writer.batches, 1);
       assert.equal(writer.rows, 6000);
-      assert.equal(writer.heldBytes, 2100 * 35); // 35 bytes a row
+      assert.equal(writer.bufferedBytes, 2100 * 35); // 35 bytes a row
       await writer.sync();
       assert.equal(writer.batches, 2);
-      assert.equal(writer.heldBytes, 0);
+      assert.equal(writer.bufferedBytes, 0);
       // Half the target or more goes out as it is; 1000 more rows wait for the close.
       write(3000);
       assert.equal(writer.batches, 3);
