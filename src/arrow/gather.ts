@@ -52,13 +52,14 @@ function planOf(field: arrow.Field): ColumnPlan | undefined {
 
 /**
  * A gatherer for batches of `schema` holding up to `maxRows` rows and `maxBytes` bytes of
- * values (at least one row), or `undefined` when a column is not fixed-width (those batches
- * are written as they come).
+ * values, rounded down to a multiple of `rowMultiple` rows (at least one multiple), or
+ * `undefined` when a column is not fixed-width (those batches are written as they come).
  */
 export function openBatchGatherer(
   schema: arrow.Schema,
   maxRows: number,
   maxBytes: number,
+  rowMultiple = 1,
 ): BatchGatherer | undefined {
   const plans: ColumnPlan[] = [];
   for (const field of schema.fields) {
@@ -67,7 +68,8 @@ export function openBatchGatherer(
     plans.push(plan);
   }
   const rowBytes = plans.reduce((n, p) => n + (p.width === 0 ? 1 / 8 : p.width), 0);
-  const capacity = Math.max(1, Math.min(maxRows, Math.floor(maxBytes / Math.max(rowBytes, 1))));
+  const fit = Math.min(maxRows, Math.floor(maxBytes / Math.max(rowBytes, 1)));
+  const capacity = rowMultiple * Math.max(1, Math.floor(fit / rowMultiple));
   const bytesFor = (p: ColumnPlan, n: number) => p.width === 0 ? Math.ceil(n / 8) : n * p.width;
   // Grown as rows come (a store may hold one gatherer per route key), up to `capacity`; fresh
   // ArrayBuffers, so the typed arrays of the taken batch can view them.

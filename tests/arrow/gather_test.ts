@@ -54,6 +54,12 @@ Deno.test("a gatherer joins rows in order and keeps the schema and its metadata"
 Deno.test("a gatherer's capacity follows its row and byte limits; variable-width columns get none", () => {
   assert.equal(openBatchGatherer(batch(0, 1).schema, 100, 1 << 20)!.capacity, 100);
   assert.equal(openBatchGatherer(batch(0, 1).schema, 1e9, 1600)!.capacity, 100, "16 bytes a row");
+  assert.equal(openBatchGatherer(batch(0, 1).schema, 1e9, 1600, 30)!.capacity, 90, "3 times 30");
+  assert.equal(
+    openBatchGatherer(batch(0, 1).schema, 1e9, 1600, 500)!.capacity,
+    500,
+    "one at least",
+  );
   const strings = new arrow.Schema([new arrow.Field("s", new arrow.Utf8())]);
   assert.equal(openBatchGatherer(strings, 100, 1 << 20), undefined);
 });

@@ -160,10 +160,7 @@ function reportProgress(): void {
 function openGatherer(r: Ring, first: arrow.RecordBatch): void {
   const chunkRows = settings!.chunkRows ?? alignedChunkRows(r.source, first.schema, first.numRows);
   r.chunkRows = chunkRows;
-  const byBytes = openBatchGatherer(first.schema, Number.MAX_SAFE_INTEGER, WRITE_BYTES);
-  if (byBytes === undefined) return;
-  const rows = chunkRows * Math.max(1, Math.floor(byBytes.capacity / chunkRows));
-  r.gatherer = openBatchGatherer(first.schema, rows, Number.MAX_SAFE_INTEGER);
+  r.gatherer = openBatchGatherer(first.schema, Number.MAX_SAFE_INTEGER, WRITE_BYTES, chunkRows);
 }
 
 /** Writes everything new in ring `r` to HDF5, moving its read_tail after each write. */
