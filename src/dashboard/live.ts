@@ -8,7 +8,12 @@
  */
 import { type DataType, type RecordBatch, Type } from "apache-arrow";
 import { decodeBatch, RecordType } from "../transport/payload.ts";
-import { type RingBuffer, ringCounters, RingReader } from "../transport/ring.ts";
+import {
+  RECORD_HEADER_BYTES,
+  type RingBuffer,
+  ringCounters,
+  RingReader,
+} from "../transport/ring.ts";
 import {
   type ColumnHistory,
   createColumnHistory,
@@ -56,8 +61,9 @@ export interface LiveUpdate {
 }
 
 /**
- * Payload bytes of a tap folded into histories per poll, at most: what comes beyond in one
- * poll is passed over and counted as tap drops (it keeps the server's share of a core small).
+ * Payload bytes of a tap folded into histories per poll, at most: the newest records of the
+ * poll; older ones are passed over and counted as tap drops (it keeps the server's share of a
+ * core small, and a view opened on a full tap ring starts at now, not 16 s ago).
  */
 const FOLD_BYTES_PER_POLL = 512 << 10;
 /**
@@ -112,10 +118,14 @@ export function createLiveData(routes: () => readonly TapRoute[]): LiveData {
         continue;
       }
       let budget = FOLD_BYTES_PER_POLL;
+      // Bytes from the next record to the end of what the ring held when the poll began.
+      let behind = ringCounters(kt.route.ring).usedBytes;
       for (let rec = kt.reader.read(); rec; rec = kt.reader.read()) {
         kt.seen++;
+        const newest = behind <= FOLD_BYTES_PER_POLL;
+        behind -= RECORD_HEADER_BYTES + ((rec.payload.length + 7) & ~7);
         if ((rec.type & 0xffff) !== RecordType.arrow) continue;
-        if (budget <= 0) {
+        if (!newest || budget <= 0) {
           kt.skipped++;
           continue;
         }

@@ -105,3 +105,37 @@ Deno.test("live: plotted values are the exact ones to 7 significant digits", asy
   }
   live.close();
 });
+
+Deno.test("live: a view opened on a full tap ring folds its newest records, the older counted as tap drops", async () => {
+  const ring = createRing(2 << 20, "drop-newest", { dropOversize: true });
+  const writer = new RingWriter(ring);
+  const live = createLiveData(() => [{ key: "sim", from: "sim", ring }]);
+  const t0 = 1_700_000_000_000;
+  const rows = 1000; // 16 KB a record
+  let b = 0;
+  const send = async () => {
+    const ts = BigInt64Array.from(
+      { length: rows },
+      (_, i) => BigInt((t0 + b * 100) * 1000 + i * 100) * 1000n,
+    );
+    const v = Float64Array.from({ length: rows }, () => b);
+    const enc = planBatch(
+      batchFromColumns([{ name: "timestamp_ns", values: ts }, { name: "v", values: v }]),
+    );
+    b++;
+    return await writer.write(RecordType.arrow, enc.length, enc.fill);
+  };
+  for (let k = 0; k < 100; k++) assert.equal(await send(), "written"); // 1.6 MB, 10 s of data
+  const request = { key: "sim", columns: [], windowMs: 20_000, width: 200 };
+  assert.equal(live.update(request)!.tap.seen, 0);
+  await new Promise((r) => setTimeout(r, TAP_POLL_MS * 3));
+  const u = live.update(request)!;
+  assert.equal(u.tap.seen, 100);
+  const folded = u.tap.batches;
+  assert.ok(folded >= 25 && folded <= 33, `${folded} batches folded: about 512 KiB`);
+  assert.equal(u.tap.drops, 100 - folded, "the older ones, counted");
+  const shown = u.series.v.max.filter((x) => !Number.isNaN(x));
+  assert.equal(Math.max(...shown), 99, "the newest record is shown");
+  assert.equal(Math.min(...u.series.v.min.filter((x) => !Number.isNaN(x))), 100 - folded);
+  live.close();
+});
